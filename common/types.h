@@ -73,6 +73,13 @@ int cw_value_check(const struct cw_facets *f, const char *value, const char **re
  * Returns -EINVAL if value is not of type t.
  */
 int cw_value_normalize(enum cw_type t, const char *value, char **ret);
+/*
+ * Checks `value` against the facets like cw_value_check() and returns its canonical form,
+ * newly allocated: each item normalized as above and, for lists, the whitespace after the
+ * commas dropped ("1, +2" -> "1,2"). Same return values and *reason as cw_value_check().
+ */
+int cw_facets_normalize(const struct cw_facets *f, const char *value, char **ret,
+                        const char **reason);
 
 /* Lexical parsers: strict (no spaces, no trailing garbage). -EINVAL or -ERANGE on failure. */
 int cw_parse_int32(const char *s, int32_t *ret);
