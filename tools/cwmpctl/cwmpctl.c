@@ -23,7 +23,7 @@ static const char exit_status_help[] =
         "  1  the data model refused: a CWMP fault, printed on stderr\n"
         "  2  usage error\n"
         "  3  dmd unreachable: no bus, " CWMPCTL_BUS_NAME " not on it, or no answer in time\n"
-        "  4  any other failure (out of memory, a reply cwmpctl cannot read)\n";
+        "  4  any other failure (out of memory, an unreadable reply, output not writable)\n";
 
 static const char common_options_help[] =
         "  -h, --help              Show this help\n"
@@ -54,10 +54,11 @@ static void print_help(void)
                 }
         }
         printf("\n"
-               "Options (also accepted after COMMAND):\n"
+               "Options:\n"
                "%s"
                "      --version           Show the version\n"
                "\n"
+               "--address, --timeout and --help are accepted after COMMAND too.\n"
                "Run 'cwmpctl COMMAND --help' for a command's options.\n"
                "Values are printed as they are, newlines included.\n"
                "\n"
