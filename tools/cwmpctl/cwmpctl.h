@@ -25,7 +25,7 @@ enum {
         CWMPCTL_EXIT_FAULT = 1,       /* the data model refused: a CWMP fault */
         CWMPCTL_EXIT_USAGE = 2,       /* bad command line */
         CWMPCTL_EXIT_UNREACHABLE = 3, /* no bus, dmd not on it, or no answer in time */
-        CWMPCTL_EXIT_FAILURE = 4,     /* anything else: out of memory, an unreadable reply */
+        CWMPCTL_EXIT_FAILURE = 4,     /* anything else: out of memory, an unreadable reply ... */
 };
 
 struct cwmpctl {
