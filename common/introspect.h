@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The <interface> elements of dbus-interfaces/*.xml, embedded at build time. */
+/* The <interface> elements of the dbus-interfaces XML files, embedded at build time. */
 extern const char introspect_io_cwmp_DataModel1[];
 extern const char introspect_io_cwmp_Provider1[];
 

@@ -1,6 +1,7 @@
 # Writes OUT, a C file defining one string per interface: the <interface> element of each
 # input XML, byte for byte, for the daemons' Introspect replies.
-set(body "/* Generated from dbus-interfaces/*.xml; do not edit. */\n#include \"introspect.h\"\n")
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
+set(body "/* Generated from the dbus-interfaces XML files; do not edit. */\n#include \"introspect.h\"\n")
 foreach(f ${INPUTS})
   file(READ ${f} xml)
   string(FIND "${xml}" "<interface " start)
@@ -10,7 +11,6 @@ foreach(f ${INPUTS})
   endif()
   math(EXPR len "${stop} - ${start} + 12")
   string(SUBSTRING "${xml}" ${start} ${len} iface)
-  get_filename_component(name ${f} NAME_WE)
   get_filename_component(ext ${f} NAME)
   string(REGEX REPLACE "\\.xml$" "" ifname ${ext})
   string(REPLACE "." "_" sym ${ifname})
