@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "bus-api.h"
+#include "bus.h"
+#include "deviceinfo.h"
+#include "log.h"
+#include "manager.h"
+#include "transaction.h"
+
+const char *manager_type_name(const struct schema_node *node)
+{
+        return node->facets.is_list ? "string" : cw_type_to_string(node->facets.type);
+}
+
+const char *manager_default_value(const struct schema_node *node)
+{
+        if (node->default_value)
+                return node->default_value;
+        if (node->facets.is_list)
+                return "";
+        switch (node->facets.type) {
+        case CW_TYPE_INT:
+        case CW_TYPE_UNSIGNED_INT:
+        case CW_TYPE_LONG:
+        case CW_TYPE_UNSIGNED_LONG:
+                return "0";
+        case CW_TYPE_BOOLEAN:
+                return "false";
+        case CW_TYPE_DATETIME:
+                return "0001-01-01T00:00:00Z"; /* the unknown time */
+        default:
+                return "";
+        }
+}
+
+/* ---- dmd's own live values --------------------------------------------------------- */
+
+static int core_live_get(struct manager *m, const char *name, char **value)
+{
+        if (streq(name, "Device.RootDataModelVersion")) {
+                *value = strdup(DMD_ROOT_DATA_MODEL_VERSION);
+                return *value ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
+}
+
+static int deviceinfo_live_get(struct manager *m, const char *name, char **value)
+{
+        return deviceinfo_get(m->deviceinfo, name, value);
+}
+
+static int deviceinfo_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return deviceinfo_get_instances(m->deviceinfo, object, out);
+}
+
+/* ---- set-up ------------------------------------------------------------------------ */
+
+static int load_schema(struct manager *m)
+{
+        const struct strv *dirs = &m->settings.schema_dirs;
+        struct schema_error err = {};
+        int r = 0;
+
+        r = schema_new(&m->schema);
+        if (r < 0)
+                return r;
+        if (dirs->n > 0) {
+                for (size_t i = 0; r >= 0 && i < dirs->n; i++)
+                        r = schema_load_dir(m->schema, dirs->v[i], &err);
+        } else {
+                r = schema_load_dir(m->schema, m->settings.schema_dir, &err);
+        }
+        if (r < 0) {
+                if (err.file)
+                        log_error("%s:%u: %s", err.file, err.line,
+                                  err.message ? err.message : strerror(-r));
+                else
+                        log_error_errno(r, "Failed to load the schema: %m");
+                schema_error_done(&err);
+                return r;
+        }
+        if (!schema_root(m->schema))
+                return log_error_errno(-ENOENT, "The schema declares no root object");
+        log_debug("Schema: %zu objects, %zu parameters", schema_n_objects(m->schema),
+                  schema_n_parameters(m->schema));
+        return 0;
+}
+
+int manager_new(struct settings *settings, struct manager **ret)
+{
+        struct manager *m = calloc(1, sizeof(*m));
+        int r;
+
+        if (!m) {
+                settings_done(settings);
+                return -ENOMEM;
+        }
+        /* The manager takes the settings over. */
+        m->settings = *settings;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                goto fail;
+        r = load_schema(m);
+        if (r < 0)
+                goto fail;
+        r = state_open(&m->state, m->settings.state_dir);
+        if (r < 0) {
+                log_error_errno(r, "Failed to load %s/dmd.store: %m", m->settings.state_dir);
+                goto fail;
+        }
+        struct deviceinfo_paths paths = {.persistent_dir = m->settings.state_dir,
+                                         .runtime_dir = m->settings.runtime_dir};
+        r = deviceinfo_new(&m->settings.deviceinfo, &paths, &m->deviceinfo);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up Device.DeviceInfo.: %m");
+                goto fail;
+        }
+        /* dmd owns what nobody else registers; DeviceInfo is built in. */
+        r = registry_add_local(&m->registry, "", core_live_get, NULL);
+        if (r >= 0)
+                r = registry_add_local(&m->registry, "Device.DeviceInfo.", deviceinfo_live_get,
+                                       deviceinfo_live_instances);
+        if (r < 0)
+                goto fail;
+        r = transaction_recover(m);
+        if (r < 0)
+                goto fail;
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+void manager_free(struct manager *m)
+{
+        if (!m)
+                return;
+        transaction_queue_free(m);
+        bus_close(m->bus);
+        registry_done(&m->registry);
+        deviceinfo_free(m->deviceinfo);
+        state_done(&m->state);
+        schema_free(m->schema);
+        free(m->introspection);
+        sd_event_unref(m->event);
+        settings_done(&m->settings);
+        free(m);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct manager *m = userdata;
+        log_info("Received %s, exiting", strsignal(si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_start(struct manager *m)
+{
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if (sd_event_add_signal(m->event, NULL, SIGTERM, on_signal, m) < 0 ||
+            sd_event_add_signal(m->event, NULL, SIGINT, on_signal, m) < 0)
+                return log_error_errno(-errno, "Failed to handle signals: %m");
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog: %m");
+
+        r = m->settings.bus_address ? bus_open_address(m->event, m->settings.bus_address, &m->bus)
+                                    : bus_open_system(m->event, &m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the bus: %m");
+        /* Objects first, then the name: whoever sees the name can call at once. */
+        r = bus_api_register(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to export %s: %m", DMD_OBJECT_PATH);
+        r = bus_request_name(m->bus, DMD_BUS_NAME);
+        if (r == -EEXIST)
+                return log_error_errno(r, "%s is already owned by another process", DMD_BUS_NAME);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire %s: %m", DMD_BUS_NAME);
+        transaction_resume(m);
+        log_info("Serving %zu objects and %zu parameters as %s", schema_n_objects(m->schema),
+                 schema_n_parameters(m->schema), DMD_BUS_NAME);
+        (void)sd_notify(false, "READY=1\nSTATUS=Serving the data model");
+        return 0;
+}
+
+int manager_run(struct manager *m)
+{
+        int r = sd_event_loop(m->event);
+        (void)sd_notify(false, "STOPPING=1");
+        if (r == -ECONNRESET)
+                log_error("Disconnected from the bus");
+        return r;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <dbus/dbus.h>
+#include <systemd/sd-event.h>
+
+#include "registry.h"
+#include "schema.h"
+#include "settings.h"
+#include "state.h"
+
+struct deviceinfo;
+struct transaction;
+
+#define DMD_BUS_NAME       "io.cwmp.DataModel"
+#define DMD_OBJECT_PATH    "/io/cwmp/DataModel"
+#define DMD_INTERFACE      "io.cwmp.DataModel1"
+#define PROVIDER_INTERFACE "io.cwmp.Provider1"
+
+/* Device:2 version of the model dmd serves (Device.RootDataModelVersion). */
+#define DMD_ROOT_DATA_MODEL_VERSION "2.19"
+
+/* How long dmd waits for a provider's answer. */
+#define DMD_PROVIDER_TIMEOUT_MS 10000
+
+/* The daemon's context: everything mutable lives here. */
+struct manager {
+        sd_event *event;
+        DBusConnection *bus;
+        struct settings settings;
+        struct schema *schema;
+        struct registry registry;
+        struct state state;
+        struct deviceinfo *deviceinfo;
+        char *introspection; /* the interfaces of /io/cwmp/DataModel, as XML */
+
+        /* Transactions run one at a time, in arrival order. */
+        struct transaction *tx_current;
+        struct transaction *tx_queue_head, *tx_queue_tail;
+        /* A transaction found on disk at start: rolled forward before any new one. */
+        struct transaction *tx_recovery;
+};
+
+int manager_new(struct settings *settings, struct manager **ret);
+void manager_free(struct manager *m);
+/* Connects to the bus, exports the object, takes the name, resumes an interrupted
+ * transaction. */
+int manager_start(struct manager *m);
+int manager_run(struct manager *m);
+
+/* The schema type name of a parameter as it travels ("unsignedInt"; lists are "string"). */
+const char *manager_type_name(const struct schema_node *node);
+/* The value a parameter reads as before anyone set it. */
+const char *manager_default_value(const struct schema_node *node);

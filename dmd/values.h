@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+
+#include "request.h"
+#include "schema.h"
+
+/* One parameter whose value is wanted, with where it lives. */
+struct value_item {
+        char *name;
+        const struct schema_node *node;
+        struct owner *owner;
+        char *value; /* filled by values_fetch */
+};
+
+void value_items_free(struct value_item *items, size_t n);
+
+/*
+ * Reads the values of items: local owners at once, each provider with one Get call. The
+ * array must stay in place until the request's next stage runs. Failures land in r->fault.
+ */
+int values_fetch(struct request *r, struct value_item *items, size_t n);
+
+/* The value of a parameter a local owner serves (persisted in dmd's store or live). */
+int values_get_local(struct manager *m, struct owner *o, const struct schema_node *node,
+                     const char *name, char **value);
