@@ -672,23 +672,66 @@ static bool in_ranges(const struct cw_facets *f, int64_t sv, uint64_t uv)
         return false;
 }
 
-/* Does `item` match the POSIX extended regex `pattern` as a whole? POSIX matching is
- * leftmost-longest, so a whole match exists exactly when the first match spans the item.
- * Checking the span rather than wrapping the pattern in "^(...)$" keeps a pattern with a
- * literal ")" from changing meaning. Returns 1, 0, or -EBADMSG if it does not compile. */
-static int pattern_matches(const char *pattern, const char *item)
-{
-        regex_t re;
-        regmatch_t m;
-        int r;
+/* The facets' patterns, compiled once per check. Empty patterns (TR-106 uses "" to allow
+ * the empty string) are not compiled: they match exactly the empty item. */
+struct patterns {
+        char *const *src;
+        regex_t *re;
+        size_t n; /* entries set up so far */
+};
 
-        if (pattern[0] == '\0')
-                return item[0] == '\0';
-        if (regcomp(&re, pattern, REG_EXTENDED) != 0)
-                return -EBADMSG;
-        r = regexec(&re, item, 1, &m, 0) == 0 && m.rm_so == 0 && (size_t)m.rm_eo == strlen(item);
-        regfree(&re);
-        return r;
+static bool pattern_is_empty(const char *pattern)
+{
+        return !pattern || pattern[0] == '\0';
+}
+
+static void patterns_done(struct patterns *p)
+{
+        for (size_t i = 0; i < p->n; i++)
+                if (!pattern_is_empty(p->src[i]))
+                        regfree(&p->re[i]);
+        free(p->re);
+        *p = (struct patterns){};
+}
+
+static int patterns_compile(const struct cw_facets *f, struct patterns *p, const char **reason)
+{
+        *p = (struct patterns){.src = f->patterns};
+        if (f->n_patterns == 0)
+                return 0;
+        p->re = calloc(f->n_patterns, sizeof(regex_t));
+        if (!p->re)
+                return -ENOMEM;
+        for (; p->n < f->n_patterns; p->n++) {
+                if (pattern_is_empty(p->src[p->n]))
+                        continue;
+                if (regcomp(&p->re[p->n], p->src[p->n], REG_EXTENDED) != 0) {
+                        *reason = "invalid pattern";
+                        patterns_done(p);
+                        return -EBADMSG;
+                }
+        }
+        return 0;
+}
+
+/* Does `item` match one of the patterns as a whole? POSIX matching is leftmost-longest, so
+ * a whole match exists exactly when the first match spans the item. Checking the span rather
+ * than wrapping the pattern in "^(...)$" keeps a pattern with a literal ")" ("a)|b") from
+ * changing meaning. */
+static bool patterns_match(const struct patterns *p, const char *item)
+{
+        size_t len = strlen(item);
+
+        for (size_t i = 0; i < p->n; i++) {
+                regmatch_t m;
+                if (pattern_is_empty(p->src[i])) {
+                        if (len == 0)
+                                return true;
+                } else if (regexec(&p->re[i], item, 1, &m, 0) == 0 && m.rm_so == 0 &&
+                           (size_t)m.rm_eo == len)
+                        return true;
+        }
+        return false;
 }
 
 static bool size_ok(const struct cw_facets *f, size_t n)
@@ -700,8 +743,9 @@ static bool size_ok(const struct cw_facets *f, size_t n)
  * canonical text: the item itself, or a constant or numbuf for integers and booleans, and
  * *chars its length in characters. Enumerations and patterns see the canonical form, so a
  * valid value stays valid once normalized. */
-static int item_check(const struct cw_facets *f, const char *item, char numbuf[static 24],
-                      const char **canon, size_t *chars, const char **reason)
+static int item_check(const struct cw_facets *f, const struct patterns *pats, const char *item,
+                      char numbuf[static 24], const char **canon, size_t *chars,
+                      const char **reason)
 {
         size_t n;
         int r;
@@ -787,22 +831,9 @@ static int item_check(const struct cw_facets *f, const char *item, char numbuf[s
                         return -ERANGE;
                 }
         }
-        if (f->n_patterns > 0) {
-                bool found = false;
-                for (size_t i = 0; i < f->n_patterns && !found; i++) {
-                        if (!f->patterns[i])
-                                continue;
-                        r = pattern_matches(f->patterns[i], *canon);
-                        if (r < 0) {
-                                *reason = "invalid pattern";
-                                return r;
-                        }
-                        found = r > 0;
-                }
-                if (!found) {
-                        *reason = "does not match pattern";
-                        return -ERANGE;
-                }
+        if (f->n_patterns > 0 && !patterns_match(pats, *canon)) {
+                *reason = "does not match pattern";
+                return -ERANGE;
         }
         return 0;
 }
@@ -838,6 +869,7 @@ static bool is_xml_space(char c)
 static int value_check(const struct cw_facets *f, const char *value, struct out *o,
                        const char **reason)
 {
+        _cleanup_(patterns_done) struct patterns pats = {};
         _cleanup_free_ char *copy = NULL;
         char numbuf[24];
         const char *canon;
@@ -848,8 +880,12 @@ static int value_check(const struct cw_facets *f, const char *value, struct out 
                 *reason = "missing value";
                 return -EINVAL;
         }
+        /* A broken pattern is a broken schema: reported whatever the value. */
+        r = patterns_compile(f, &pats, reason);
+        if (r < 0)
+                return r;
         if (!f->is_list) {
-                r = item_check(f, value, numbuf, &canon, &chars, reason);
+                r = item_check(f, &pats, value, numbuf, &canon, &chars, reason);
                 if (r < 0)
                         return r;
                 return o ? out_append(o, canon, strlen(canon)) : 0;
@@ -864,7 +900,7 @@ static int value_check(const struct cw_facets *f, const char *value, struct out 
                 char *comma = strchr(item, ',');
                 if (comma)
                         *comma = '\0';
-                r = item_check(f, item, numbuf, &canon, &chars, reason);
+                r = item_check(f, &pats, item, numbuf, &canon, &chars, reason);
                 if (r < 0)
                         return r;
                 if (items > 0)
@@ -913,7 +949,12 @@ int cw_value_check(const struct cw_facets *f, const char *value, const char **re
                         *reason = "no type";
                 return -EINVAL;
         }
-        return value_check(f, value, NULL, reason ? reason : &dummy);
+        if (!reason)
+                reason = &dummy;
+        int r = value_check(f, value, NULL, reason);
+        if (r == -ENOMEM)
+                *reason = "out of memory";
+        return r;
 }
 
 int cw_facets_normalize(const struct cw_facets *f, const char *value, char **ret,
@@ -936,6 +977,8 @@ int cw_facets_normalize(const struct cw_facets *f, const char *value, char **ret
                 if (!o.s)
                         r = -ENOMEM;
         }
+        if (r == -ENOMEM)
+                *reason = "out of memory";
         if (r < 0) {
                 free(o.s);
                 return r;

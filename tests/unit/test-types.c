@@ -664,6 +664,11 @@ static void test_check_patterns(void **state)
         f.patterns = broken2;
         f.n_patterns = 1;
         assert_check(&f, "aa", -EBADMSG, "invalid pattern");
+        /* reported whatever the value, so a broken schema shows at once */
+        f.is_list = true;
+        assert_check(&f, "", -EBADMSG, "invalid pattern");
+        f.type = CW_TYPE_INT;
+        assert_check(&f, "x", -EBADMSG, "invalid pattern");
 }
 
 static void test_check_lists(void **state)
