@@ -68,7 +68,8 @@ static const char good[] =
         "Device.X.Item.{i}.Sub.                   object       ro\n"
         "Device.X.Item.{i}.Sub.Row.{i}.           object       ro\n"
         "Device.X.Item.{i}.Sub.Row.{i}.When       dateTime     ro\n"
-        "Device.X.Item.{i}.Sub.Row.{i}.Delta      long         ro  range=..0\n";
+        "Device.X.Item.{i}.Sub.Row.{i}.Delta      long         ro  range=..0\n"
+        "Device.X.Item.{i}.Algo  string  rw  enum=\"New Reno|Vegas\"  default=\"New Reno\"\n";
 
 static void test_good_file(void **state)
 {
@@ -80,7 +81,7 @@ static void test_good_file(void **state)
         assert_int_equal(parse(s, "good.schema", good, &err), 0);
         assert_null(err.message);
         assert_int_equal(schema_n_objects(s), 6);
-        assert_int_equal(schema_n_parameters(s), 14);
+        assert_int_equal(schema_n_parameters(s), 15);
 
         const struct schema_node *root = schema_root(s);
         assert_non_null(root);
@@ -110,7 +111,7 @@ static void test_good_file(void **state)
         assert_int_equal(item->max_entries, 16);
         assert_ptr_equal(item->parent, schema_find(s, "Device.X."));
         assert_string_equal(item->first_child->name, "Mode");
-        assert_string_equal(item->last_child->name, "Sub");
+        assert_string_equal(item->last_child->name, "Algo");
 
         const struct schema_node *row = schema_find(s, "Device.X.Item.{i}.Sub.Row.{i}.");
         assert_non_null(row);
@@ -218,6 +219,11 @@ static void test_facets(void **state)
         assert_int_equal(n->facets.type, CW_TYPE_HEXBINARY);
         assert_int_equal(cw_value_check(&n->facets, "0011aaFF", NULL), 0);
         assert_int_equal(cw_value_check(&n->facets, "0011aa", NULL), -ERANGE);
+
+        n = schema_find(s, "Device.X.Item.{i}.Algo");
+        assert_int_equal(n->facets.n_enums, 2);
+        assert_string_equal(n->facets.enums[0], "New Reno");
+        assert_string_equal(n->default_value, "New Reno");
 
         n = schema_find(s, "Device.X.Item.{i}.Sub.Row.{i}.When");
         assert_int_equal(n->facets.type, CW_TYPE_DATETIME);
