@@ -391,7 +391,7 @@ static int parse_u32(struct parser *p, const char *key, const char *s, uint32_t 
 static int parse_count_bounds(struct parser *p, const char *key, char *v, uint32_t *ret_min,
                               uint32_t *ret_max)
 {
-        char *min, *max;
+        char *min = NULL, *max = NULL;
         uint32_t lo = 0, hi = 0;
         int r;
 
@@ -462,7 +462,7 @@ static int parse_range_bound(struct parser *p, enum cw_type t, const char *s, bo
 static int parse_range(struct parser *p, struct cw_facets *f, char *v)
 {
         struct cw_range rg = {};
-        char *min, *max;
+        char *min = NULL, *max = NULL;
         int r;
 
         r = split_bounds(p, "range", v, &min, &max);
@@ -662,7 +662,7 @@ static int parse_attribute(struct parser *p, struct schema_node *n, char *token,
                 return parse_count_bounds(p, "items", value, &f->list_min_items,
                                           &f->list_max_items);
         case ATTR_LIST_SIZE: {
-                uint32_t min;
+                uint32_t min = 0;
                 r = parse_count_bounds(p, "listSize", value, &min, &f->list_max_len);
                 if (r < 0)
                         return r;
@@ -806,7 +806,7 @@ static int parse_line(struct parser *p, char *line)
         const char *default_value = NULL;
         struct dmpath_error perr = {};
         unsigned seen = 0;
-        size_t name_seg;
+        size_t name_seg = 0;
         int r;
 
         /* the caller skipped blank lines, so there is a first token */
