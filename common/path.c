@@ -4,6 +4,8 @@
  * alias segments "[alias]" and the schema placeholder "{i}".
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,7 +251,7 @@ static int format_segments(const struct dmpath *p, size_t n, bool partial, bool 
         if (!p || !ret || n > p->n_segs)
                 return -EINVAL;
         for (size_t i = 0; i < n; i++)
-                len += strlen(p->segs[i].str) + 3; /* "[" "]" "." at most */
+                len += strlen(p->segs[i].str) + 12; /* a number, or "[" "]", and "." */
         out = malloc(len);
         if (!out)
                 return -ENOMEM;
@@ -260,6 +262,9 @@ static int format_segments(const struct dmpath *p, size_t n, bool partial, bool 
                         *o++ = '.';
                 if (tmpl && (seg->kind == DMPATH_SEG_INSTANCE || seg->kind == DMPATH_SEG_ALIAS))
                         o = stpcpy(o, "{i}");
+                else if (seg->kind == DMPATH_SEG_INSTANCE)
+                        /* the number, not the text: a resolved alias becomes an instance */
+                        o += sprintf(o, "%" PRIu32, seg->instance);
                 else if (seg->kind == DMPATH_SEG_ALIAS) {
                         *o++ = '[';
                         o = stpcpy(o, seg->str);
