@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Pieces of the Device.DeviceInfo. provider shared between its deviceinfo-*.c files. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "deviceinfo.h"
+
+/* TR-181 sizes of the identity strings (characters). */
+#define DEVICEINFO_SHORT_MAX       64u
+#define DEVICEINFO_DESCRIPTION_MAX 256u
+#define DEVICEINFO_COMMAND_MAX     256u
+
+/* ---- text and files (deviceinfo-text.c) ---- */
+
+/* Reads at most `max` bytes of a file (sysfs and procfs files report size 0, so it reads
+ * until EOF). The copy is NUL-terminated; *ret_len (if given) excludes the NUL. */
+int deviceinfo_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* prefix + suffix, newly allocated; NULL on allocation failure. */
+char *deviceinfo_path(const char *prefix, const char *suffix);
+
+/* Turns raw bytes from the system into a value that SOAP can carry: valid UTF-8 (bad bytes
+ * become '?'), control characters and NULs become spaces, blanks trimmed at both ends, at
+ * most max_chars characters. */
+int deviceinfo_text_clean(const char *data, size_t len, size_t max_chars, char **ret);
+/* Is s valid UTF-8 without control characters, and at most max_chars characters long? */
+bool deviceinfo_text_valid(const char *s, size_t max_chars);
+/* A firmware placeholder such as "To Be Filled By O.E.M." or an empty string? */
+bool deviceinfo_text_is_placeholder(const char *s);
+
+/* ---- identity (deviceinfo-identity.c) ---- */
+
+enum deviceinfo_identity {
+        DEVICEINFO_MANUFACTURER,
+        DEVICEINFO_MANUFACTURER_OUI,
+        DEVICEINFO_MODEL_NAME,
+        DEVICEINFO_DESCRIPTION,
+        DEVICEINFO_PRODUCT_CLASS,
+        DEVICEINFO_SERIAL_NUMBER,
+        DEVICEINFO_HARDWARE_VERSION,
+        DEVICEINFO_SOFTWARE_VERSION,
+        DEVICEINFO_ADDITIONAL_SOFTWARE_VERSION,
+        _DEVICEINFO_IDENTITY_MAX,
+};
+
+/* Fills values[] (each newly allocated, never NULL on success) from the settings or the
+ * system trees. */
+int deviceinfo_identity_load(const struct deviceinfo_settings *s, const char *proc, const char *sys,
+                             const char *etc, char *values[_DEVICEINFO_IDENTITY_MAX]);
+
+/* The application-specific ID of etc/machine-id (32 lower-case hex digits), as systemd's
+ * sd_id128_get_machine_app_specific() computes it for DEVICEINFO_SERIAL_APP_ID. -ENOENT if
+ * the file is missing, -EINVAL if it does not hold a machine ID. */
+int deviceinfo_machine_serial(const char *etc, char **ret);
+
+/* ---- system counters (deviceinfo-system.c) ---- */
+
+struct deviceinfo_cpu_sample {
+        uint64_t busy, total; /* clock ticks summed over all CPUs */
+};
+
+/* The number in a "Key:   1234 kB" line of /proc/meminfo or /proc/PID/status; -ENOENT if no
+ * line has that key. */
+int deviceinfo_kib_field(const char *data, const char *key, uint64_t *ret);
+
+int deviceinfo_read_uptime(const char *proc, uint64_t *ret_seconds);
+/* MemTotal and MemAvailable (MemFree on kernels without it), KiB. */
+int deviceinfo_read_meminfo(const char *proc, uint64_t *ret_total_kib, uint64_t *ret_free_kib);
+int deviceinfo_read_cpu_sample(const char *proc, struct deviceinfo_cpu_sample *ret);
+/* Size and space available of the file system holding `dir`, KiB. */
+int deviceinfo_read_fs_usage(const char *dir, uint64_t *ret_total_kib, uint64_t *ret_free_kib);
+
+/* CPU usage, percent busy between two reads of /proc/stat. */
+struct deviceinfo_cpu_usage {
+        struct deviceinfo_cpu_sample prev;
+        bool have_prev;
+        unsigned last_percent;
+};
+/* Takes a sample and returns the percentage since the previous one (since boot for the
+ * first). Windows too short to measure keep the previous answer. */
+int deviceinfo_cpu_usage_update(struct deviceinfo_cpu_usage *u, const char *proc,
+                                unsigned *ret_percent);
+
+/* ---- process table (deviceinfo-process.c) ---- */
+
+struct deviceinfo_process_id {
+        pid_t pid;
+        uint64_t start_time; /* clock ticks after boot: with the PID, names one process */
+        uint32_t instance;
+};
+
+struct deviceinfo_process {
+        struct deviceinfo_process_id id;
+        char *command;
+        uint64_t size_kib;
+        uint64_t cpu_time_ms;
+        unsigned priority;
+        const char *state; /* a TR-181 State enumeration value */
+};
+
+struct deviceinfo_process_table {
+        char *proc;
+        char *runtime_dir; /* NULL: numbering in memory only */
+        char *state_file;
+        char *boot_id;    /* of the boot the numbering belongs to */
+        long clock_ticks; /* sysconf(_SC_CLK_TCK) */
+
+        /* The numbering: every process seen by the last scan, sorted by (pid, start). */
+        struct deviceinfo_process_id *known;
+        size_t n_known;
+        uint32_t next_instance;
+        bool dirty; /* differs from the state file */
+
+        /* The last scan, sorted by instance number. */
+        struct deviceinfo_process *procs;
+        size_t n_procs;
+        uint64_t taken_usec; /* CLOCK_MONOTONIC */
+        bool valid;
+};
+
+/* Loads the numbering saved in runtime_dir (if any) when it belongs to this boot. */
+int deviceinfo_process_table_init(struct deviceinfo_process_table *t, const char *proc,
+                                  const char *runtime_dir);
+void deviceinfo_process_table_done(struct deviceinfo_process_table *t);
+/* Scans /proc unless the last scan is younger than DEVICEINFO_SNAPSHOT_USEC, numbers new
+ * processes, forgets dead ones and saves the numbering if it changed. */
+int deviceinfo_process_table_refresh(struct deviceinfo_process_table *t);
+void deviceinfo_process_table_invalidate(struct deviceinfo_process_table *t);
+/* The process with this instance number in the current snapshot, or NULL. */
+const struct deviceinfo_process *
+deviceinfo_process_table_find(const struct deviceinfo_process_table *t, uint32_t instance);
+
+/* Mappings from the kernel's view to TR-181's, exposed for tests. */
+const char *deviceinfo_process_state(char kernel_state);
+unsigned deviceinfo_process_priority(long kernel_priority);
