@@ -92,7 +92,7 @@ static int append_attributes(void *userdata, const char *path, const struct sche
             !dbus_message_iter_append_basic(&st, DBUS_TYPE_UINT32, &notification) ||
             !dbus_message_iter_open_container(&st, DBUS_TYPE_ARRAY, "s", &list))
                 return -ENOMEM;
-        for (char *p = acl, *save = NULL, *tok; (tok = strtok_r(p, ",", &save)); p = NULL)
+        for (char *p = acl, *save = NULL, *tok; acl && (tok = strtok_r(p, ",", &save)); p = NULL)
                 if (!dbus_message_iter_append_basic(&list, DBUS_TYPE_STRING, &tok))
                         return -ENOMEM;
         if (!dbus_message_iter_close_container(&st, &list) ||

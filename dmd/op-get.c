@@ -11,6 +11,7 @@
 
 struct op_values {
         struct op op;
+        bool walking_partial;
         struct value_item *items;
         size_t n_items, allocated;
 };
@@ -56,7 +57,8 @@ static int collect_value(void *userdata, const char *path, const struct schema_n
         char *name = strdup(path);
         if (!name)
                 return -ENOMEM;
-        v->items[v->n_items++] = (struct value_item){.name = name, .node = node, .owner = owner};
+        v->items[v->n_items++] = (struct value_item){
+                .name = name, .node = node, .owner = owner, .optional = v->walking_partial};
         return 0;
 }
 
@@ -78,6 +80,8 @@ static void gpv_reply(struct request *r)
                 goto oom;
         for (size_t i = 0; i < v->n_items; i++) {
                 struct value_item *item = &v->items[i];
+                if (item->optional && !item->value)
+                        continue; /* vanished while we looked */
                 const char *type = manager_type_name(item->node);
                 const char *value = item->node->hidden || !item->value ? "" : item->value;
                 DBusMessageIter st;
@@ -108,6 +112,7 @@ static void gpv_resolved(struct request *r)
                 return;
         }
         for (size_t i = 0; i < v->op.res.n_targets; i++) {
+                v->walking_partial = v->op.res.targets[i].kind != TARGET_PARAM;
                 if (resolve_walk(r->m, &v->op.res.snap, &v->op.res.targets[i], false, false,
                                  collect_value, v) < 0) {
                         request_fail(r, CWMP_FAULT_RESOURCES_EXCEEDED, "Out of memory");

@@ -33,6 +33,7 @@ struct tx_change {
         char *owner_subtree;
         bool remote;
         char *new_value, *old_value;
+        bool refused; /* failed a check: not sent to its owner */
 };
 
 /* A provider taking part, known by its subtree: its bus name may change on the way. */
@@ -52,6 +53,8 @@ struct transaction {
         size_t n_changes;
         struct value_item *old_items;
         size_t n_old;
+        struct value_item *sibling_aliases; /* to keep Alias values unique in their table */
+        size_t n_sibling_aliases;
         char *object; /* add: the table path; delete: the instance path */
         uint32_t instance;
         char *object_owner; /* add/delete: subtree of the owner */
@@ -84,6 +87,7 @@ static void tx_destroy(struct request *r)
         }
         free(tx->changes);
         value_items_free(tx->old_items, tx->n_old);
+        value_items_free(tx->sibling_aliases, tx->n_sibling_aliases);
         for (size_t i = 0; i < tx->n_owners; i++)
                 free(tx->owners[i].subtree);
         free(tx->owners);
@@ -428,7 +432,7 @@ static int append_values(DBusMessageIter *it, struct transaction *tx, const char
                 struct tx_change *c = &tx->changes[i];
                 DBusMessageIter st;
                 const char *value = undo ? (c->old_value ? c->old_value : "") : c->new_value;
-                if (!c->remote || !streq(c->owner_subtree, subtree))
+                if (!c->remote || c->refused || !streq(c->owner_subtree, subtree))
                         continue;
                 if (!dbus_message_iter_open_container(&arr, DBUS_TYPE_STRUCT, NULL, &st) ||
                     !dbus_message_iter_append_basic(&st, DBUS_TYPE_STRING, &c->name) ||
@@ -582,9 +586,19 @@ static bool has_param_faults(struct request *r)
 {
         if (r->fault.n_params == 0)
                 return false;
+        /* 9003 says the arguments were wrong; a provider that is not running is not the
+         * caller's fault, and is reported as what it is. */
         r->fault.code = CWMP_FAULT_INVALID_ARGUMENTS;
+        for (size_t i = 0; i < r->fault.n_params; i++)
+                if (r->fault.params[i].code == CWMP_FAULT_INTERNAL_ERROR)
+                        r->fault.code = CWMP_FAULT_INTERNAL_ERROR;
         free(r->fault.message);
-        r->fault.message = strdup(fault_string(CWMP_FAULT_INVALID_ARGUMENTS));
+        /* Name the first problem, so that a person reading only the message learns it. */
+        if (asprintf(&r->fault.message, "%s: %s%s", fault_string(r->fault.code),
+                     r->fault.params[0].message ? r->fault.params[0].message
+                                                : r->fault.params[0].name,
+                     r->fault.n_params > 1 ? " (and more)" : "") < 0)
+                r->fault.message = NULL;
         return true;
 }
 
@@ -717,6 +731,118 @@ static int send_validate(struct transaction *tx, const char *subtree)
         return request_call(&tx->op.req, o, msg, on_validate_reply, NULL);
 }
 
+/* "Device.X.Item.3.Alias" -> "Device.X.Item." when the parameter is a table's Alias. */
+static int alias_table(const struct tx_change *c, char **ret)
+{
+        *ret = NULL;
+        if (!c->node || !streq(c->node->name, "Alias") || !c->node->parent ||
+            !c->node->parent->multi_instance)
+                return 0;
+        size_t len = strlen(c->name) - strlen(".Alias");
+        while (len > 0 && c->name[len - 1] != '.')
+                len--; /* drop the instance number */
+        *ret = strndup(c->name, len);
+        return *ret ? 1 : -ENOMEM;
+}
+
+/* The Alias of every other instance of the tables whose Alias is being set. */
+static int fetch_sibling_aliases(struct transaction *tx)
+{
+        struct manager *m = tx->op.req.m;
+
+        for (size_t i = 0; i < tx->n_changes; i++) {
+                struct tx_change *c = &tx->changes[i];
+                _cleanup_free_ char *table = NULL;
+                size_t n;
+                int r;
+
+                if (c->refused || (r = alias_table(c, &table)) <= 0) {
+                        if (!c->refused && r < 0)
+                                return r;
+                        continue;
+                }
+                const uint32_t *inst = snapshot_instances(&tx->op.res.snap, table, &n);
+                for (size_t k = 0; k < n; k++) {
+                        char *name = NULL;
+                        if (asprintf(&name, "%s%" PRIu32 ".Alias", table, inst[k]) < 0)
+                                return -ENOMEM;
+                        bool known = false;
+                        for (size_t j = 0; j < tx->n_sibling_aliases && !known; j++)
+                                known = streq(tx->sibling_aliases[j].name, name);
+                        if (known) {
+                                free(name);
+                                continue;
+                        }
+                        struct value_item *nv = realloc(tx->sibling_aliases,
+                                                        (tx->n_sibling_aliases + 1) * sizeof(*nv));
+                        if (!nv) {
+                                free(name);
+                                return -ENOMEM;
+                        }
+                        tx->sibling_aliases = nv;
+                        nv[tx->n_sibling_aliases++] = (struct value_item){
+                                .name = name,
+                                .node = c->node,
+                                .owner = registry_lookup(&m->registry, name),
+                        };
+                }
+        }
+        return values_fetch(&tx->op.req, tx->sibling_aliases, tx->n_sibling_aliases);
+}
+
+/* The Alias an instance will have once this transaction applies. */
+static const char *effective_alias(struct transaction *tx, const char *name, const char *current)
+{
+        for (size_t i = 0; i < tx->n_changes; i++)
+                if (tx->changes[i].name && !tx->changes[i].refused &&
+                    streq(tx->changes[i].name, name))
+                        return tx->changes[i].new_value;
+        return current;
+}
+
+static void spv_aliases_checked(struct request *r)
+{
+        struct transaction *tx = (struct transaction *)r;
+        int ret = 0;
+
+        if (request_failed(r)) {
+                tx_fail_reply(tx);
+                return;
+        }
+        /* TR-181: an Alias is unique among the instances of its table. */
+        for (size_t i = 0; i < tx->n_changes; i++) {
+                struct tx_change *c = &tx->changes[i];
+                _cleanup_free_ char *table = NULL;
+                if (c->refused || alias_table(c, &table) <= 0)
+                        continue;
+                for (size_t k = 0; k < tx->n_sibling_aliases; k++) {
+                        struct value_item *s = &tx->sibling_aliases[k];
+                        if (streq(s->name, c->name) || !startswith(s->name, table))
+                                continue;
+                        const char *other = effective_alias(tx, s->name, s->value);
+                        if (other && streq(other, c->new_value)) {
+                                c->refused = true;
+                                ret = fault_add_param(&r->fault, c->name,
+                                                      CWMP_FAULT_INVALID_PARAMETER_VALUE,
+                                                      "Alias \"%s\" is already used by %.*s",
+                                                      c->new_value,
+                                                      (int)(strlen(s->name) - strlen("Alias")),
+                                                      s->name);
+                                break;
+                        }
+                }
+                if (ret < 0)
+                        break;
+        }
+        /* Providers judge the values dmd found fine, so every fault is reported at once. */
+        for (size_t i = 0; ret >= 0 && i < tx->n_owners; i++)
+                ret = send_validate(tx, tx->owners[i].subtree);
+        if (ret < 0)
+                request_fail(r, fault_from_errno(ret), "Cannot ask the providers: %s",
+                             strerror(-ret));
+        request_continue(r, spv_validated);
+}
+
 static void spv_resolved(struct request *r)
 {
         struct transaction *tx = (struct transaction *)r;
@@ -726,29 +852,26 @@ static void spv_resolved(struct request *r)
                 tx_fail_reply(tx);
                 return;
         }
-        for (size_t i = 0; ret >= 0 && i < tx->n_changes; i++)
+        for (size_t i = 0; ret >= 0 && i < tx->n_changes; i++) {
+                size_t before = r->fault.n_params;
                 ret = check_change(tx, &tx->changes[i], &tx->op.res.targets[i]);
+                tx->changes[i].refused = r->fault.n_params > before;
+        }
         /* The same parameter twice (perhaps once by alias) is ambiguous. */
         for (size_t i = 0; ret >= 0 && i < tx->n_changes; i++)
                 for (size_t k = i + 1; tx->changes[i].name && k < tx->n_changes; k++)
                         if (tx->changes[k].name && streq(tx->changes[i].name, tx->changes[k].name))
                                 request_fail(r, CWMP_FAULT_INVALID_ARGUMENTS,
                                              "%s is given more than once", tx->changes[i].name);
-        if (ret < 0) {
-                request_fail(r, fault_from_errno(ret), "%s", strerror(-ret));
-                tx_fail_reply(tx);
-                return;
-        }
-        if (has_param_faults(r) || request_failed(r)) {
-                tx_fail_reply(tx);
-                return;
-        }
-        for (size_t i = 0; ret >= 0 && i < tx->n_owners; i++)
-                ret = send_validate(tx, tx->owners[i].subtree);
+        if (ret >= 0 && !request_failed(r))
+                ret = fetch_sibling_aliases(tx);
         if (ret < 0)
-                request_fail(r, fault_from_errno(ret), "Cannot ask the providers: %s",
-                             strerror(-ret));
-        request_continue(r, spv_validated);
+                request_fail(r, fault_from_errno(ret), "%s", strerror(-ret));
+        if (request_failed(r)) {
+                tx_fail_reply(tx);
+                return;
+        }
+        request_continue(r, spv_aliases_checked);
 }
 
 int op_set_parameter_values(struct manager *m, DBusMessage *call)

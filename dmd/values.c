@@ -136,6 +136,8 @@ int values_fetch(struct request *r, struct value_item *items, size_t n)
                         items[i].value = NULL;
                         ret = values_get_local(r->m, o, items[i].node, items[i].name,
                                                &items[i].value);
+                        if (ret == -ENOENT && items[i].optional)
+                                continue;
                         if (ret < 0) {
                                 request_fail(r, fault_from_errno(ret), "Cannot read %s: %s",
                                              items[i].name, strerror(-ret));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "request.h"
@@ -11,7 +12,9 @@ struct value_item {
         char *name;
         const struct schema_node *node;
         struct owner *owner;
-        char *value; /* filled by values_fetch */
+        char *value;   /* filled by values_fetch */
+        bool optional; /* found by walking a partial path: an instance of a live table that
+                        * vanished meanwhile is left out (value stays NULL), not an error */
 };
 
 void value_items_free(struct value_item *items, size_t n);
