@@ -4,8 +4,6 @@
 
 import time
 
-import dbus
-
 import cwmptest
 from cwmptest import ALPHA, BETA
 
@@ -126,22 +124,24 @@ class ProvidersTest(cwmptest.CwmpTestCase):
         self.assertEqual(self.dm.value(ALPHA + 'Level'), '50')
 
     def test_caller_leaving_drops_registration(self):
-        """Anyone may own an unclaimed subtree; it goes offline when its owner leaves."""
+        """Any bus client may own a subtree nobody serves; it goes offline when the client
+        leaves the bus, and the real provider can take it back."""
+        self.beta.stop()
+        self.assertTrue(cwmptest.wait_until(lambda: not self.sb.provider_online(BETA),
+                                            cwmptest.scaled(5)))
         other = self.sb.new_connection()
-        dm = cwmptest.DataModel(other)
-        try:
-            dm.register('/io/cwmp/test/Gamma', ['Device.X_TEST_Gamma.'])
-        except dbus.exceptions.DBusException as e:
-            # dmd may refuse subtrees that its schema does not know; it says so clearly.
-            f = cwmptest.Fault(e)
-            self.assertTrue(f.dbus_name.startswith(cwmptest.FAULT_PREFIX), f)
-            return
-        entry = self.sb.provider_entry('Device.X_TEST_Gamma.')
-        self.assertEqual(entry, ('Device.X_TEST_Gamma.', other.get_unique_name(),
-                                 '/io/cwmp/test/Gamma', True))
+        cwmptest.DataModel(other).register('/io/cwmp/test/Stand_in', [BETA])
+        self.assertEqual(self.sb.provider_entry(BETA),
+                         (BETA, other.get_unique_name(), '/io/cwmp/test/Stand_in', True))
         other.close()
-        self.assertTrue(cwmptest.wait_until(
-            lambda: not self.sb.provider_online('Device.X_TEST_Gamma.'), cwmptest.scaled(5)))
+        self.assertTrue(cwmptest.wait_until(lambda: not self.sb.provider_online(BETA),
+                                            cwmptest.scaled(5)),
+                        'still online after its owner left: %r' % (self.sb.provider_entry(BETA),))
+        self.sb.wait_provider_ready(self.beta.start(wait=False))
+        self.assertEqual(self.sb.provider_entry(BETA)[2], self.beta.object_path)
+        self.assertEqual(self.dm.value(BETA + 'Mode'), 'Auto')
+        # A subtree the schema does not know is refused.
+        self.assertFault(9005, self.dm.register, '/io/cwmp/test/Gamma', ['Device.X_TEST_Gamma.'])
 
 
 if __name__ == '__main__':

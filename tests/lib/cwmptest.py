@@ -271,7 +271,8 @@ class DaemonDied(AssertionError):
 
 def sanitizer_env():
     env = {}
-    env['ASAN_OPTIONS'] = os.environ.get('ASAN_OPTIONS', 'halt_on_error=1:abort_on_error=0')
+    env['ASAN_OPTIONS'] = os.environ.get(
+        'ASAN_OPTIONS', 'halt_on_error=1:abort_on_error=0:fast_unwind_on_malloc=0')
     env['UBSAN_OPTIONS'] = os.environ.get('UBSAN_OPTIONS',
                                           'halt_on_error=1:print_stacktrace=1')
     return env
