@@ -745,9 +745,10 @@ static int cmd_del(struct cwmpctl *ctx, int argc, char **argv)
 /* ---- providers ------------------------------------------------------------------------ */
 
 static const char providers_details[] =
-        "Prints one line per registered subtree: the subtree, the bus name that owns it\n"
-        "(\"(dmd)\" for dmd's built-in providers), its object path, and \"online\" or\n"
-        "\"offline\" (the owner has left the bus; dmd answers that subtree with a fault).\n";
+        "Prints one line per registered subtree: the subtree (\"\" for the root), the bus\n"
+        "name that owns it (\"(dmd)\" for dmd's built-in providers), its object path, and\n"
+        "\"online\" or \"offline\" (the owner has left the bus; dmd answers that subtree\n"
+        "with a fault).\n";
 
 static int cmd_providers(struct cwmpctl *ctx, int argc, char **argv)
 {

@@ -42,15 +42,26 @@ void cwmpctl_print_attributes(const char *name, uint32_t notification, const cha
         putchar('\n');
 }
 
+/* The root subtree is the empty path: shown as "" so that every column has a word. */
+static const char *provider_column(const struct cwmpctl_provider_row *row, size_t column)
+{
+        switch (column) {
+        case 0:
+                return row->subtree[0] ? row->subtree : "\"\"";
+        case 1:
+                /* dmd's built-in providers have no bus name of their own. */
+                return row->owner[0] ? row->owner : "(dmd)";
+        default:
+                return row->object;
+        }
+}
+
 static int column_width(const struct cwmpctl_provider_row *rows, size_t n, size_t column)
 {
         size_t width = 0;
 
         for (size_t i = 0; i < n; i++) {
-                const char *s = column == 0   ? rows[i].subtree
-                                : column == 1 ? (rows[i].owner[0] ? rows[i].owner : "(dmd)")
-                                              : rows[i].object;
-                size_t len = strlen(s);
+                size_t len = strlen(provider_column(&rows[i], column));
                 if (len > width)
                         width = len;
         }
@@ -63,9 +74,8 @@ void cwmpctl_print_providers(const struct cwmpctl_provider_row *rows, size_t n)
             w_object = column_width(rows, n, 2);
 
         for (size_t i = 0; i < n; i++)
-                /* dmd's built-in providers have no bus name of their own. */
-                printf("%-*s  %-*s  %-*s  %s\n", w_subtree, rows[i].subtree, w_owner,
-                       rows[i].owner[0] ? rows[i].owner : "(dmd)", w_object, rows[i].object,
+                printf("%-*s  %-*s  %-*s  %s\n", w_subtree, provider_column(&rows[i], 0), w_owner,
+                       provider_column(&rows[i], 1), w_object, provider_column(&rows[i], 2),
                        rows[i].online ? "online" : "offline");
 }
 
