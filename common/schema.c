@@ -520,9 +520,160 @@ static int parse_enum(struct parser *p, struct cw_facets *f, const char *v)
         }
 }
 
+/*
+ * glibc's regcomp copies a repeated piece once per repetition ("a{5}" is five copies, "a+"
+ * two), so nested or stacked repetitions make its memory grow exponentially: a schema line
+ * of "a++++...+" would take gigabytes. This estimates the copies so such a pattern is
+ * refused before regcomp sees it; TR-181's patterns cost a few dozen. The bound also keeps
+ * regexec quick: matching time grows with the same copies.
+ */
+#define PATTERN_MAX_COST  1024
+#define PATTERN_MAX_DEPTH 32
+
+struct pattern_scan {
+        const char *s;
+        unsigned depth;
+};
+
+static size_t saturate(size_t v)
+{
+        return v > PATTERN_MAX_COST ? PATTERN_MAX_COST + 1 : v;
+}
+
+/* Skips a bracket expression whose "[" is just before c; returns what follows its "]". */
+static const char *skip_bracket(const char *c)
+{
+        if (*c == '^')
+                c++;
+        if (*c == ']')
+                c++;
+        while (*c != '\0' && *c != ']') {
+                if (c[0] == '[' && (c[1] == ':' || c[1] == '.' || c[1] == '=')) {
+                        char close = c[1];
+                        const char *end = c + 2;
+                        while (*end != '\0' && !(end[0] == close && end[1] == ']'))
+                                end++;
+                        if (*end == '\0')
+                                return end;
+                        c = end + 2;
+                } else
+                        c++;
+        }
+        return *c != '\0' ? c + 1 : c;
+}
+
+static const char *parse_digits(const char *c, size_t *ret)
+{
+        size_t v = 0;
+        for (; *c >= '0' && *c <= '9'; c++)
+                v = saturate(v * 10 + (size_t)(*c - '0'));
+        *ret = v;
+        return c;
+}
+
+/* A repetition operator at *c: returns how many copies it makes and moves past it, or 0. */
+static size_t repetition(const char **c)
+{
+        const char *p = *c;
+        size_t m, n;
+
+        switch (*p) {
+        case '*':
+        case '?':
+                *c = p + 1;
+                return 1;
+        case '+':
+                *c = p + 1;
+                return 2;
+        case '{':
+                if (p[1] < '0' || p[1] > '9')
+                        return 0;
+                p = parse_digits(p + 1, &m);
+                n = m;
+                if (*p == ',') {
+                        p++;
+                        if (*p >= '0' && *p <= '9')
+                                p = parse_digits(p, &n);
+                        else
+                                n = m + 1; /* "{m,}" is m copies and a star */
+                }
+                if (*p != '}')
+                        return 0;
+                *c = p + 1;
+                n = n > m ? n : m;
+                return n == 0 ? 1 : saturate(n);
+        default:
+                return 0;
+        }
+}
+
+static size_t branches_cost(struct pattern_scan *x);
+
+static size_t atom_cost(struct pattern_scan *x)
+{
+        const char *c = x->s;
+
+        switch (*c) {
+        case '(': {
+                if (++x->depth > PATTERN_MAX_DEPTH)
+                        return PATTERN_MAX_COST + 1;
+                x->s = c + 1;
+                size_t cost = saturate(branches_cost(x) + 1);
+                x->depth--;
+                if (*x->s == ')')
+                        x->s++;
+                return cost;
+        }
+        case '[':
+                x->s = skip_bracket(c + 1);
+                return 1;
+        case '\\':
+                x->s = c + (c[1] != '\0' ? 2 : 1);
+                return 1;
+        default:
+                x->s = c + 1;
+                return 1;
+        }
+}
+
+/* Alternatives up to the ")" that closes the group, or the end. */
+static size_t branches_cost(struct pattern_scan *x)
+{
+        size_t cost = 0;
+
+        while (*x->s != '\0' && *x->s != ')' && cost <= PATTERN_MAX_COST) {
+                if (*x->s == '|') {
+                        x->s++;
+                        cost = saturate(cost + 1);
+                        continue;
+                }
+                size_t piece = atom_cost(x), copies;
+                while ((copies = repetition(&x->s)) != 0)
+                        piece = saturate(piece * copies);
+                cost = saturate(cost + piece);
+        }
+        return cost;
+}
+
+static bool pattern_too_complex(const char *pattern)
+{
+        struct pattern_scan x = {.s = pattern};
+        size_t cost = 0;
+
+        while (*x.s != '\0' && cost <= PATTERN_MAX_COST) {
+                cost = saturate(cost + branches_cost(&x));
+                if (*x.s == ')') /* unbalanced: regcomp will say so */
+                        x.s++;
+        }
+        return cost > PATTERN_MAX_COST;
+}
+
 static int parse_pattern(struct parser *p, struct cw_facets *f, const char *v)
 {
         /* The empty pattern matches the empty value only; regcomp need not see it. */
+        if (pattern_too_complex(v))
+                return fail(p, -EINVAL,
+                            "pattern '%s' is too complex (nested or stacked repetitions)", v);
         if (*v != '\0') {
                 regex_t re;
                 int r = regcomp(&re, v, REG_EXTENDED | REG_NOSUB);
@@ -792,7 +943,9 @@ static int check_default(struct parser *p, struct schema_node *n, const char *va
                 /* "out of range", "not a valid integer", "too long" read after "is" */
                 bool reads_after_is = startswith(reason, "out of") || startswith(reason, "not ") ||
                                       startswith(reason, "too ");
-                return fail(p, -EINVAL, "default '%s' %s%s", value,
+                /* long values are cut, so the message stays readable */
+                return fail(p, -EINVAL, "default '%.64s%s' %s%s", value,
+                            strlen(value) > 64 ? "..." : "",
                             reads_after_is ? "is " : "is invalid: ", reason);
         }
         return 0;

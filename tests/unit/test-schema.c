@@ -69,6 +69,9 @@ static const char good[] =
         "Device.X.Item.{i}.Sub.Row.{i}.           object       ro\n"
         "Device.X.Item.{i}.Sub.Row.{i}.When       dateTime     ro\n"
         "Device.X.Item.{i}.Sub.Row.{i}.Delta      long         ro  range=..0\n"
+        "Device.X.Item.{i}.Mac  string  ro  "
+        "pattern=([0-9A-Fa-f][0-9A-Fa-f]:){5}([0-9A-Fa-f][0-9A-Fa-f])  "
+        "pattern=(a{30}){30}  pattern=[[:alpha:]()+*]{1,255}\n"
         "Device.X.Item.{i}.Algo  string  rw  enum=\"New Reno|Vegas\"  default=\"New Reno\"\n";
 
 static void test_good_file(void **state)
@@ -81,7 +84,7 @@ static void test_good_file(void **state)
         assert_int_equal(parse(s, "good.schema", good, &err), 0);
         assert_null(err.message);
         assert_int_equal(schema_n_objects(s), 6);
-        assert_int_equal(schema_n_parameters(s), 15);
+        assert_int_equal(schema_n_parameters(s), 16);
 
         const struct schema_node *root = schema_root(s);
         assert_non_null(root);
@@ -112,6 +115,8 @@ static void test_good_file(void **state)
         assert_ptr_equal(item->parent, schema_find(s, "Device.X."));
         assert_string_equal(item->first_child->name, "Mode");
         assert_string_equal(item->last_child->name, "Algo");
+        /* usual patterns are not "too complex", even with hundreds of copies */
+        assert_int_equal(schema_find(s, "Device.X.Item.{i}.Mac")->facets.n_patterns, 3);
 
         const struct schema_node *row = schema_find(s, "Device.X.Item.{i}.Sub.Row.{i}.");
         assert_non_null(row);
@@ -381,6 +386,15 @@ static const struct error_case error_cases[] = {
          "unknown activeNotify 'sometimes' (expected canDeny, forceEnabled or "
          "forceDefaultEnabled)"},
         {"Device.X.A string ro pattern=([a-z]", NULL /* regerror text varies: checked below */},
+        {"Device.X.A string ro pattern=a++++++++++++++++++++++++++++++++++++++++",
+         "pattern 'a++++++++++++++++++++++++++++++++++++++++' is too complex (nested or stacked "
+         "repetitions)"},
+        {"Device.X.A string ro pattern=((a{20}){20}){20}",
+         "pattern '((a{20}){20}){20}' is too complex (nested or stacked repetitions)"},
+        {"Device.X.A string ro pattern=((((((((((((((((((((((((((((((((((a))))))))))))))))))"
+         "))))))))))))))))",
+         "pattern '((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))' is too "
+         "complex (nested or stacked repetitions)"},
         {"Device.X.A string ro enum=a|b|a", "duplicate enum value 'a'"},
         {"Device.X.A string ro enum=", "enum needs at least one value"},
         {"Device.X.A string ro default=\"abc", "unterminated quoted value"},
