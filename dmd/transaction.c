@@ -594,10 +594,11 @@ static bool has_param_faults(struct request *r)
                         r->fault.code = CWMP_FAULT_INTERNAL_ERROR;
         free(r->fault.message);
         /* Name the first problem, so that a person reading only the message learns it. */
-        if (asprintf(&r->fault.message, "%s: %s%s", fault_string(r->fault.code),
-                     r->fault.params[0].message ? r->fault.params[0].message
-                                                : r->fault.params[0].name,
-                     r->fault.n_params > 1 ? " (and more)" : "") < 0)
+        const struct fault_param *first = &r->fault.params[0];
+        const char *why = first->message ? first->message : fault_string(first->code);
+        bool named = first->name && strstr(why, first->name);
+        if (asprintf(&r->fault.message, "%s%s%s%s", named ? "" : first->name,
+                     named ? "" : ": ", why, r->fault.n_params > 1 ? " (and more)" : "") < 0)
                 r->fault.message = NULL;
         return true;
 }
@@ -754,7 +755,7 @@ static int fetch_sibling_aliases(struct transaction *tx)
                 struct tx_change *c = &tx->changes[i];
                 _cleanup_free_ char *table = NULL;
                 size_t n;
-                int r;
+                int r = 0;
 
                 if (c->refused || (r = alias_table(c, &table)) <= 0) {
                         if (!c->refused && r < 0)

@@ -254,9 +254,9 @@ int provider_read_value(cwmp_provider *p, const char *name, char **ret)
         r = provider_find_parameter(p, name, &n);
         if (r < 0)
                 return r;
-        if (n->hidden)
-                value = strdup("");
-        else if (n->storage == SCHEMA_LIVE) {
+        /* Hidden values are read in full: dmd needs them to restore them if a transaction
+         * is undone, and hides them from its own callers. */
+        if (n->storage == SCHEMA_LIVE) {
                 if (!p->ops || !p->ops->get)
                         return -EOPNOTSUPP;
                 r = p->ops->get(p, name, &value, p->userdata);
