@@ -4,6 +4,7 @@
 /* The <interface> elements of the dbus-interfaces XML files, embedded at build time. */
 extern const char introspect_io_cwmp_DataModel1[];
 extern const char introspect_io_cwmp_Provider1[];
+extern const char introspect_io_cwmp_Agent1[];
 
 /* The standard interfaces every object of ours answers. */
 #define INTROSPECT_STANDARD_INTERFACES                                                           \
