@@ -220,6 +220,31 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
         return bus_send(m->bus, sig);
 }
 
+int bus_api_emit_property_changed(struct manager *m, const char *name, const char *value)
+{
+        _cleanup_dbus_message_ DBusMessage *sig = dbus_message_new_signal(
+                DMD_OBJECT_PATH, PROPERTIES_INTERFACE, "PropertiesChanged");
+        DBusMessageIter it, dict, entry, var, inv;
+        const char *iface = DMD_INTERFACE;
+
+        if (!sig)
+                return -ENOMEM;
+        dbus_message_iter_init_append(sig, &it);
+        if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &iface) ||
+            !dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict) ||
+            !dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry) ||
+            !dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &name) ||
+            !dbus_message_iter_open_container(&entry, DBUS_TYPE_VARIANT, "s", &var) ||
+            !dbus_message_iter_append_basic(&var, DBUS_TYPE_STRING, &value) ||
+            !dbus_message_iter_close_container(&entry, &var) ||
+            !dbus_message_iter_close_container(&dict, &entry) ||
+            !dbus_message_iter_close_container(&it, &dict) ||
+            !dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "s", &inv) ||
+            !dbus_message_iter_close_container(&it, &inv))
+                return -ENOMEM;
+        return bus_send(m->bus, sig);
+}
+
 /* A provider reports changes it saw: only its own parameters, with their types. */
 static void handle_notify(struct manager *m, DBusMessage *call)
 {

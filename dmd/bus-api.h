@@ -17,3 +17,5 @@ struct changed_value {
 /* Emits io.cwmp.DataModel1.ValueChanged. */
 int bus_api_emit_value_changed(struct manager *m, const struct changed_value *values, size_t n,
                                const char *origin);
+/* Emits org.freedesktop.DBus.Properties.PropertiesChanged for one string property. */
+int bus_api_emit_property_changed(struct manager *m, const char *name, const char *value);

@@ -333,6 +333,7 @@ static void reply_success(struct transaction *tx)
 static void tx_complete(struct transaction *tx)
 {
         struct manager *m = tx->op.req.m;
+        _cleanup_free_ char *old_key = strdup(state_parameter_key(&m->state));
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < tx->n_changes; i++)
@@ -368,6 +369,8 @@ static void tx_complete(struct transaction *tx)
         log_debug("Transaction %s applied", tx->id);
         if (tx->kind == TX_SET)
                 emit_changes(tx);
+        if (!streq_ptr(old_key, tx->key))
+                (void)bus_api_emit_property_changed(m, "ParameterKey", tx->key ? tx->key : "");
         reply_success(tx);
         tx_finish(tx);
 }
