@@ -69,6 +69,7 @@ struct management_defaults {
         const char *password;
         uint32_t periodic_inform_interval;
         uint32_t cwmp_retry_minimum_wait_interval;
+        uint32_t cwmp_retry_interval_multiplier;
 };
 
 typedef void (*management_change_fn)(void *userdata, unsigned changes);

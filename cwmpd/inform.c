@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus.h"
+#include "events.h"
+#include "inform.h"
+#include "log.h"
+#include "manager.h"
+#include "types.h"
+
+#define CHANGE_PREFIX "c:"
+
+static const char *const device_id_names[] = {
+        "Device.DeviceInfo.Manufacturer",
+        "Device.DeviceInfo.ManufacturerOUI",
+        "Device.DeviceInfo.ProductClass",
+        "Device.DeviceInfo.SerialNumber",
+};
+
+struct inform_value {
+        char *name, *type, *value;
+};
+
+struct inform {
+        struct manager *m;
+        struct strv names; /* asked of dmd */
+        struct strv changed; /* value changes this Inform reports */
+        struct inform_value *values;
+        size_t n_values;
+        struct strv event_codes, event_keys;
+        unsigned pending; /* dmd calls in flight */
+        bool fell_back;   /* asking name by name after a failed batch */
+        inform_ready_fn ready;
+        void *userdata;
+};
+
+void inform_free(struct inform *inf)
+{
+        if (!inf)
+                return;
+        strv_done(&inf->names);
+        strv_done(&inf->changed);
+        for (size_t i = 0; i < inf->n_values; i++) {
+                free(inf->values[i].name);
+                free(inf->values[i].type);
+                free(inf->values[i].value);
+        }
+        free(inf->values);
+        strv_done(&inf->event_codes);
+        strv_done(&inf->event_keys);
+        free(inf);
+}
+
+bool inform_has_event(const struct inform *inf, const char *code)
+{
+        for (size_t i = 0; i < inf->event_codes.n; i++)
+                if (streq(inf->event_codes.v[i], code))
+                        return true;
+        return false;
+}
+
+static int add_value(struct inform *inf, const char *name, const char *type, const char *value)
+{
+        for (size_t i = 0; i < inf->n_values; i++)
+                if (streq(inf->values[i].name, name))
+                        return 0; /* each parameter once */
+        struct inform_value *n = realloc(inf->values, (inf->n_values + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        inf->values = n;
+        n[inf->n_values] = (struct inform_value){strdup(name), strdup(type), strdup(value)};
+        if (!n[inf->n_values].name || !n[inf->n_values].type || !n[inf->n_values].value)
+                return -ENOMEM;
+        inf->n_values++;
+        return 0;
+}
+
+static int read_values(struct inform *inf, DBusMessage *reply)
+{
+        DBusMessageIter it, arr;
+
+        if (!streq(dbus_message_get_signature(reply), "a(sss)"))
+                return -EBADMSG;
+        dbus_message_iter_init(reply, &it);
+        dbus_message_iter_recurse(&it, &arr);
+        while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+                DBusMessageIter st;
+                const char *name, *type, *value;
+                dbus_message_iter_recurse(&arr, &st);
+                dbus_message_iter_get_basic(&st, &name);
+                dbus_message_iter_next(&st);
+                dbus_message_iter_get_basic(&st, &type);
+                dbus_message_iter_next(&st);
+                dbus_message_iter_get_basic(&st, &value);
+                int r = add_value(inf, name, type, value);
+                if (r < 0)
+                        return r;
+                dbus_message_iter_next(&arr);
+        }
+        return 0;
+}
+
+static int ask(struct inform *inf, const char *const *names, size_t n);
+
+static void on_values(DBusMessage *reply, void *userdata)
+{
+        struct inform *inf = userdata;
+        int r = 0;
+
+        inf->pending--;
+        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                if (!inf->fell_back) {
+                        /* One missing parameter (a provider not running) must not keep the
+                         * whole Inform from the ACS: ask name by name and leave it out. */
+                        log_warning("Reading the Inform parameters failed (%s): asking one by one",
+                                    dbus_message_get_error_name(reply));
+                        inf->fell_back = true;
+                        for (size_t i = 0; r >= 0 && i < inf->names.n; i++)
+                                r = ask(inf, (const char *const *)&inf->names.v[i], 1);
+                }
+        } else {
+                r = read_values(inf, reply);
+        }
+        if (r < 0) {
+                inf->ready(inf->userdata, r);
+                return;
+        }
+        if (inf->pending == 0)
+                inf->ready(inf->userdata, 0);
+}
+
+static int ask(struct inform *inf, const char *const *names, size_t n)
+{
+        _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
+                DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterValues");
+        if (!call || !dbus_message_append_args(call, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names,
+                                               (int)n, DBUS_TYPE_INVALID))
+                return -ENOMEM;
+        int r = bus_call_async(inf->m->bus, call, DM_TIMEOUT_MS, on_values, inf, NULL);
+        if (r >= 0)
+                inf->pending++;
+        return r;
+}
+
+static int collect_forced(const struct schema_node *node, struct strv *names)
+{
+        for (const struct schema_node *c = node; c; c = c->next_sibling) {
+                int r;
+                if (!c->is_object && c->forced_inform && !strstr(c->path, "{i}")) {
+                        r = strv_push(names, c->path);
+                        if (r < 0)
+                                return r;
+                }
+                if (c->first_child) {
+                        r = collect_forced(c->first_child, names);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready, void *userdata)
+{
+        struct inform *inf = calloc(1, sizeof(*inf));
+        const char *k, *v;
+        size_t n_events;
+        int r = 0;
+
+        if (!inf)
+                return -ENOMEM;
+        inf->m = m;
+        inf->ready = ready;
+        inf->userdata = userdata;
+
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_id_names); i++)
+                r = strv_push(&inf->names, device_id_names[i]);
+        if (r >= 0 && schema_root(m->schema))
+                r = collect_forced(schema_root(m->schema), &inf->names);
+        kvmap_foreach(m->state, i, k, v)
+        {
+                if (r >= 0 && startswith(k, CHANGE_PREFIX)) {
+                        r = strv_push(&inf->names, k + strlen(CHANGE_PREFIX));
+                        if (r >= 0)
+                                r = strv_push(&inf->changed, k + strlen(CHANGE_PREFIX));
+                }
+        }
+        if (r >= 0 && inf->changed.n > 0)
+                r = events_add(m->events, "4 VALUE CHANGE", "", "");
+        if (r >= 0)
+                r = events_mark_sent(m->events);
+        const struct event *ev = r >= 0 ? events_list(m->events, &n_events) : NULL;
+        for (size_t i = 0; r >= 0 && ev && i < n_events && i < EVENTS_MAX; i++) {
+                r = strv_push(&inf->event_codes, ev[i].code);
+                if (r >= 0)
+                        r = strv_push(&inf->event_keys, ev[i].command_key);
+        }
+        if (r >= 0)
+                r = ask(inf, (const char *const *)inf->names.v, inf->names.n);
+        if (r < 0) {
+                inform_free(inf);
+                return r;
+        }
+        *ret = inf;
+        return 0;
+}
+
+static const char *value_of(const struct inform *inf, const char *name)
+{
+        for (size_t i = 0; i < inf->n_values; i++)
+                if (streq(inf->values[i].name, name))
+                        return inf->values[i].value;
+        return "";
+}
+
+int inform_encode(struct manager *m, const struct inform *inf, const struct soap_out_header *h,
+                  char **body, size_t *len)
+{
+        _cleanup_free_ struct soap_event *events =
+                calloc(inf->event_codes.n + 1, sizeof(*events));
+        _cleanup_free_ struct soap_param *params = calloc(inf->n_values + 1, sizeof(*params));
+        char now[40];
+
+        if (!events || !params)
+                return -ENOMEM;
+        for (size_t i = 0; i < inf->event_codes.n; i++)
+                events[i] = (struct soap_event){inf->event_codes.v[i], inf->event_keys.v[i]};
+        for (size_t i = 0; i < inf->n_values; i++)
+                params[i] = (struct soap_param){inf->values[i].name, inf->values[i].type,
+                                                inf->values[i].value};
+        int r = cw_format_datetime(time(NULL), 0, now, sizeof(now));
+        if (r < 0)
+                return r;
+        struct soap_inform inform = {
+                .device = {value_of(inf, device_id_names[0]), value_of(inf, device_id_names[1]),
+                           value_of(inf, device_id_names[2]), value_of(inf, device_id_names[3])},
+                .events = events,
+                .n_events = inf->event_codes.n,
+                .max_envelopes = 1,
+                .current_time = now,
+                .retry_count = m->retry_count,
+                .params = params,
+                .n_params = inf->n_values,
+        };
+        return soap_encode_inform(h, &inform, body, len);
+}
+
+void inform_delivered(struct manager *m, const struct inform *inf)
+{
+        _cleanup_free_ char *key = NULL;
+
+        for (size_t i = 0; i < inf->changed.n; i++) {
+                free(key);
+                if (asprintf(&key, CHANGE_PREFIX "%s", inf->changed.v[i]) < 0) {
+                        key = NULL;
+                        return;
+                }
+                (void)manager_state_set(m, key, NULL);
+        }
+        if (inf->changed.n > 0)
+                (void)manager_state_save(m);
+}

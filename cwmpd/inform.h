@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "soap.h"
+
+struct manager;
+struct inform;
+
+/*
+ * The Inform of a session (TR-069 A.3.3.1): the DeviceId, the events waiting, and the
+ * ParameterList: the forced Inform parameters of the schema plus every notified parameter
+ * whose value changed, read from dmd in one call when the session starts.
+ */
+
+typedef void (*inform_ready_fn)(void *userdata, int error);
+
+/* Marks the queued events as sent and reads the parameters; `ready` runs from the loop. */
+int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready,
+                   void *userdata);
+int inform_encode(struct manager *m, const struct inform *inform,
+                  const struct soap_out_header *header, char **body, size_t *len);
+bool inform_has_event(const struct inform *inform, const char *code);
+/* InformResponse received: the value changes the Inform reported are done. */
+void inform_delivered(struct manager *m, const struct inform *inform);
+void inform_free(struct inform *inform);

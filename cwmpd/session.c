@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/* The session state machine: Inform, CPE requests, empty POST, ACS requests, end. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bus.h"
+#include "events.h"
+#include "fault.h"
+#include "http-client.h"
+#include "inform.h"
+#include "log.h"
+#include "management-server.h"
+#include "manager.h"
+#include "rpc.h"
+#include "session.h"
+#include "types.h"
+
+enum session_state {
+        SESSION_INFORM_PREPARING, /* reading the Inform's parameters from dmd */
+        SESSION_INFORM_SENT,
+        SESSION_EMPTY_SENT,       /* "no more requests": the ACS's turn */
+        SESSION_ANSWERING,        /* working on an ACS request */
+        SESSION_RESPONSE_SENT,
+        SESSION_ENDED,
+};
+
+struct session {
+        struct manager *m;
+        struct http_conn *conn;
+        enum session_state state;
+        enum cwmp_version version;
+        bool hold_requests;
+        struct inform *inform;
+        struct soap_message request; /* the ACS request being answered */
+        char *request_id;
+        bool bootstrap_sent;
+};
+
+static const char *const state_names[] = {
+        [SESSION_INFORM_PREPARING] = "inform",
+        [SESSION_INFORM_SENT] = "inform sent",
+        [SESSION_EMPTY_SENT] = "waiting for the ACS",
+        [SESSION_ANSWERING] = "answering",
+        [SESSION_RESPONSE_SENT] = "response sent",
+        [SESSION_ENDED] = "ended",
+};
+
+const char *session_state_name(const struct session *s)
+{
+        return state_names[s->state];
+}
+
+void session_free(struct session *s)
+{
+        if (!s)
+                return;
+        http_conn_free(s->conn);
+        inform_free(s->inform);
+        soap_message_done(&s->request);
+        free(s->request_id);
+        free(s);
+}
+
+/* Ends the session once: the manager takes it from here (and frees it). */
+static void session_end(struct session *s, bool success, const char *format, ...)
+        __attribute__((format(printf, 3, 4)));
+static void session_end(struct session *s, bool success, const char *format, ...)
+{
+        char result[256];
+        va_list ap;
+
+        if (s->state == SESSION_ENDED)
+                return;
+        s->state = SESSION_ENDED;
+        va_start(ap, format);
+        vsnprintf(result, sizeof(result), format, ap);
+        va_end(ap);
+        if (success) {
+                if (s->bootstrap_sent) {
+                        /* The ACS knows us: a BOOTSTRAP is due again only for a new URL. */
+                        (void)manager_state_set(s->m, "bootstrap-url", manager_acs_url(s->m));
+                        (void)manager_state_save(s->m);
+                }
+        } else {
+                (void)events_session_failed(s->m->events);
+        }
+        manager_session_ended(s->m, success, result);
+}
+
+static struct soap_out_header header_for(struct session *s, const char *id)
+{
+        static const char *const supported[] = {"1.0", "1.0,1.1", "1.0,1.1,1.2",
+                                                "1.0,1.1,1.2,1.3", "1.0,1.1,1.2,1.3,1.4"};
+        return (struct soap_out_header){
+                .version = s->version,
+                .id = id,
+                .supported_versions = s->state == SESSION_INFORM_PREPARING
+                                              ? supported[s->m->max_version]
+                                              : NULL,
+                .session_timeout = s->state == SESSION_INFORM_PREPARING
+                                           ? s->m->settings.session_timeout_s
+                                           : 0,
+        };
+}
+
+static void on_response(struct http_conn *conn, const struct http_response *resp, void *userdata);
+
+static void post(struct session *s, char *body, size_t len, enum session_state next)
+{
+        static const char *const soap_headers[] = {"SOAPAction:", NULL};
+        int r;
+
+        s->state = next;
+        log_debug("POST %zu bytes (%s)%s%.*s", len, session_state_name(s), len ? ":\n" : "",
+                  (int)(len > 4096 ? 4096 : len), body ? body : "");
+        r = http_conn_post(s->conn, body, len, len ? soap_headers : NULL, on_response, s);
+        free(body);
+        if (r < 0)
+                session_end(s, false, "cannot send to the ACS: %s", strerror(-r));
+}
+
+/* After the Inform and whenever it is the CPE's turn: its own requests (none are queued
+ * yet in this version), then the empty POST that hands the turn to the ACS. */
+static void send_empty(struct session *s)
+{
+        post(s, NULL, 0, SESSION_EMPTY_SENT);
+}
+
+static void on_rpc_done(void *userdata, char *body, size_t len)
+{
+        struct session *s = userdata;
+
+        if (s->state != SESSION_ANSWERING) {
+                free(body);
+                return;
+        }
+        if (!body) {
+                session_end(s, false, "cannot encode a response");
+                return;
+        }
+        soap_message_done(&s->request);
+        post(s, body, len, SESSION_RESPONSE_SENT);
+}
+
+static void answer_request(struct session *s)
+{
+        struct soap_out_header h = header_for(s, s->request.id);
+        int r;
+
+        s->state = SESSION_ANSWERING;
+        r = rpc_handle(s->m, &s->request, &h, on_rpc_done, s);
+        if (r < 0) {
+                char *body = NULL;
+                size_t len = 0;
+                if (rpc_encode_fault(&h, fault_from_errno(r), strerror(-r), &body, &len) < 0) {
+                        session_end(s, false, "cannot answer %s", s->request.method_name);
+                        return;
+                }
+                on_rpc_done(s, body, len);
+        }
+}
+
+/* The version of the rest of the session: the ACS's namespace, or what it asked for. */
+static void negotiate(struct session *s, const struct soap_message *msg)
+{
+        enum cwmp_version v = msg->version;
+
+        if (msg->use_version) {
+                int u = cwmp_version_from_string(msg->use_version);
+                if (u >= 0)
+                        v = (enum cwmp_version)u;
+        } else if (msg->version == CWMP_1_2 && s->version > CWMP_1_2) {
+                /* 1.3 and 1.4 share the cwmp-1-2 namespace: without UseCWMPVersion the
+                 * ACS speaks the highest version of that namespace we offered. */
+                v = s->version;
+        }
+        if (v > s->m->max_version)
+                v = s->m->max_version;
+        s->version = v;
+        s->m->version = v;
+}
+
+static void handle_inform_response(struct session *s, const struct http_response *resp)
+{
+        struct soap_message msg = {};
+        uint32_t code = 0;
+        char detail[256] = "";
+
+        if (resp->body_len == 0) {
+                session_end(s, false, "the ACS answered the Inform with an empty response");
+                return;
+        }
+        if (soap_decode(resp->body, resp->body_len, &msg, &code, detail, sizeof(detail)) < 0) {
+                session_end(s, false, "the ACS's InformResponse is malformed: %s", detail);
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.method == SOAP_FAULT) {
+                session_end(s, false, "the ACS answered the Inform with fault %" PRIu32 " (%s)",
+                            msg.fault_code, msg.fault_string ? msg.fault_string : "");
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.method != SOAP_INFORM_RESPONSE) {
+                session_end(s, false, "the ACS answered the Inform with %s", msg.method_name);
+                soap_message_done(&msg);
+                return;
+        }
+        negotiate(s, &msg);
+        s->hold_requests = msg.hold_requests;
+        soap_message_done(&msg);
+
+        /* Delivered: the events the Inform carried, and the values it reported. */
+        (void)events_delivered(s->m->events);
+        inform_delivered(s->m, s->inform);
+        send_empty(s);
+}
+
+static void handle_acs_message(struct session *s, const struct http_response *resp)
+{
+        uint32_t code = 0;
+        char detail[256] = "";
+
+        if (resp->status == 204 || resp->body_len == 0) {
+                session_end(s, true, "ok");
+                return;
+        }
+        soap_message_done(&s->request);
+        s->request = (struct soap_message){};
+        if (soap_decode(resp->body, resp->body_len, &s->request, &code, detail, sizeof(detail)) <
+            0) {
+                /* Answer with the fault, naming what was wrong, and go on. */
+                struct soap_out_header h = header_for(s, s->request.id);
+                char *body = NULL;
+                size_t len = 0;
+                log_warning("Malformed request from the ACS: %s", detail);
+                if (rpc_encode_fault(&h, code ? code : CWMP_FAULT_INVALID_ARGUMENTS, detail, &body,
+                                     &len) < 0) {
+                        session_end(s, false, "cannot encode a fault");
+                        return;
+                }
+                s->state = SESSION_ANSWERING;
+                on_rpc_done(s, body, len);
+                return;
+        }
+        if (s->request.hold_requests)
+                s->hold_requests = true;
+        switch (s->request.method) {
+        case SOAP_FAULT:
+                session_end(s, false, "the ACS sent fault %" PRIu32 " (%s)", s->request.fault_code,
+                            s->request.fault_string ? s->request.fault_string : "");
+                return;
+        case SOAP_INFORM_RESPONSE:
+        case SOAP_TRANSFER_COMPLETE_RESPONSE:
+        case SOAP_AUTONOMOUS_TRANSFER_COMPLETE_RESPONSE:
+        case SOAP_GET_RPC_METHODS_RESPONSE:
+        case SOAP_REQUEST_DOWNLOAD_RESPONSE:
+                /* A response to nothing we asked: ignore it and hand the turn back. */
+                log_warning("Ignoring an unexpected %s from the ACS", s->request.method_name);
+                send_empty(s);
+                return;
+        default:
+                answer_request(s);
+        }
+}
+
+static void on_response(struct http_conn *conn, const struct http_response *resp, void *userdata)
+{
+        struct session *s = userdata;
+
+        if (resp->error < 0) {
+                session_end(s, false, "%s", resp->error_message ? resp->error_message
+                                                                : strerror(-resp->error));
+                return;
+        }
+        log_debug("HTTP %ld, %zu bytes%s%.*s", resp->status, resp->body_len,
+                  resp->body_len ? ":\n" : "", (int)(resp->body_len > 4096 ? 4096 : resp->body_len),
+                  resp->body ? resp->body : "");
+        if (resp->status == 401) {
+                session_end(s, false, "the ACS refused our credentials (HTTP 401)");
+                return;
+        }
+        if (resp->status != 200 && resp->status != 204) {
+                session_end(s, false, "the ACS answered HTTP %ld", resp->status);
+                return;
+        }
+        switch (s->state) {
+        case SESSION_INFORM_SENT:
+                handle_inform_response(s, resp);
+                break;
+        case SESSION_EMPTY_SENT:
+        case SESSION_RESPONSE_SENT:
+                handle_acs_message(s, resp);
+                break;
+        default:
+                session_end(s, false, "unexpected HTTP response");
+        }
+}
+
+static void on_inform_ready(void *userdata, int error)
+{
+        struct session *s = userdata;
+        struct soap_out_header h;
+        char *body = NULL, id[32];
+        size_t len = 0;
+        int r;
+
+        if (error < 0) {
+                session_end(s, false, "cannot read the Inform's parameters: %s", strerror(-error));
+                return;
+        }
+        snprintf(id, sizeof(id), "cpe-%" PRIu64, (uint64_t)time(NULL));
+        h = header_for(s, id);
+        r = inform_encode(s->m, s->inform, &h, &body, &len);
+        if (r < 0) {
+                session_end(s, false, "cannot encode the Inform: %s", strerror(-r));
+                return;
+        }
+        s->bootstrap_sent = inform_has_event(s->inform, "0 BOOTSTRAP");
+        post(s, body, len, SESSION_INFORM_SENT);
+}
+
+int session_start(struct manager *m, struct session **ret)
+{
+        struct session *s = calloc(1, sizeof(*s));
+        const struct management_settings *ms = management_server_settings(m->ms);
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        s->m = m;
+        s->version = m->version;
+        s->state = SESSION_INFORM_PREPARING;
+
+        struct http_conn_options opt = {
+                .url = manager_acs_url(m),
+                .username = ms->username && ms->username[0] ? ms->username : NULL,
+                .password = ms->password,
+                .ca_file = m->settings.ca_file,
+                .ca_path = m->settings.ca_path,
+                .client_cert = m->settings.client_cert,
+                .client_key = m->settings.client_key,
+                .timeout_ms = m->settings.session_timeout_s * 1000,
+                .max_response_size = m->settings.max_request_size,
+                .follow_redirects = true,
+                .user_agent = "cwmp-agent/" CWMP_VERSION,
+        };
+        r = http_conn_new(m->http, &opt, &s->conn);
+        if (r < 0) {
+                session_free(s);
+                return r;
+        }
+        *ret = s;
+        /* The Inform's parameters come from dmd; the session goes on when they are here. */
+        r = inform_prepare(m, &s->inform, on_inform_ready, s);
+        if (r < 0) {
+                *ret = NULL;
+                session_free(s);
+                return r;
+        }
+        return 0;
+}
