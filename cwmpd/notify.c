@@ -83,6 +83,7 @@ static DBusHandlerResult on_value_changed(DBusConnection *c, DBusMessage *msg, v
 {
         struct manager *m = userdata;
         DBusMessageIter it, arr;
+        _cleanup_dbus_message_ DBusMessage *call = NULL;
         const char *origin = NULL;
         struct strv names = {};
 
@@ -108,8 +109,8 @@ static DBusHandlerResult on_value_changed(DBusConnection *c, DBusMessage *msg, v
         if (names.n == 0)
                 goto out;
 
-        _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
-                DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterAttributes");
+        call = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
+                                            "GetParameterAttributes");
         if (call && dbus_message_append_args(call, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names.v,
                                              (int)names.n, DBUS_TYPE_INVALID))
                 (void)bus_call_async(m->bus, call, DM_TIMEOUT_MS, on_attributes, m, NULL);
