@@ -256,6 +256,36 @@ static void arm_periodic(struct manager *m)
                 log_error("Cannot arm the periodic Inform timer");
 }
 
+static void arm_heartbeat(struct manager *m);
+
+static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+        m->heartbeat_timer = sd_event_source_disable_unref(m->heartbeat_timer);
+        (void)manager_queue_event(m, "14 HEARTBEAT", "", "");
+        arm_heartbeat(m);
+        return 0;
+}
+
+/* TR-069 Annex O: HeartbeatPolicy, a timer of its own with its own phase. */
+static void arm_heartbeat(struct manager *m)
+{
+        const struct management_settings *ms = management_server_settings(m->ms);
+        struct cw_datetime ref = {.unknown = true};
+
+        m->heartbeat_timer = sd_event_source_disable_unref(m->heartbeat_timer);
+        if (!ms->heartbeat_enable || ms->heartbeat_interval == 0)
+                return;
+        if (!ms->heartbeat_initiation_time ||
+            cw_parse_datetime(ms->heartbeat_initiation_time, &ref) < 0 || ref.relative)
+                ref.unknown = true;
+        int64_t next = schedule_next_periodic(time(NULL), ms->heartbeat_interval, ref.unknown,
+                                              ref.seconds, m->start_time);
+        if (sd_event_add_time(m->event, &m->heartbeat_timer, CLOCK_REALTIME,
+                              (uint64_t)next * USEC_PER_SEC, 1000, on_heartbeat, m) < 0)
+                log_error("Cannot arm the heartbeat timer");
+}
+
 static int on_schedule(sd_event_source *s, uint64_t usec, void *userdata)
 {
         struct manager *m = userdata;
@@ -362,6 +392,8 @@ static void on_management_change(void *userdata, unsigned changes)
         }
         if (changes & MANAGEMENT_CHANGE_PERIODIC)
                 arm_periodic(m);
+        if (changes & MANAGEMENT_CHANGE_HEARTBEAT)
+                arm_heartbeat(m);
 }
 
 /* ---- dmd's ParameterKey ---------------------------------------------------------------- */
@@ -674,6 +706,7 @@ void manager_free(struct manager *m)
         sd_event_source_disable_unref(m->periodic_timer);
         sd_event_source_disable_unref(m->schedule_timer);
         sd_event_source_disable_unref(m->notify_timer);
+        sd_event_source_disable_unref(m->heartbeat_timer);
         http_client_free(m->http);
         bus_close(m->bus);
         events_free(m->events);
@@ -764,6 +797,7 @@ int manager_start(struct manager *m)
         if (r < 0)
                 return r;
         arm_periodic(m);
+        arm_heartbeat(m);
         manager_schedule_changed(m);
 
         r = bus_request_name(m->bus, AGENT_BUS_NAME);

@@ -52,6 +52,7 @@ struct manager {
         sd_event_source *periodic_timer;
         sd_event_source *schedule_timer;
         sd_event_source *notify_timer;
+        sd_event_source *heartbeat_timer;
         uint32_t retry_count;
         uint64_t last_session_end_usec; /* CLOCK_MONOTONIC, for the notification throttle */
 
