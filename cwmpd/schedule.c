@@ -15,7 +15,12 @@ uint64_t schedule_retry_wait_usec(uint32_t min_wait_s, uint32_t multiplier, uint
         double lo = m * pow(k, np - 1), hi = m * pow(k, np);
         /* 53 random bits give a uniform fraction in [0, 1]. */
         double fraction = (double)(random >> 11) / (double)((1ULL << 53) - 1);
-        return (uint64_t)((lo + (hi - lo) * fraction) * USEC_PER_SEC);
+        double usec = (lo + (hi - lo) * fraction) * USEC_PER_SEC;
+        /* The largest m and k reach beyond 64 bits of microseconds: wait as long as we can
+         * rather than wrap to a short wait. */
+        if (usec >= 18446744073709551616.0 /* 2^64 */)
+                return UINT64_MAX;
+        return (uint64_t)(usec + 0.5); /* nearest, so an exact bound stays exact */
 }
 
 int64_t schedule_next_periodic(int64_t now, uint32_t interval, bool reference_unknown,
