@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""cwmpctl without dmd: help, usage errors (exit 2) and an unreachable dmd (exit 3).
+"""cwmpctl without its daemons: help, usage errors (exit 2) and an unreachable dmd or cwmpd
+(exit 3).
 
 These need no daemon of the project: a private dbus-daemon at most, on which nobody owns
-io.cwmp.DataModel, or owns it and never answers."""
+io.cwmp.DataModel or io.cwmp.Agent, or a connection owns the name and never answers."""
 
 import os
 import shutil
@@ -19,7 +20,23 @@ BUILD_DIR = os.environ.get('CWMP_BUILD_DIR') or os.path.join(
 CWMPCTL = os.path.join(BUILD_DIR, 'tools', 'cwmpctl')
 TIMEOUT_SCALE = float(os.environ.get('CWMP_TIMEOUT_SCALE', '1'))
 
-COMMANDS = ('get', 'set', 'names', 'attrs', 'add', 'del', 'providers')
+DATA_MODEL_COMMANDS = ('get', 'set', 'names', 'attrs', 'add', 'del', 'providers')
+AGENT_COMMANDS = ('inform', 'status', 'queue-event')
+COMMANDS = DATA_MODEL_COMMANDS + AGENT_COMMANDS
+
+# A command line of each kind that is right, for the calls that cannot reach their daemon.
+DATA_MODEL_CALLS = [
+    ['get', 'Device.'], ['set', 'Device.X.Name=x'], ['set', '-k', 'key', 'Device.X.Name=x'],
+    ['names'], ['names', '-n'], ['attrs', 'Device.X.Name'],
+    ['attrs', '--set', 'Device.X.Name', '--notification', '1'], ['add', 'Device.X.Item.'],
+    ['del', 'Device.X.Item.1.'], ['providers'],
+]
+AGENT_CALLS = [
+    ['inform'], ['status'], ['queue-event', '8 DIAGNOSTICS COMPLETE'],
+    ['queue-event', 'M Download', 'fw-7'],
+    ['queue-event', '--producer-key', 'hook/1', 'X 00D09E Example'],
+    ['queue-event', '-p', 'hook/2', '7 TRANSFER COMPLETE'],
+]
 
 BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -69,6 +86,19 @@ USAGE_ERRORS = [
     ['del'],
     ['del', 'Device.X.Item.1'],
     ['providers', 'extra'],
+    ['inform', 'extra'],
+    ['inform', '--bogus'],
+    ['inform', '--timeout', '0'],
+    ['status', 'extra'],
+    ['status', '-n'],
+    ['queue-event'],
+    ['queue-event', ''],
+    ['queue-event', 'M', 'Download', 'fw-7'],
+    ['queue-event', '-p'],
+    ['queue-event', '--producer-key', '', 'M Download'],
+    ['queue-event', '7 TRANSFER COMPLETE', 'fw-7'],
+    ['queue-event', os.fsdecode(b'M Download\xff')],
+    ['queue-event', 'M Download', os.fsdecode(b'\xfe')],
 ]
 
 
@@ -127,9 +157,10 @@ class CwmpctlUsageTest(CwmpctlTestCase):
         for command in COMMANDS:
             self.assertRegex(r.stdout, r'\n  %s\b' % command)
         # The exit codes scripts rely on are documented where a user looks first.
-        for line in ('0  success', '1  the data model refused', '2  usage error',
-                     '3  dmd unreachable'):
+        for line in ('0  success', '1  refused by dmd or cwmpd', '2  usage error',
+                     '3  dmd (cwmpd for inform, status, queue-event) unreachable'):
             self.assertIn(line, r.stdout)
+        self.assertIn('io.cwmp.Agent', r.stdout)
 
     def test_command_help(self):
         for command in COMMANDS:
@@ -166,44 +197,69 @@ class CwmpctlUsageTest(CwmpctlTestCase):
         r = run(['--address', 'unix:path=/nonexistent/socket', 'names'])
         self.assertExit(r, 3, ['names'])
         self.assertEqual(r.stdout, '')
+        for args in AGENT_CALLS:
+            with self.subTest(args=args):
+                r = run(args, env_bus='unix:path=/nonexistent/socket')
+                self.assertExit(r, 3, args)
+                self.assertEqual(r.stdout, '')
+                self.assertIn('/nonexistent/socket', r.stderr)
 
 
 class CwmpctlUnreachableTest(CwmpctlTestCase):
-    """A bus without dmd, and a dmd that never answers."""
+    """A bus without dmd and cwmpd, and a dmd or cwmpd that never answers."""
 
     def setUp(self):
         self.bus = PrivateBus()
         self.addCleanup(self.bus.close)
 
     def test_name_not_owned(self):
-        for args in (['get', 'Device.'], ['set', 'Device.X.Name=x'],
-                     ['set', '-k', 'key', 'Device.X.Name=x'], ['names'], ['names', '-n'],
-                     ['attrs', 'Device.X.Name'],
-                     ['attrs', '--set', 'Device.X.Name', '--notification', '1'],
-                     ['add', 'Device.X.Item.'], ['del', 'Device.X.Item.1.'], ['providers']):
-            with self.subTest(args=args):
-                # Through the environment, as on a box, and through --address.
-                for r in (run(args, env_bus=self.bus.address),
-                          run(['--address', self.bus.address] + args)):
-                    self.assertExit(r, 3, args)
-                    self.assertEqual(r.stdout, '')
-                    self.assertIn('io.cwmp.DataModel', r.stderr)
+        for calls, name, daemon in ((DATA_MODEL_CALLS, 'io.cwmp.DataModel', 'dmd'),
+                                    (AGENT_CALLS, 'io.cwmp.Agent', 'cwmpd')):
+            for args in calls:
+                with self.subTest(args=args):
+                    # Through the environment, as on a box, and through --address.
+                    for r in (run(args, env_bus=self.bus.address),
+                              run(['--address', self.bus.address] + args)):
+                        self.assertExit(r, 3, args)
+                        self.assertEqual(r.stdout, '')
+                        self.assertIn('cannot reach %s (is %s running?)' % (name, daemon),
+                                      r.stderr)
+
+    def test_other_daemon_running(self):
+        # dmd on the bus does not make cwmpd reachable, and the other way round.
+        for owner, calls, name in (('io.cwmp.DataModel', AGENT_CALLS, 'io.cwmp.Agent'),
+                                   ('io.cwmp.Agent', DATA_MODEL_CALLS, 'io.cwmp.DataModel')):
+            silent = dbus.bus.BusConnection(self.bus.address)
+            try:
+                silent.request_name(owner)
+                for args in calls:
+                    with self.subTest(owner=owner, args=args):
+                        r = run(['--address', self.bus.address, '--timeout', '5'] + args)
+                        self.assertExit(r, 3, args)
+                        self.assertIn('cannot reach %s' % name, r.stderr)
+            finally:
+                silent.close()
 
     def test_timeout(self):
         # Owns the name and never reads its messages: every call waits for the timeout.
         silent = dbus.bus.BusConnection(self.bus.address)
         self.addCleanup(silent.close)
         silent.request_name('io.cwmp.DataModel')
-        for args in (['--timeout', '0.5', 'get', 'Device.'],
-                     ['get', '--timeout=0.5', 'Device.'],
-                     ['providers', '--timeout', '0.5']):
+        silent.request_name('io.cwmp.Agent')
+        for args, name in ((['--timeout', '0.5', 'get', 'Device.'], 'io.cwmp.DataModel'),
+                           (['get', '--timeout=0.5', 'Device.'], 'io.cwmp.DataModel'),
+                           (['providers', '--timeout', '0.5'], 'io.cwmp.DataModel'),
+                           (['--timeout', '0.5', 'inform'], 'io.cwmp.Agent'),
+                           (['status', '--timeout=0.5'], 'io.cwmp.Agent'),
+                           (['queue-event', '--timeout', '0.5', 'M Download', 'k'],
+                            'io.cwmp.Agent')):
             with self.subTest(args=args):
                 start = time.monotonic()
                 r = run(['--address', self.bus.address] + args)
                 elapsed = time.monotonic() - start
                 self.assertExit(r, 3, args)
                 self.assertEqual(r.stdout, '')
-                self.assertIn('no answer', r.stderr)
+                self.assertIn('no answer from %s' % name, r.stderr)
                 self.assertGreaterEqual(elapsed, 0.5)
                 self.assertLess(elapsed, 10 * TIMEOUT_SCALE)
 

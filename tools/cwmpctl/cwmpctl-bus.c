@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cwmpctl: the connection to the bus and the one blocking call per command, with the
- * decision every script cares about: did dmd refuse (a fault), or could it not be reached.
+ * decision every script cares about: did the daemon refuse (a fault), or could it not be
+ * reached.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,6 +70,18 @@ DBusMessage *cwmpctl_new_call(const char *method)
                                             method);
 }
 
+DBusMessage *cwmpctl_new_agent_call(const char *method)
+{
+        return dbus_message_new_method_call(CWMPCTL_AGENT_BUS_NAME, CWMPCTL_AGENT_PATH,
+                                            CWMPCTL_AGENT_INTERFACE, method);
+}
+
+/* The daemon behind a bus name, for the hint in "cannot reach" messages. */
+static const char *daemon_of(const char *bus_name)
+{
+        return bus_name && streq(bus_name, CWMPCTL_AGENT_BUS_NAME) ? "cwmpd" : "dmd";
+}
+
 bool cwmpctl_error_is_unreachable(const char *name)
 {
         static const char *const names[] = {
@@ -82,11 +95,12 @@ bool cwmpctl_error_is_unreachable(const char *name)
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(name, names[i]))
                         return true;
-        /* Bus activation of dmd failed: still "not reachable", not a refusal. */
+        /* Bus activation of the daemon failed: still "not reachable", not a refusal. */
         return startswith(name, "org.freedesktop.DBus.Error.Spawn.");
 }
 
-static int report_unreachable(const struct cwmpctl *ctx, DBusMessage *reply)
+static int report_unreachable(const struct cwmpctl *ctx, const char *destination,
+                              DBusMessage *reply)
 {
         const char *name = dbus_message_get_error_name(reply);
         const char *text = NULL;
@@ -94,37 +108,39 @@ static int report_unreachable(const struct cwmpctl *ctx, DBusMessage *reply)
         if (streq(name, DBUS_ERROR_NO_REPLY) || streq(name, DBUS_ERROR_TIMEOUT) ||
             streq(name, DBUS_ERROR_TIMED_OUT)) {
                 /* libdbus' own text lists every possible cause; the timeout is the one. */
-                fprintf(stderr, "cwmpctl: no answer from %s within %g s\n", CWMPCTL_BUS_NAME,
+                fprintf(stderr, "cwmpctl: no answer from %s within %g s\n", destination,
                         ctx->timeout_ms / 1000.0);
                 return CWMPCTL_EXIT_UNREACHABLE;
         }
 
         if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID))
                 text = name;
-        fprintf(stderr, "cwmpctl: cannot reach %s (is dmd running?): %s\n", CWMPCTL_BUS_NAME, text);
+        fprintf(stderr, "cwmpctl: cannot reach %s (is %s running?): %s\n", destination,
+                daemon_of(destination), text);
         return CWMPCTL_EXIT_UNREACHABLE;
 }
 
-static int report_error_reply(const struct cwmpctl *ctx, DBusMessage *reply)
+static int report_error_reply(const struct cwmpctl *ctx, const char *destination,
+                              DBusMessage *reply)
 {
         struct fault f = {};
         int r;
 
         if (cwmpctl_error_is_unreachable(dbus_message_get_error_name(reply)))
-                return report_unreachable(ctx, reply);
+                return report_unreachable(ctx, destination, reply);
 
         r = fault_from_error_reply(reply, &f);
         if (r == -ENOMEM)
                 return cwmpctl_oom();
         if (r < 0) {
-                fprintf(stderr, "cwmpctl: unreadable error from %s: %s\n", CWMPCTL_BUS_NAME,
+                fprintf(stderr, "cwmpctl: unreadable error from %s: %s\n", destination,
                         dbus_message_get_error_name(reply) ?: "(no name)");
                 return CWMPCTL_EXIT_FAILURE;
         }
         /* The bus' own refusal names every matched rule; what the user needs to hear is
          * shorter. The fault code (9001) stays as fault.h maps it. */
         if (dbus_message_is_error(reply, DBUS_ERROR_ACCESS_DENIED) &&
-            fault_set(&f, f.code, "the D-Bus policy refused the call (changes need root)") < 0) {
+            fault_set(&f, f.code, "the D-Bus policy refused the call (it needs root)") < 0) {
                 fault_done(&f);
                 return cwmpctl_oom();
         }
@@ -135,6 +151,7 @@ static int report_error_reply(const struct cwmpctl *ctx, DBusMessage *reply)
 
 int cwmpctl_call(struct cwmpctl *ctx, DBusMessage *call, DBusMessage **reply)
 {
+        const char *destination = dbus_message_get_destination(call) ?: CWMPCTL_BUS_NAME;
         DBusPendingCall *pending = NULL;
         DBusMessage *m;
         int r;
@@ -149,7 +166,7 @@ int cwmpctl_call(struct cwmpctl *ctx, DBusMessage *call, DBusMessage **reply)
                 return cwmpctl_oom();
         if (!pending) {
                 fprintf(stderr, "cwmpctl: cannot reach %s: disconnected from the bus\n",
-                        CWMPCTL_BUS_NAME);
+                        destination);
                 return CWMPCTL_EXIT_UNREACHABLE;
         }
         dbus_pending_call_block(pending);
@@ -159,7 +176,7 @@ int cwmpctl_call(struct cwmpctl *ctx, DBusMessage *call, DBusMessage **reply)
                 return cwmpctl_oom();
 
         if (dbus_message_get_type(m) == DBUS_MESSAGE_TYPE_ERROR) {
-                r = report_error_reply(ctx, m);
+                r = report_error_reply(ctx, destination, m);
                 dbus_message_unref(m);
                 return r;
         }
@@ -171,8 +188,9 @@ int cwmpctl_check_reply(DBusMessage *reply, const char *signature)
 {
         if (dbus_message_has_signature(reply, signature))
                 return 0;
-        fprintf(stderr, "cwmpctl: unexpected reply from %s: signature '%s', expected '%s'\n",
-                CWMPCTL_BUS_NAME, dbus_message_get_signature(reply), signature);
+        /* The reply names only the daemon's unique name: the signature says enough. */
+        fprintf(stderr, "cwmpctl: unexpected reply: signature '%s', expected '%s'\n",
+                dbus_message_get_signature(reply), signature);
         return CWMPCTL_EXIT_FAILURE;
 }
 

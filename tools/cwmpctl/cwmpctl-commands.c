@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cwmpctl: one function per command. Each parses its arguments completely before it
- * touches the bus, so a usage error is reported (exit 2) even where there is no bus.
+ * cwmpctl: one function per data model command (cwmpd's are in cwmpctl-agent.c), and the
+ * table of all commands. Each parses its arguments completely before it touches the bus,
+ * so a usage error is reported (exit 2) even where there is no bus.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,21 +13,6 @@
 
 #include "cwmpctl.h"
 #include "util.h"
-
-static inline void dbus_message_unrefp(DBusMessage **m)
-{
-        if (*m)
-                dbus_message_unref(*m);
-}
-#define _cleanup_message_ _cleanup_(dbus_message_unrefp)
-
-/* libdbus refuses (and may abort on) strings that are not UTF-8: check them first. */
-static int check_utf8(const char *command, const char *what, const char *s)
-{
-        if (dbus_validate_utf8(s, NULL))
-                return 0;
-        return cwmpctl_usage_error(command, "%s is not valid UTF-8", what);
-}
 
 static bool append_strings(DBusMessageIter *iter, char *const *strings, size_t n)
 {
@@ -71,48 +57,6 @@ static int resolve_parameter_key(struct cwmpctl *ctx, const char *given, char **
         return cwmpctl_get_parameter_key(ctx, ret);
 }
 
-enum {
-        OPTION_END = -1,  /* no more options */
-        OPTION_HELP = -2, /* --help was shown: the command ends with success */
-};
-
-/* The standard option loop: handles --help, common options and getopt's complaints.
- * Returns 0 for an option the command must handle itself (in *opt), OPTION_END,
- * OPTION_HELP, or an exit code (> 0) after printing why. */
-static int next_option(struct cwmpctl *ctx, int argc, char **argv, const char *short_options,
-                       const struct option *options, const char *command, const char *details,
-                       int *opt)
-{
-        int r;
-
-        for (;;) {
-                *opt = getopt_long(argc, argv, short_options, options, NULL);
-                switch (*opt) {
-                case -1:
-                        return OPTION_END;
-                case 'h':
-                        cwmpctl_command_help(command, details);
-                        return OPTION_HELP;
-                case '?':
-                        return cwmpctl_usage_hint(command);
-                case CWMPCTL_OPT_ADDRESS:
-                case CWMPCTL_OPT_TIMEOUT:
-                        r = cwmpctl_common_option(ctx, *opt, optarg);
-                        if (r > 0)
-                                return r;
-                        continue;
-                default:
-                        return 0;
-                }
-        }
-}
-
-/* What a command returns when next_option() stopped with r (not 0, not OPTION_END). */
-static int option_exit(int r)
-{
-        return r == OPTION_HELP ? CWMPCTL_EXIT_OK : r;
-}
-
 /* ---- get ------------------------------------------------------------------------------ */
 
 static const char get_details[] =
@@ -137,19 +81,20 @@ static int cmd_get(struct cwmpctl *ctx, int argc, char **argv)
         DBusMessageIter iter, array;
         int opt, r;
 
-        while ((r = next_option(ctx, argc, argv, "htv", options, "get", get_details, &opt)) == 0)
+        while ((r = cwmpctl_next_option(ctx, argc, argv, "htv", options, "get", get_details,
+                                        &opt)) == 0)
                 if (opt == 't')
                         with_type = true;
                 else if (opt == 'v')
                         value_only = true;
-        if (r != OPTION_END)
-                return option_exit(r);
+        if (r != CWMPCTL_OPTION_END)
+                return cwmpctl_option_exit(r);
         if (with_type && value_only)
                 return cwmpctl_usage_error("get", "--type and --value exclude each other");
         if (optind >= argc)
                 return cwmpctl_usage_error("get", "missing PATH (\"\" is the whole model)");
         for (int i = optind; i < argc; i++)
-                if ((r = check_utf8("get", "PATH", argv[i])) > 0)
+                if ((r = cwmpctl_check_utf8("get", "PATH", argv[i])) > 0)
                         return r;
         format = with_type    ? CWMPCTL_VALUE_WITH_TYPE
                  : value_only ? CWMPCTL_VALUE_ONLY
@@ -283,21 +228,22 @@ static int cmd_set(struct cwmpctl *ctx, int argc, char **argv)
         int32_t status;
         int opt, r;
 
-        while ((r = next_option(ctx, argc, argv, "hk:", options, "set", set_details, &opt)) == 0)
+        while ((r = cwmpctl_next_option(ctx, argc, argv, "hk:", options, "set", set_details,
+                                        &opt)) == 0)
                 if (opt == 'k')
                         given_key = optarg;
-        if (r != OPTION_END)
-                return option_exit(r);
+        if (r != CWMPCTL_OPTION_END)
+                return cwmpctl_option_exit(r);
         if (optind >= argc)
                 return cwmpctl_usage_error("set", "missing NAME=VALUE");
-        if (given_key && (r = check_utf8("set", "KEY", given_key)) > 0)
+        if (given_key && (r = cwmpctl_check_utf8("set", "KEY", given_key)) > 0)
                 return r;
 
         assignments = calloc(argc - optind, sizeof(*assignments));
         if (!assignments)
                 return cwmpctl_oom();
         for (int i = optind; i < argc; i++) {
-                r = check_utf8("set", "an argument", argv[i]);
+                r = cwmpctl_check_utf8("set", "an argument", argv[i]);
                 if (r > 0)
                         goto finish;
                 r = parse_assignment(argv[i], &assignments[n++]);
@@ -353,16 +299,17 @@ static int cmd_names(struct cwmpctl *ctx, int argc, char **argv)
         DBusMessageIter iter, array;
         int opt, r;
 
-        while ((r = next_option(ctx, argc, argv, "hn", options, "names", names_details, &opt)) == 0)
+        while ((r = cwmpctl_next_option(ctx, argc, argv, "hn", options, "names", names_details,
+                                        &opt)) == 0)
                 if (opt == 'n')
                         next_level = TRUE;
-        if (r != OPTION_END)
-                return option_exit(r);
+        if (r != CWMPCTL_OPTION_END)
+                return cwmpctl_option_exit(r);
         if (argc - optind > 1)
                 return cwmpctl_usage_error("names", "takes at most one PATH");
         if (optind < argc)
                 path = argv[optind];
-        if ((r = check_utf8("names", "PATH", path)) > 0)
+        if ((r = cwmpctl_check_utf8("names", "PATH", path)) > 0)
                 return r;
 
         call = cwmpctl_new_call("GetParameterNames");
@@ -478,7 +425,7 @@ static int check_access_list(const char *list)
                         return cwmpctl_usage_error("attrs", "--access '%s': empty entry", list);
                 p += len;
                 if (*p == '\0')
-                        return check_utf8("attrs", "--access", list);
+                        return cwmpctl_check_utf8("attrs", "--access", list);
         }
 }
 
@@ -569,8 +516,8 @@ static int cmd_attrs(struct cwmpctl *ctx, int argc, char **argv)
         if (!change.names)
                 return cwmpctl_oom();
 
-        while ((r = next_option(ctx, argc, argv, "h", options, "attrs", attrs_details, &opt)) ==
-               0) {
+        while ((r = cwmpctl_next_option(ctx, argc, argv, "h", options, "attrs", attrs_details,
+                                        &opt)) == 0) {
                 switch (opt) {
                 case ATTRS_OPT_SET:
                         change.names[change.n_names++] = optarg;
@@ -595,8 +542,8 @@ static int cmd_attrs(struct cwmpctl *ctx, int argc, char **argv)
                         break;
                 }
         }
-        if (r != OPTION_END) {
-                r = option_exit(r);
+        if (r != CWMPCTL_OPTION_END) {
+                r = cwmpctl_option_exit(r);
                 goto finish;
         }
 
@@ -609,7 +556,7 @@ static int cmd_attrs(struct cwmpctl *ctx, int argc, char **argv)
                 else {
                         r = 0;
                         for (int i = optind; i < argc && r == 0; i++)
-                                r = check_utf8("attrs", "PATH", argv[i]);
+                                r = cwmpctl_check_utf8("attrs", "PATH", argv[i]);
                         if (r == 0)
                                 r = attrs_get(ctx, argv + optind, argc - optind);
                 }
@@ -624,7 +571,7 @@ static int cmd_attrs(struct cwmpctl *ctx, int argc, char **argv)
         else {
                 r = 0;
                 for (size_t i = 0; i < change.n_names && r == 0; i++)
-                        r = check_utf8("attrs", "NAME", change.names[i]);
+                        r = cwmpctl_check_utf8("attrs", "NAME", change.names[i]);
                 if (r == 0)
                         r = attrs_set(ctx, &change);
         }
@@ -648,7 +595,7 @@ static const char del_details[] =
         "  -k, --key KEY           The new ParameterKey (default: keep the current one)\n";
 
 /* Parses "[-k KEY] OBJECT." for add and del; *ret_object points into argv. Returns 0,
- * OPTION_HELP or an exit code. */
+ * CWMPCTL_OPTION_HELP or an exit code. */
 static int parse_object_command(struct cwmpctl *ctx, int argc, char **argv, const char *command,
                                 const char *details, const char **ret_key, const char **ret_object)
 {
@@ -659,10 +606,11 @@ static int parse_object_command(struct cwmpctl *ctx, int argc, char **argv, cons
         };
         int opt, r;
 
-        while ((r = next_option(ctx, argc, argv, "hk:", options, command, details, &opt)) == 0)
+        while ((r = cwmpctl_next_option(ctx, argc, argv, "hk:", options, command, details, &opt)) ==
+               0)
                 if (opt == 'k')
                         *ret_key = optarg;
-        if (r != OPTION_END)
+        if (r != CWMPCTL_OPTION_END)
                 return r;
         if (optind >= argc)
                 return cwmpctl_usage_error(command, "missing OBJECT");
@@ -672,9 +620,9 @@ static int parse_object_command(struct cwmpctl *ctx, int argc, char **argv, cons
         if (!endswith_char(*ret_object, '.'))
                 return cwmpctl_usage_error(command, "'%s': an object path ends in \".\"",
                                            *ret_object);
-        if ((r = check_utf8(command, "OBJECT", *ret_object)) > 0)
+        if ((r = cwmpctl_check_utf8(command, "OBJECT", *ret_object)) > 0)
                 return r;
-        if (*ret_key && (r = check_utf8(command, "KEY", *ret_key)) > 0)
+        if (*ret_key && (r = cwmpctl_check_utf8(command, "KEY", *ret_key)) > 0)
                 return r;
         return 0;
 }
@@ -690,7 +638,7 @@ static int cmd_add(struct cwmpctl *ctx, int argc, char **argv)
 
         r = parse_object_command(ctx, argc, argv, "add", add_details, &given_key, &object);
         if (r != 0)
-                return option_exit(r);
+                return cwmpctl_option_exit(r);
         r = resolve_parameter_key(ctx, given_key, &key);
         if (r > 0)
                 return r;
@@ -722,7 +670,7 @@ static int cmd_del(struct cwmpctl *ctx, int argc, char **argv)
 
         r = parse_object_command(ctx, argc, argv, "del", del_details, &given_key, &object);
         if (r != 0)
-                return option_exit(r);
+                return cwmpctl_option_exit(r);
         r = resolve_parameter_key(ctx, given_key, &key);
         if (r > 0)
                 return r;
@@ -762,9 +710,10 @@ static int cmd_providers(struct cwmpctl *ctx, int argc, char **argv)
         DBusMessageIter iter, array;
         int opt, r;
 
-        r = next_option(ctx, argc, argv, "h", options, "providers", providers_details, &opt);
-        if (r != OPTION_END)
-                return option_exit(r);
+        r = cwmpctl_next_option(ctx, argc, argv, "h", options, "providers", providers_details,
+                                &opt);
+        if (r != CWMPCTL_OPTION_END)
+                return cwmpctl_option_exit(r);
         if (optind < argc)
                 return cwmpctl_usage_error("providers", "unexpected argument '%s'", argv[optind]);
 
@@ -815,5 +764,9 @@ const struct cwmpctl_command cwmpctl_commands[] = {
         {"add", cmd_add, "add [-k KEY] OBJECT.", "Add an instance, print its number"},
         {"del", cmd_del, "del [-k KEY] OBJECT.N.", "Delete an instance"},
         {"providers", cmd_providers, "providers", "List the owners of the subtrees"},
+        {"inform", cwmpctl_cmd_inform, "inform", "Ask cwmpd for a session with the ACS now"},
+        {"status", cwmpctl_cmd_status, "status", "Show cwmpd's session state and event queue"},
+        {"queue-event", cwmpctl_cmd_queue_event, "queue-event [-p KEY] CODE [COMMAND_KEY]",
+         "Queue an Inform event in cwmpd"},
 };
 const size_t cwmpctl_n_commands = ELEMENTSOF(cwmpctl_commands);

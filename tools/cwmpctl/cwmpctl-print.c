@@ -101,3 +101,65 @@ void cwmpctl_print_status_note(const char *command, int32_t status)
                 fprintf(stderr, "cwmpctl: %s: accepted with unknown status %" PRIi32 "\n", command,
                         status);
 }
+
+/* Strings in the status come from the ACS too (URL, CommandKey): control characters are
+ * shown escaped, so that they cannot rewrite the terminal. */
+static void print_text(const char *s)
+{
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c < 0x20 || c == 0x7f)
+                        printf("\\x%02x", c);
+                else
+                        putchar(c);
+        }
+}
+
+/* A property's line; `empty` stands for "" (the property's meaning of "nothing yet"). */
+static void print_status_line(const char *label, const char *value, const char *empty)
+{
+        printf("%-19s ", label);
+        if (!value)
+                fputs("(not reported)", stdout);
+        else if (!value[0])
+                fputs(empty, stdout);
+        else
+                print_text(value);
+        putchar('\n');
+}
+
+void cwmpctl_print_agent_status(const struct cwmpctl_agent_status *status)
+{
+        print_status_line("Session state:", status->session_state, "(unknown)");
+        print_status_line("ACS URL:", status->url, "(none)");
+        print_status_line("CWMP version:", status->cwmp_version, "(no session yet)");
+        print_status_line("Last session:", status->last_result, "(no session yet)");
+        print_status_line("Last session time:", status->last_time, "(no session yet)");
+        if (status->has_retry_count)
+                printf("%-19s %" PRIu32 "\n", "Retry count:", status->retry_count);
+        else
+                print_status_line("Retry count:", NULL, "");
+
+        if (!status->has_pending_events) {
+                print_status_line("Pending events:", NULL, "");
+                return;
+        }
+        if (status->n_pending_events == 0) {
+                printf("%-19s none\n", "Pending events:");
+                return;
+        }
+        printf("%-19s %zu\n", "Pending events:", status->n_pending_events);
+        for (size_t i = 0; i < status->n_pending_events; i++) {
+                const struct cwmpctl_event *e = &status->pending_events[i];
+
+                fputs("  ", stdout);
+                print_text(e->code);
+                /* "M" events are told apart by their key, even an empty one. */
+                if (e->command_key[0] || strncmp(e->code, "M ", 2) == 0) {
+                        fputs(", command key \"", stdout);
+                        print_text(e->command_key);
+                        putchar('"');
+                }
+                putchar('\n');
+        }
+}

@@ -20,22 +20,24 @@
 static const char exit_status_help[] =
         "Exit status:\n"
         "  0  success\n"
-        "  1  the data model refused: a CWMP fault, printed on stderr\n"
+        "  1  refused by dmd or cwmpd: a CWMP fault, printed on stderr\n"
         "  2  usage error\n"
-        "  3  dmd unreachable: no bus, " CWMPCTL_BUS_NAME " not on it, or no answer in time\n"
+        "  3  dmd (cwmpd for inform, status, queue-event) unreachable: no bus, its name\n"
+        "     (" CWMPCTL_BUS_NAME ", " CWMPCTL_AGENT_BUS_NAME ") not on it, or no answer in time\n"
         "  4  any other failure (out of memory, an unreadable reply, output not writable)\n";
 
 static const char common_options_help[] =
         "  -h, --help              Show this help\n"
         "      --address ADDR      Use the D-Bus at ADDR instead of the system bus\n"
-        "      --timeout SECONDS   Wait at most SECONDS for dmd's answer (default 30)\n";
+        "      --timeout SECONDS   Wait at most SECONDS for the answer (default 30)\n";
 
 static void print_help(void)
 {
         printf("Usage: cwmpctl [OPTIONS] COMMAND [ARGS...]\n"
                "\n"
                "Reads and changes the CWMP data model through dmd (" CWMPCTL_BUS_NAME
-               " on D-Bus).\n"
+               " on D-Bus),\n"
+               "and drives the sessions with the ACS through cwmpd (" CWMPCTL_AGENT_BUS_NAME ").\n"
                "\n"
                "Commands:\n");
         for (size_t i = 0; i < cwmpctl_n_commands; i++) {
@@ -87,6 +89,46 @@ int cwmpctl_command_help(const char *command, const char *details)
         }
         printf("\n%s\nOptions:\n%s\n%s", details, common_options_help, exit_status_help);
         return CWMPCTL_EXIT_OK;
+}
+
+int cwmpctl_next_option(struct cwmpctl *ctx, int argc, char **argv, const char *short_options,
+                        const struct option *options, const char *command, const char *details,
+                        int *opt)
+{
+        int r;
+
+        for (;;) {
+                *opt = getopt_long(argc, argv, short_options, options, NULL);
+                switch (*opt) {
+                case -1:
+                        return CWMPCTL_OPTION_END;
+                case 'h':
+                        cwmpctl_command_help(command, details);
+                        return CWMPCTL_OPTION_HELP;
+                case '?':
+                        return cwmpctl_usage_hint(command);
+                case CWMPCTL_OPT_ADDRESS:
+                case CWMPCTL_OPT_TIMEOUT:
+                        r = cwmpctl_common_option(ctx, *opt, optarg);
+                        if (r > 0)
+                                return r;
+                        continue;
+                default:
+                        return 0;
+                }
+        }
+}
+
+int cwmpctl_option_exit(int r)
+{
+        return r == CWMPCTL_OPTION_HELP ? CWMPCTL_EXIT_OK : r;
+}
+
+int cwmpctl_check_utf8(const char *command, const char *what, const char *s)
+{
+        if (dbus_validate_utf8(s, NULL))
+                return 0;
+        return cwmpctl_usage_error(command, "%s is not valid UTF-8", what);
 }
 
 int cwmpctl_usage_error(const char *command, const char *format, ...)
