@@ -46,8 +46,15 @@ FAULT_PREFIX = 'io.cwmp.Fault.'
 
 DMD_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'dmd', 'schema')
 TEST_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'tests', 'providers')
+CWMPD_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'cwmpd', 'schema')
+ACS_DIR = os.path.join(SOURCE_DIR, 'tests', 'acs')
 ALPHA = 'Device.X_TEST_Alpha.'
 BETA = 'Device.X_TEST_Beta.'
+MS = 'Device.ManagementServer.'
+
+AGENT_BUS_NAME = 'io.cwmp.Agent'
+AGENT_PATH = '/io/cwmp/Agent'
+AGENT_IFACE = 'io.cwmp.Agent1'
 
 # Sanitizer builds are several times slower: every timeout is multiplied by this.
 TIMEOUT_SCALE = float(os.environ.get('CWMP_TIMEOUT_SCALE', '1'))
@@ -620,6 +627,123 @@ class SignalMonitor:
 
 
 # ---------------------------------------------------------------------------------------
+# cwmpd: its D-Bus interface, the test ACS, certificates
+
+
+def acs_module():
+    """tests/acs/acs.py, the test ACS."""
+    if ACS_DIR not in sys.path:
+        sys.path.insert(0, ACS_DIR)
+    import acs
+    return acs
+
+
+def _file_tail(path, label, lines):
+    try:
+        with open(path, errors='replace') as f:
+            text = f.read().splitlines()
+    except (FileNotFoundError, TypeError):
+        text = []
+    head = '--- %s log (%s) ---' % (label, path)
+    if len(text) > lines:
+        head += ' last %d of %d lines' % (lines, len(text))
+    return '\n'.join([head] + text[-lines:] + ['--- end of %s log ---' % label])
+
+
+class Agent:
+    """io.cwmp.Agent1 of cwmpd, through blocking calls to the well-known name."""
+
+    def __init__(self, conn, timeout=None):
+        self.conn = conn
+        self.timeout = timeout or CALL_TIMEOUT
+
+    def call(self, method, signature='', *args, timeout=None):
+        return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH, AGENT_IFACE, method,
+                           signature, args, timeout or self.timeout)
+
+    def queue_event(self, code, command_key='', producer_key=''):
+        return self.call('QueueEvent', 'sss', code, command_key, producer_key)
+
+    def inform(self):
+        return self.call('Inform')
+
+    def prop(self, name):
+        return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH,
+                           'org.freedesktop.DBus.Properties', 'Get', 'ss', (AGENT_IFACE, name),
+                           self.timeout)
+
+    def props(self):
+        return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH,
+                           'org.freedesktop.DBus.Properties', 'GetAll', 's', (AGENT_IFACE,),
+                           self.timeout)
+
+
+def _openssl(*args, cwd):
+    r = subprocess.run(['openssl'] + list(args), cwd=cwd, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise AssertionError('openssl %s failed: %s' % (' '.join(args), r.stderr))
+
+
+class Certificates:
+    """Test PKI made with the openssl command in `directory`: a CA (ca.pem), a server
+    certificate for 127.0.0.1 signed by it (server), one for another host name signed by it
+    (wrong_host), a self-signed one for 127.0.0.1 (untrusted) and a client certificate
+    signed by the CA (client). Each of the four is (certificate file, key file)."""
+
+    EC = ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes')
+
+    def __init__(self, directory):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        self.ca = self.path('ca.pem')
+        self.ca_key = self.path('ca.key')
+        _openssl('req', '-x509', *self.EC, '-keyout', self.ca_key, '-out', self.ca,
+                 '-days', '30', '-subj', '/CN=CWMP Test CA',
+                 '-addext', 'basicConstraints=critical,CA:TRUE',
+                 '-addext', 'keyUsage=critical,keyCertSign,cRLSign', cwd=directory)
+        self.server = self._issue('server', '127.0.0.1', 'IP:127.0.0.1', 'serverAuth')
+        self.wrong_host = self._issue('wrong-host', 'acs.example.net',
+                                      'DNS:acs.example.net,IP:192.0.2.1', 'serverAuth')
+        self.client = self._issue('client', 'cpe-client', 'DNS:cpe.example.net', 'clientAuth')
+        cert, key = self.path('untrusted.pem'), self.path('untrusted.key')
+        _openssl('req', '-x509', *self.EC, '-keyout', key, '-out', cert, '-days', '30',
+                 '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                 cwd=directory)
+        self.untrusted = (cert, key)
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _issue(self, name, cn, san, usage):
+        cert, key, csr, ext = (self.path(name + x) for x in ('.pem', '.key', '.csr', '.ext'))
+        with open(ext, 'w') as f:
+            f.write('basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n'
+                    'extendedKeyUsage=%s\nsubjectAltName=%s\n' % (usage, san))
+        _openssl('req', *self.EC, '-keyout', key, '-out', csr, '-subj', '/CN=' + cn,
+                 cwd=self.dir)
+        _openssl('x509', '-req', '-in', csr, '-CA', self.ca, '-CAkey', self.ca_key,
+                 '-CAcreateserial', '-out', cert, '-days', '30', '-extfile', ext,
+                 cwd=self.dir)
+        return cert, key
+
+
+def cwmpd_default_sections(root):
+    """cwmpd.conf of the tests: short intervals, loopback listeners, reboot and factory
+    reset commands that only leave a file behind."""
+    return {
+        'ACS': {},
+        'Session': {'Timeout': '30', 'Version': '1.4'},
+        'Inform': {'PeriodicInterval': '86400', 'RetryMinimumWait': '1'},
+        'ConnectionRequest': {'Address': '127.0.0.1', 'Port': '0', 'Path': '/cr'},
+        'UDPConnectionRequest': {'Address': '127.0.0.1', 'Port': '0'},
+        'Device': {'RebootCommand': '/usr/bin/touch %s' % os.path.join(root, 'rebooted'),
+                   'FactoryResetCommand': '/usr/bin/touch %s' % os.path.join(root,
+                                                                               'factory-reset')},
+    }
+
+
+# ---------------------------------------------------------------------------------------
 # The sandbox
 
 
@@ -643,6 +767,8 @@ class Sandbox:
             os.makedirs(os.path.join(self.root, d))
         self.daemons = {}
         self.monitors = []
+        self.acs_servers = {}
+        self._certificates = None
         self.bus = None
         self.conn = None
         self.closed = False
@@ -815,10 +941,124 @@ class Sandbox:
             raise AssertionError('%s not online within %.1f s; ListProviders: %r\n%s' %
                                  (subtree, timeout, listing, self.logs()))
 
+    # -- cwmpd and the ACS --------------------------------------------------------------
+
+    @property
+    def certificates(self):
+        """The test PKI (Certificates), made on first use."""
+        if self._certificates is None:
+            self._certificates = Certificates(self.path('certs'))
+        return self._certificates
+
+    def start_acs(self, label='acs', **options):
+        """A test ACS on loopback (acs.ACS options), its log in the sandbox; stopped at
+        teardown, where every failure it recorded fails the test."""
+        if label in self.acs_servers:
+            raise AssertionError('two ACSs named %s' % label)
+        acs = acs_module()
+        options.setdefault('log_path', self.path('log', label + '.log'))
+        server = acs.ACS(**options)
+        self.acs_servers[label] = server
+        server.start()
+        return server
+
+    def cwmpd_config(self, acs=None, sections=None, label='cwmpd'):
+        """Writes cwmpd.conf: the test defaults, the ACS's URL (and credentials, and the
+        test CA for HTTPS), then `sections` ({section: {key: value}}, None removes a key)."""
+        conf = cwmpd_default_sections(self.root)
+        if acs is not None:
+            conf['ACS']['URL'] = acs.url
+            if acs.auth != 'none':
+                conf['ACS']['Username'] = acs.user
+                conf['ACS']['Password'] = acs.password
+            if acs.tls:
+                conf['ACS']['CAFile'] = self.certificates.ca
+        for section, items in (sections or {}).items():
+            target = conf.setdefault(section, {})
+            for k, v in items.items():
+                if v is None:
+                    target.pop(k, None)
+                else:
+                    target[k] = str(v)
+        path = self.path('etc', label + '.conf')
+        write_ini(path, conf)
+        return path
+
+    def start_cwmpd(self, acs=None, config=None, sections=None, extra_args=(), wait=True,
+                    label='cwmpd'):
+        """cwmpd with a config for `acs`, state and runtime directories in the sandbox. With
+        wait, returns once it sent READY=1 and Device.ManagementServer. is online in dmd."""
+        cfg = config if config is not None else self.cwmpd_config(acs, sections, label)
+        state, run = self.path('state', label), self.path('run', label)
+        os.makedirs(state, exist_ok=True)
+        os.makedirs(run, exist_ok=True)
+        argv = [binary('cwmpd', 'cwmpd'), '--config', cfg, '--schema-dir', CWMPD_SCHEMA_DIR,
+                '--state-dir', state, '--runtime-dir', run]
+        if os.environ.get('CWMP_DEBUG'):
+            argv.append('--debug')
+        argv += list(extra_args)
+        d = Daemon(self, label, argv, bus_name=AGENT_BUS_NAME)
+        d.subtree = MS
+        d.config_path = cfg
+        d.state_dir = state
+        self.add_daemon(d)
+        d.start(wait=False)
+        if wait:
+            self.wait_cwmpd_ready(d)
+        return d
+
+    def wait_cwmpd_ready(self, d=None, timeout=None):
+        d = d or self.cwmpd
+        deadline = time.monotonic() + (timeout or START_TIMEOUT)
+        while not d.got_ready_notification():
+            if not d.alive:
+                raise DaemonDied('%s exited with %s before READY=1\n%s' % (
+                    d.label, d.proc.returncode, d.log_tail()))
+            if time.monotonic() > deadline:
+                raise AssertionError('%s sent no READY=1 within %.1f s\n%s' % (
+                    d.label, timeout or START_TIMEOUT, d.log_tail()))
+            select.select([d.notify_sock], [], [], 0.05)
+        d.ready_via = 'notify'
+        if 'dmd' in self.daemons and self.dmd.alive:
+            self.wait_provider_online(MS, d.pid, max(1.0, deadline - time.monotonic()))
+        return d
+
+    def restart_cwmpd(self, kill=False, wait=True):
+        d = self.cwmpd
+        if kill:
+            d.kill()
+        else:
+            d.stop()
+        d.start(wait=False)
+        if wait:
+            self.wait_cwmpd_ready(d)
+        return d
+
+    @property
+    def cwmpd(self):
+        return self.daemons['cwmpd']
+
+    @property
+    def agent(self):
+        return Agent(self.conn)
+
+    def start_cwmp(self, acs_options=None, sections=None, alpha=None, beta=None,
+                   wait=True):
+        """The whole stack: dmd (with cwmpd's schema), the Alpha and Beta providers, a test
+        ACS (acs_options) and cwmpd configured for it. Returns (acs, cwmpd)."""
+        self.start_dmd(schema_dirs=[DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR, TEST_SCHEMA_DIR])
+        self.start_alpha(**(alpha or {}))
+        self.start_beta(**(beta or {}))
+        server = self.start_acs(**(acs_options or {}))
+        d = self.start_cwmpd(server, sections=sections, wait=wait)
+        return server, d
+
     # -- teardown -----------------------------------------------------------------------
 
     def logs(self, lines=150):
         parts = [d.log_tail(lines) for d in self.daemons.values()]
+        for label, server in self.acs_servers.items():
+            parts.append(_file_tail(server.log_path, label, lines * 4))
         if self.bus:
             parts.append('--- dbus-daemon log ---\n' + self.bus.log())
         return '\n'.join(parts)
@@ -858,6 +1098,14 @@ class Sandbox:
                 elif how == 'gone' and rc not in (0, None):
                     problems.append('%s exited on its own with %s' % (d.label, rc))
             d.close()
+        # The ACSs last: what the daemons sent until the end was checked too.
+        for label, server in self.acs_servers.items():
+            try:
+                server.stop()
+            except Exception:
+                traceback.print_exc()
+            for f in server.failures:
+                problems.append('%s: %s' % (label, f))
         if self.bus:
             self.bus.stop()
         try:
@@ -1083,6 +1331,80 @@ class CwmpTestCase(unittest.TestCase):
         self.assertTrue(f.dbus_name.startswith(FAULT_PREFIX), 'D-Bus error name (%r)' % f)
         self.assertEqual(len(f.args), 3, 'fault body is (s, u, a(sus)): %r' % (f.args,))
         return f
+
+
+class CwmpAgentTestCase(CwmpTestCase):
+    """Tests of cwmpd: dmd, the test providers, cwmpd and a test ACS (self.acs), with the
+    io.cwmp.Agent1 proxy (self.agent). The ACS's module is `self.A` (tests/acs/acs.py)."""
+
+    A = None
+
+    def setUp(self):
+        super().setUp()
+        type(self).A = acs_module()
+
+    def start_cwmp(self, acs_options=None, sections=None, alpha=None, beta=None,
+                   bootstrap=True, first_script=None):
+        """Starts the stack; with bootstrap, waits until the first session (the BOOTSTRAP
+        one) is over and checks it succeeded. first_script: the Script of that session."""
+        self.sb.start_dmd(schema_dirs=[DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR, TEST_SCHEMA_DIR])
+        self.alpha = self.sb.start_alpha(**(alpha or {}))
+        self.beta = self.sb.start_beta(**(beta or {}))
+        self.acs = self.sb.start_acs(**(acs_options or {}))
+        if first_script is not None:
+            self.acs.queue(first_script)
+        self.cwmpd = self.sb.start_cwmpd(self.acs, sections=sections)
+        self.agent = self.sb.agent
+        if bootstrap:
+            s = self.acs.wait_session(0, scaled(20))
+            self.assertSessionOk(s)
+        return self.acs
+
+    def run_session(self, script=None, trigger=None, timeout=None, acs=None):
+        """Queues `script` (a Script or a list of requests), asks cwmpd for a session
+        (Agent.Inform(), or trigger()) and returns the session once it is over."""
+        acs = acs or self.acs
+        acs.wait_idle(scaled(20))
+        n = acs.session_count()
+        if script is not None:
+            acs.queue(script)
+        (trigger or self.agent.inform)()
+        return acs.wait_session(n, timeout or scaled(20))
+
+    def assertSessionOk(self, s):
+        self.assertTrue(s.ok, 'session %d failed: %s' % (s.index, s.outcome))
+
+    def assertNoNewSession(self, count, seconds, acs=None, why=''):
+        """No session beyond the first `count` starts within `seconds`."""
+        acs = acs or self.acs
+        time.sleep(scaled(seconds))
+        self.assertEqual(acs.session_count(), count,
+                         'unexpected session(s) %r %s' % (acs.sessions[count:], why))
+
+    def assertEvents(self, s, expected):
+        """The session's Inform carries exactly these events ([(code, key)] or [code]),
+        in any order, each once."""
+        got = s.events
+        if expected and isinstance(expected[0], str):
+            got = [c for c, _ in got]
+        self.assertEqual(sorted(got), sorted(expected),
+                         'events of session %d: %r' % (s.index, s.events))
+
+    def assertFaultResponse(self, msg, code, params=None):
+        """`msg` (a CPE response) is a CWMP fault `code`; params: {name: code} of the
+        SetParameterValuesFault entries, exactly."""
+        self.assertIsNotNone(msg, 'no response')
+        self.assertTrue(msg.is_fault, 'expected fault %d, got %s:\n%s' % (code, msg.method,
+                                                                         msg.xml))
+        self.assertEqual(msg.fault_code, code, 'fault code:\n%s' % msg.xml)
+        self.assertIn(msg.soap_faultcode.split(':')[-1], ('Client', 'Server'),
+                      'SOAP faultcode:\n%s' % msg.xml)
+        if params is not None:
+            self.assertEqual(msg.spv_faults(), params, 'SetParameterValuesFault entries')
+
+    def assertResponse(self, msg, method):
+        self.assertIsNotNone(msg, 'no response to the request')
+        self.assertEqual(msg.method, method, 'response:\n%s' % msg.xml)
 
 
 class _CountingResult(unittest.TextTestResult):
