@@ -62,7 +62,8 @@ enum soap_method {
         /* a SOAP Fault from the ACS (8xxx) */
         SOAP_FAULT,
 };
-const char *soap_method_name(enum soap_method m); /* "GetParameterValues" */
+const char *soap_method_name(enum soap_method m); /* "GetParameterValues"; NULL for
+                                                   * SOAP_UNKNOWN and out of range */
 
 struct soap_value {
         char *name;
@@ -76,6 +77,14 @@ struct soap_attribute {
         uint32_t notification;
         bool access_list_change;
         struct strv access_list;
+};
+
+/* One TimeWindowStruct of ScheduleDownload: seconds from the request, as received. */
+struct soap_time_window {
+        uint32_t window_start, window_end;
+        char *window_mode; /* "1 At Any Time" ... */
+        char *user_message;
+        int32_t max_retries; /* -1: the CPE decides */
 };
 
 /* What a decoded message holds; which fields are set depends on the method. */
@@ -103,6 +112,9 @@ struct soap_message {
         char *file_type, *url, *username, *password, *target_file_name, *success_url,
                 *failure_url;
         uint64_t file_size;
+        /* ScheduleDownload TimeWindowList, in the order received */
+        struct soap_time_window *time_windows;
+        size_t n_time_windows;
         /* InformResponse */
         uint32_t max_envelopes;
         /* SOAP Fault from the ACS */
@@ -206,6 +218,28 @@ struct soap_fault_param {
 int soap_encode_fault(const struct soap_out_header *h, uint32_t code, const char *string,
                       const struct soap_fault_param *params, size_t n, char **ret,
                       size_t *ret_len);
+
+/* DownloadResponse or UploadResponse (m is SOAP_DOWNLOAD or SOAP_UPLOAD). Status 1 (not yet
+ * done) goes with the unknown time "0001-01-01T00:00:00Z" for both times. */
+int soap_encode_transfer_response(const struct soap_out_header *h, enum soap_method m,
+                                  int32_t status, const char *start_time,
+                                  const char *complete_time, char **ret, size_t *ret_len);
+
+/* A queued transfer: GetQueuedTransfersResponse uses command_key and state only. */
+struct soap_queued_transfer {
+        const char *command_key;
+        int32_t state; /* 1 not yet started, 2 in progress, 3 completed */
+        bool is_download;
+        const char *file_type;
+        uint32_t file_size;
+        const char *target_file_name;
+};
+int soap_encode_get_queued_transfers_response(const struct soap_out_header *h,
+                                              const struct soap_queued_transfer *t, size_t n,
+                                              char **ret, size_t *ret_len);
+int soap_encode_get_all_queued_transfers_response(const struct soap_out_header *h,
+                                                  const struct soap_queued_transfer *t,
+                                                  size_t n, char **ret, size_t *ret_len);
 
 /* CPE requests. */
 int soap_encode_transfer_complete(const struct soap_out_header *h, const char *command_key,
