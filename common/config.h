@@ -29,15 +29,14 @@ struct cfg_item {
 };
 
 /* Called once per problem with the location and a full message. */
-typedef void (*cfg_error_fn)(const struct cfg_location *where, const char *message,
-                             void *userdata);
+typedef void (*cfg_error_fn)(const struct cfg_location *where, const char *message, void *userdata);
 
 /* Ready-made parsers. String and path values are malloc'd (the old value is freed). */
-int cfg_parse_string(const char *value, void *data, const char **reason); /* char ** */
-int cfg_parse_path(const char *value, void *data, const char **reason);   /* char **, absolute */
-int cfg_parse_bool(const char *value, void *data, const char **reason);   /* bool * */
-int cfg_parse_uint32(const char *value, void *data, const char **reason); /* uint32_t * */
-int cfg_parse_int32(const char *value, void *data, const char **reason);  /* int32_t * */
+int cfg_parse_string(const char *value, void *data, const char **reason);    /* char ** */
+int cfg_parse_path(const char *value, void *data, const char **reason);      /* char **, absolute */
+int cfg_parse_bool(const char *value, void *data, const char **reason);      /* bool * */
+int cfg_parse_uint32(const char *value, void *data, const char **reason);    /* uint32_t * */
+int cfg_parse_int32(const char *value, void *data, const char **reason);     /* int32_t * */
 int cfg_parse_log_level(const char *value, void *data, const char **reason); /* int * */
 
 /*

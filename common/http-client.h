@@ -24,11 +24,11 @@ struct http_conn_options {
         const char *url;
         const char *username; /* Basic or Digest, whichever the server asks for; NULL: none */
         const char *password;
-        const char *ca_file;     /* NULL: the system's trust store */
+        const char *ca_file; /* NULL: the system's trust store */
         const char *ca_path;
         const char *client_cert; /* PEM; NULL: none */
         const char *client_key;
-        bool insecure;           /* skip TLS verification: for tests only, logged loudly */
+        bool insecure;               /* skip TLS verification: for tests only, logged loudly */
         uint32_t connect_timeout_ms; /* 0: 10 s */
         uint32_t timeout_ms;         /* whole request, 0: 30 s */
         size_t max_response_size;    /* 0: 4 MiB; a larger body fails the request */
@@ -37,14 +37,14 @@ struct http_conn_options {
 };
 
 struct http_response {
-        int error;       /* 0, or a negative errno: -ECONNREFUSED, -ETIMEDOUT, -EHOSTUNREACH,
-                          * -EPROTO (TLS / HTTP protocol), -EACCES (TLS verification),
-                          * -EFBIG (response too large), -ECANCELED ... */
+        int error; /* 0, or a negative errno: -ECONNREFUSED, -ETIMEDOUT, -EHOSTUNREACH,
+                    * -EPROTO (TLS / HTTP protocol), -EACCES (TLS verification),
+                    * -EFBIG (response too large), -ECANCELED ... */
         const char *error_message; /* curl's text when error != 0 */
-        long status;     /* HTTP status, 0 when no response */
-        const char *body; /* NUL-terminated */
+        long status;               /* HTTP status, 0 when no response */
+        const char *body;          /* NUL-terminated */
         size_t body_len;
-        const char *content_type; /* or NULL */
+        const char *content_type;  /* or NULL */
         const char *effective_url; /* after redirects */
 };
 
@@ -65,8 +65,8 @@ void http_conn_free(struct http_conn *conn);
  * ("SOAPAction:", NULL-terminated list, may be NULL). -EBUSY if a request is in flight.
  * `done` runs from the event loop, never from inside this call.
  */
-int http_conn_post(struct http_conn *conn, const char *body, size_t len,
-                   const char *const *headers, http_done_fn done, void *userdata);
+int http_conn_post(struct http_conn *conn, const char *body, size_t len, const char *const *headers,
+                   http_done_fn done, void *userdata);
 /* GET, for file transfers and diagnostics. */
 int http_conn_get(struct http_conn *conn, const char *const *headers, http_done_fn done,
                   void *userdata);

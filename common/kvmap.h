@@ -20,7 +20,7 @@ static inline void kvmap_freep(struct kvmap **m)
 #define _cleanup_kvmap_ __attribute__((cleanup(kvmap_freep)))
 
 size_t kvmap_size(const struct kvmap *m);
-const char *kvmap_get(const struct kvmap *m, const char *key); /* NULL if absent */
+const char *kvmap_get(const struct kvmap *m, const char *key);      /* NULL if absent */
 int kvmap_set(struct kvmap *m, const char *key, const char *value); /* copies both */
 int kvmap_remove(struct kvmap *m, const char *key);                 /* -ENOENT if absent */
 void kvmap_clear(struct kvmap *m);

@@ -22,7 +22,7 @@ int log_level_from_string(const char *s);
 int log_internal(int priority, int error, const char *file, int line, const char *func,
                  const char *format, ...) __attribute__((format(printf, 6, 7)));
 
-#define log_full_errno(prio, error, ...)                                                         \
+#define log_full_errno(prio, error, ...)                                                           \
         log_internal((prio), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(prio, ...) log_full_errno((prio), 0, __VA_ARGS__)
 

@@ -44,7 +44,7 @@ enum schema_notify_rule {
 };
 
 struct schema_node {
-        char *path; /* template: "Device.X.Item.{i}.Mode" or object "Device.X.Item.{i}." */
+        char *path;       /* template: "Device.X.Item.{i}.Mode" or object "Device.X.Item.{i}." */
         const char *name; /* last segment inside path ("Mode", "Item", "{i}" never) */
         bool is_object;
         bool multi_instance; /* object whose path ends in ".{i}." */

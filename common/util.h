@@ -23,17 +23,17 @@ static inline void closep(int *fd)
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Hands ownership over: returns the pointer and leaves NULL behind. */
-#define TAKE_PTR(p)                                                                              \
-        ({                                                                                       \
-                __typeof__(p) _p = (p);                                                          \
-                (p) = NULL;                                                                      \
-                _p;                                                                              \
+#define TAKE_PTR(p)                                                                                \
+        ({                                                                                         \
+                __typeof__(p) _p = (p);                                                            \
+                (p) = NULL;                                                                        \
+                _p;                                                                                \
         })
-#define TAKE_FD(fd)                                                                              \
-        ({                                                                                       \
-                int _fd = (fd);                                                                  \
-                (fd) = -1;                                                                       \
-                _fd;                                                                             \
+#define TAKE_FD(fd)                                                                                \
+        ({                                                                                         \
+                int _fd = (fd);                                                                    \
+                (fd) = -1;                                                                         \
+                _fd;                                                                               \
         })
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
@@ -63,8 +63,8 @@ struct strv {
         char **v;
         size_t n, allocated;
 };
-int strv_push(struct strv *s, const char *value);       /* copies value */
-int strv_push_take(struct strv *s, char *value);        /* takes ownership (frees on failure) */
+int strv_push(struct strv *s, const char *value); /* copies value */
+int strv_push_take(struct strv *s, char *value);  /* takes ownership (frees on failure) */
 void strv_done(struct strv *s);
 void strv_sort(struct strv *s);
 

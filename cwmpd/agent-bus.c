@@ -131,9 +131,9 @@ static int append_property(struct manager *m, DBusMessageIter *it, const char *n
 
 static void handle_properties(struct manager *m, DBusMessage *call)
 {
-        static const char *const names[] = {"SessionState", "LastSessionResult",
-                                            "LastSessionTime", "RetryCount",
-                                            "PendingEvents", "URL", "CWMPVersion"};
+        static const char *const names[] = {"SessionState", "LastSessionResult", "LastSessionTime",
+                                            "RetryCount",   "PendingEvents",     "URL",
+                                            "CWMPVersion"};
         _cleanup_dbus_message_ DBusMessage *reply = NULL;
         const char *iface = NULL, *prop = NULL;
         DBusMessageIter it, dict;
@@ -151,8 +151,7 @@ static void handle_properties(struct manager *m, DBusMessage *call)
                         return;
                 }
         } else if (dbus_message_is_method_call(call, PROPERTIES_INTERFACE, "GetAll") &&
-                   dbus_message_get_args(call, NULL, DBUS_TYPE_STRING, &iface,
-                                         DBUS_TYPE_INVALID)) {
+                   dbus_message_get_args(call, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID)) {
                 reply = dbus_message_new_method_return(call);
                 if (!reply)
                         return;

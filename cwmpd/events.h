@@ -31,8 +31,8 @@
 #define EVENTS_MAX 64
 
 struct event {
-        char *code;        /* "0 BOOTSTRAP", "M Download", "X 00D09E Foo" */
-        char *command_key; /* "" for non-M events */
+        char *code;         /* "0 BOOTSTRAP", "M Download", "X 00D09E Foo" */
+        char *command_key;  /* "" for non-M events */
         char *producer_key; /* "" or the producer's idempotency key */
         uint64_t seq;       /* order of arrival */
         bool sent;          /* carried by the Inform in progress */

@@ -27,7 +27,7 @@ struct inform_value {
 
 struct inform {
         struct manager *m;
-        struct strv names; /* asked of dmd */
+        struct strv names;   /* asked of dmd */
         struct strv changed; /* value changes this Inform reports */
         struct inform_value *values;
         size_t n_values;
@@ -181,8 +181,7 @@ int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready
                 r = strv_push(&inf->names, device_id_names[i]);
         if (r >= 0 && schema_root(m->schema))
                 r = collect_forced(schema_root(m->schema), &inf->names);
-        kvmap_foreach(m->state, i, k, v)
-        {
+        kvmap_foreach (m->state, i, k, v) {
                 if (r >= 0 && startswith(k, CHANGE_PREFIX)) {
                         r = strv_push(&inf->names, k + strlen(CHANGE_PREFIX));
                         if (r >= 0)
@@ -220,8 +219,7 @@ static const char *value_of(const struct inform *inf, const char *name)
 int inform_encode(struct manager *m, const struct inform *inf, const struct soap_out_header *h,
                   char **body, size_t *len)
 {
-        _cleanup_free_ struct soap_event *events =
-                calloc(inf->event_codes.n + 1, sizeof(*events));
+        _cleanup_free_ struct soap_event *events = calloc(inf->event_codes.n + 1, sizeof(*events));
         _cleanup_free_ struct soap_param *params = calloc(inf->n_values + 1, sizeof(*params));
         char now[40];
 

@@ -18,8 +18,7 @@ struct inform;
 typedef void (*inform_ready_fn)(void *userdata, int error);
 
 /* Marks the queued events as sent and reads the parameters; `ready` runs from the loop. */
-int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready,
-                   void *userdata);
+int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready, void *userdata);
 int inform_encode(struct manager *m, const struct inform *inform,
                   const struct soap_out_header *header, char **body, size_t *len);
 bool inform_has_event(const struct inform *inform, const char *code);

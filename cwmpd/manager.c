@@ -295,8 +295,7 @@ static int on_schedule(sd_event_source *s, uint64_t usec, void *userdata)
         bool any = false;
 
         m->schedule_timer = sd_event_source_disable_unref(m->schedule_timer);
-        kvmap_foreach(m->state, i, k, v)
-        {
+        kvmap_foreach (m->state, i, k, v) {
                 if (startswith(k, "schedule:") && strtoll(v, NULL, 10) <= now)
                         (void)strv_push(&due, k);
         }
@@ -326,8 +325,7 @@ void manager_schedule_changed(struct manager *m)
         int64_t earliest = INT64_MAX;
 
         m->schedule_timer = sd_event_source_disable_unref(m->schedule_timer);
-        kvmap_foreach(m->state, i, k, v)
-        {
+        kvmap_foreach (m->state, i, k, v) {
                 if (startswith(k, "schedule:")) {
                         int64_t t = strtoll(v, NULL, 10);
                         if (t < earliest)
@@ -349,7 +347,7 @@ static char *live_connection_request_url(void *userdata)
 {
         struct manager *m = userdata;
         const char *host = m->settings.cr_host && m->settings.cr_host[0] ? m->settings.cr_host
-                                                                          : m->settings.cr_address;
+                                                                         : m->settings.cr_address;
         char *url = NULL;
 
         if (!m->conreq_http)
@@ -478,11 +476,12 @@ static int watch_dmd(struct manager *m)
 
         if (!dbus_connection_add_filter(m->bus, on_dm_signal, m, NULL))
                 return -ENOMEM;
-        dbus_bus_add_match(m->bus,
-                           "type='signal',sender='" DM_BUS_NAME
-                           "',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-                           "path='" DM_OBJECT_PATH "'",
-                           &error);
+        dbus_bus_add_match(
+                m->bus,
+                "type='signal',sender='" DM_BUS_NAME
+                "',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                "path='" DM_OBJECT_PATH "'",
+                &error);
         if (!dbus_error_is_set(&error))
                 dbus_bus_add_match(m->bus,
                                    "type='signal',sender='" DBUS_SERVICE_DBUS
@@ -550,10 +549,10 @@ static int start_conreq(struct manager *m)
                 .address = m->settings.udp_address,
                 .port = (uint16_t)m->settings.udp_port,
                 .max_clock_skew_s = 300,
-                .stun_server = ms->stun_enable && ms->stun_server_address &&
-                                               ms->stun_server_address[0]
-                                       ? ms->stun_server_address
-                                       : NULL,
+                .stun_server =
+                        ms->stun_enable && ms->stun_server_address && ms->stun_server_address[0]
+                                ? ms->stun_server_address
+                                : NULL,
                 .stun_port = (uint16_t)(ms->stun_server_port ? ms->stun_server_port : 3478),
                 .stun_username = ms->stun_username,
                 .stun_password = ms->stun_password,

@@ -46,8 +46,8 @@ struct manager {
         struct kvmap *state;
 
         struct session *session;
-        bool session_wanted; /* start one as soon as possible (after the current one) */
-        sd_event_source *kick;     /* deferred session start */
+        bool session_wanted;   /* start one as soon as possible (after the current one) */
+        sd_event_source *kick; /* deferred session start */
         sd_event_source *retry_timer;
         sd_event_source *periodic_timer;
         sd_event_source *schedule_timer;
@@ -62,8 +62,8 @@ struct manager {
         char last_result[256];
         char last_time[40];
         bool reboot_pending, factory_reset_pending;
-        int64_t start_time; /* epoch, the phase of periodic Informs without a reference */
-        char *introspection;        /* the interfaces of /io/cwmp/Agent, as XML */
+        int64_t start_time;           /* epoch, the phase of periodic Informs without a reference */
+        char *introspection;          /* the interfaces of /io/cwmp/Agent, as XML */
         struct session *dead_session; /* freed from the loop, never inside its callbacks */
         sd_event_source *reap;
 };

@@ -15,10 +15,10 @@
 #include "rpc.h"
 
 const char *const rpc_supported_methods[] = {
-        "GetRPCMethods",          "SetParameterValues", "GetParameterValues",
-        "GetParameterNames",      "SetParameterAttributes", "GetParameterAttributes",
-        "AddObject",              "DeleteObject",       "Reboot",
-        "FactoryReset",           "ScheduleInform",
+        "GetRPCMethods",     "SetParameterValues",     "GetParameterValues",
+        "GetParameterNames", "SetParameterAttributes", "GetParameterAttributes",
+        "AddObject",         "DeleteObject",           "Reboot",
+        "FactoryReset",      "ScheduleInform",
 };
 const size_t rpc_n_supported_methods = ELEMENTSOF(rpc_supported_methods);
 
@@ -244,7 +244,8 @@ static void on_dm_reply(DBusMessage *reply, void *userdata)
                 break;
         case SOAP_SET_PARAMETER_VALUES:
         case SOAP_DELETE_OBJECT:
-                if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &status, DBUS_TYPE_INVALID))
+                if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &status,
+                                           DBUS_TYPE_INVALID))
                         r = -EBADMSG;
                 else if (c->method == SOAP_SET_PARAMETER_VALUES)
                         r = soap_encode_spv_response(&c->header, status, &body, &len);
@@ -411,8 +412,8 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
         struct rpc_call *c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
-        *c = (struct rpc_call){.m = m, .method = req->method, .header = *h, .done = done,
-                               .userdata = userdata};
+        *c = (struct rpc_call){
+                .m = m, .method = req->method, .header = *h, .done = done, .userdata = userdata};
         if (h->id) {
                 c->id = strdup(h->id);
                 if (!c->id) {
@@ -455,8 +456,8 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
                 r = schedule_inform(m, req);
                 if (r == -EINVAL) {
                         r = soap_encode_fault(h, CWMP_FAULT_INVALID_ARGUMENTS,
-                                              "DelaySeconds must be greater than 0", NULL, 0,
-                                              &body, &len);
+                                              "DelaySeconds must be greater than 0", NULL, 0, &body,
+                                              &len);
                         break;
                 }
                 if (r >= 0)
@@ -464,8 +465,9 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
                 break;
         default:
                 r = soap_encode_fault(h, CWMP_FAULT_METHOD_NOT_SUPPORTED,
-                                      req->method_name ? req->method_name
-                                                       : fault_string(CWMP_FAULT_METHOD_NOT_SUPPORTED),
+                                      req->method_name
+                                              ? req->method_name
+                                              : fault_string(CWMP_FAULT_METHOD_NOT_SUPPORTED),
                                       NULL, 0, &body, &len);
                 break;
         }

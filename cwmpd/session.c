@@ -22,8 +22,8 @@
 enum session_state {
         SESSION_INFORM_PREPARING, /* reading the Inform's parameters from dmd */
         SESSION_INFORM_SENT,
-        SESSION_EMPTY_SENT,       /* "no more requests": the ACS's turn */
-        SESSION_ANSWERING,        /* working on an ACS request */
+        SESSION_EMPTY_SENT, /* "no more requests": the ACS's turn */
+        SESSION_ANSWERING,  /* working on an ACS request */
         SESSION_RESPONSE_SENT,
         SESSION_ENDED,
 };
@@ -41,12 +41,9 @@ struct session {
 };
 
 static const char *const state_names[] = {
-        [SESSION_INFORM_PREPARING] = "inform",
-        [SESSION_INFORM_SENT] = "inform sent",
-        [SESSION_EMPTY_SENT] = "waiting for the ACS",
-        [SESSION_ANSWERING] = "answering",
-        [SESSION_RESPONSE_SENT] = "response sent",
-        [SESSION_ENDED] = "ended",
+        [SESSION_INFORM_PREPARING] = "inform",        [SESSION_INFORM_SENT] = "inform sent",
+        [SESSION_EMPTY_SENT] = "waiting for the ACS", [SESSION_ANSWERING] = "answering",
+        [SESSION_RESPONSE_SENT] = "response sent",    [SESSION_ENDED] = "ended",
 };
 
 const char *session_state_name(const struct session *s)
@@ -93,17 +90,15 @@ static void session_end(struct session *s, bool success, const char *format, ...
 
 static struct soap_out_header header_for(struct session *s, const char *id)
 {
-        static const char *const supported[] = {"1.0", "1.0,1.1", "1.0,1.1,1.2",
-                                                "1.0,1.1,1.2,1.3", "1.0,1.1,1.2,1.3,1.4"};
+        static const char *const supported[] = {"1.0", "1.0,1.1", "1.0,1.1,1.2", "1.0,1.1,1.2,1.3",
+                                                "1.0,1.1,1.2,1.3,1.4"};
         return (struct soap_out_header){
                 .version = s->version,
                 .id = id,
-                .supported_versions = s->state == SESSION_INFORM_PREPARING
-                                              ? supported[s->m->max_version]
-                                              : NULL,
-                .session_timeout = s->state == SESSION_INFORM_PREPARING
-                                           ? s->m->settings.session_timeout_s
-                                           : 0,
+                .supported_versions =
+                        s->state == SESSION_INFORM_PREPARING ? supported[s->m->max_version] : NULL,
+                .session_timeout =
+                        s->state == SESSION_INFORM_PREPARING ? s->m->settings.session_timeout_s : 0,
         };
 }
 
@@ -273,8 +268,8 @@ static void on_response(struct http_conn *conn, const struct http_response *resp
         struct session *s = userdata;
 
         if (resp->error < 0) {
-                session_end(s, false, "%s", resp->error_message ? resp->error_message
-                                                                : strerror(-resp->error));
+                session_end(s, false, "%s",
+                            resp->error_message ? resp->error_message : strerror(-resp->error));
                 return;
         }
         log_debug("HTTP %ld, %zu bytes%s%.*s", resp->status, resp->body_len,

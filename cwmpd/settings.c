@@ -74,12 +74,24 @@ void settings_init(struct settings *s)
 
 void settings_done(struct settings *s)
 {
-        char **strings[] = {&s->config_file,   &s->state_dir,     &s->runtime_dir,
-                            &s->schema_dir,    &s->bus_address,   &s->acs_url,
-                            &s->acs_username,  &s->acs_password,  &s->ca_file,
-                            &s->ca_path,       &s->client_cert,   &s->client_key,
-                            &s->version,       &s->cr_address,    &s->cr_path,
-                            &s->cr_host,       &s->udp_address,   &s->reboot_command,
+        char **strings[] = {&s->config_file,
+                            &s->state_dir,
+                            &s->runtime_dir,
+                            &s->schema_dir,
+                            &s->bus_address,
+                            &s->acs_url,
+                            &s->acs_username,
+                            &s->acs_password,
+                            &s->ca_file,
+                            &s->ca_path,
+                            &s->client_cert,
+                            &s->client_key,
+                            &s->version,
+                            &s->cr_address,
+                            &s->cr_path,
+                            &s->cr_host,
+                            &s->udp_address,
+                            &s->reboot_command,
                             &s->factory_reset_command};
         for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
                 free(*strings[i]);

@@ -95,15 +95,15 @@ static void handle_register(struct manager *m, DBusMessage *call)
                         goto out;
                 for (size_t k = 0; k < m->registry.n; k++) {
                         const struct owner *o = m->registry.owners[k];
-                        bool same_slot = o->kind == OWNER_REMOTE && streq(o->subtree, subtrees[i]) &&
+                        bool same_slot = o->kind == OWNER_REMOTE &&
+                                         streq(o->subtree, subtrees[i]) &&
                                          (!o->online || streq_ptr(o->bus_name, sender));
                         if (o->subtree[0] == '\0' || same_slot)
                                 continue;
                         if (dmpath_is_under(o->subtree, subtrees[i]) ||
                             dmpath_is_under(subtrees[i], o->subtree)) {
                                 reply_fault(m, call, CWMP_FAULT_REQUEST_DENIED,
-                                            "%s overlaps %s, owned by %s", subtrees[i],
-                                            o->subtree,
+                                            "%s overlaps %s, owned by %s", subtrees[i], o->subtree,
                                             o->kind == OWNER_LOCAL ? "dmd"
                                             : o->online            ? o->bus_name
                                                                    : "a provider not running");
@@ -149,8 +149,9 @@ static void handle_unregister(struct manager *m, DBusMessage *call)
         for (int i = 0; i < n; i++) {
                 int r = registry_unregister(&m->registry, subtrees[i], sender);
                 if (r < 0) {
-                        reply_fault(m, call, r == -ENOENT ? CWMP_FAULT_INVALID_PARAMETER_NAME
-                                                          : CWMP_FAULT_REQUEST_DENIED,
+                        reply_fault(m, call,
+                                    r == -ENOENT ? CWMP_FAULT_INVALID_PARAMETER_NAME
+                                                 : CWMP_FAULT_REQUEST_DENIED,
                                     "%s is not registered by %s", subtrees[i], sender);
                         dbus_free_string_array(subtrees);
                         return;
@@ -222,8 +223,8 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
 
 int bus_api_emit_property_changed(struct manager *m, const char *name, const char *value)
 {
-        _cleanup_dbus_message_ DBusMessage *sig = dbus_message_new_signal(
-                DMD_OBJECT_PATH, PROPERTIES_INTERFACE, "PropertiesChanged");
+        _cleanup_dbus_message_ DBusMessage *sig =
+                dbus_message_new_signal(DMD_OBJECT_PATH, PROPERTIES_INTERFACE, "PropertiesChanged");
         DBusMessageIter it, dict, entry, var, inv;
         const char *iface = DMD_INTERFACE;
 
@@ -425,10 +426,9 @@ static DBusHandlerResult on_object_message(DBusConnection *c, DBusMessage *msg, 
                 if (!streq(member, operations[i].member))
                         continue;
                 if (!streq(dbus_message_get_signature(msg), operations[i].signature)) {
-                        (void)bus_reply_error(c, msg, DBUS_ERROR_INVALID_ARGS,
-                                              "%s takes (%s), not (%s)", member,
-                                              operations[i].signature,
-                                              dbus_message_get_signature(msg));
+                        (void)bus_reply_error(
+                                c, msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)", member,
+                                operations[i].signature, dbus_message_get_signature(msg));
                         return DBUS_HANDLER_RESULT_HANDLED;
                 }
                 int r = operations[i].op(m, msg);
@@ -465,12 +465,14 @@ static DBusHandlerResult on_parent_message(DBusConnection *c, DBusMessage *msg, 
                 child = "cwmp";
         else if (streq(path, "/io/cwmp"))
                 child = "DataModel";
-        if (!child || !dbus_message_is_method_call(msg, DBUS_INTERFACE_INTROSPECTABLE, "Introspect"))
+        if (!child ||
+            !dbus_message_is_method_call(msg, DBUS_INTERFACE_INTROSPECTABLE, "Introspect"))
                 return bus_handle_standard(c, msg, "");
 
         _cleanup_free_ char *xml = NULL;
-        if (asprintf(&xml, INTROSPECT_HEADER "<node>\n" INTROSPECT_STANDARD_INTERFACES
-                           "  <node name=\"%s\"/>\n</node>\n",
+        if (asprintf(&xml,
+                     INTROSPECT_HEADER "<node>\n" INTROSPECT_STANDARD_INTERFACES
+                                       "  <node name=\"%s\"/>\n</node>\n",
                      child) < 0)
                 return DBUS_HANDLER_RESULT_NEED_MEMORY;
         _cleanup_dbus_message_ DBusMessage *reply = dbus_message_new_method_return(msg);
@@ -521,7 +523,8 @@ int bus_api_register(struct manager *m)
         if (!dbus_connection_add_filter(m->bus, on_filter, m, NULL))
                 return -ENOMEM;
         dbus_bus_add_match(m->bus,
-                           "type='signal',sender='" DBUS_SERVICE_DBUS "',interface='" DBUS_INTERFACE_DBUS
+                           "type='signal',sender='" DBUS_SERVICE_DBUS
+                           "',interface='" DBUS_INTERFACE_DBUS
                            "',member='NameOwnerChanged',arg2=''",
                            &error);
         if (dbus_error_is_set(&error)) {

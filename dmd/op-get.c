@@ -34,8 +34,7 @@ static bool fail_on_target(struct op *op)
                 request_fail(&op->req, t->fault, "%s",
                              t->fault_message ? t->fault_message : fault_string(t->fault));
                 (void)fault_add_param(&op->req.fault, t->input, t->fault, "%s",
-                                      t->fault_message ? t->fault_message
-                                                       : fault_string(t->fault));
+                                      t->fault_message ? t->fault_message : fault_string(t->fault));
                 return true;
         }
         return false;

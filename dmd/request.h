@@ -27,7 +27,7 @@ struct request {
         unsigned refs;
         unsigned pending;
         request_stage_fn next;
-        struct fault fault; /* code != 0: the request failed */
+        struct fault fault;                 /* code != 0: the request failed */
         void (*destroy)(struct request *r); /* frees what embeds this struct */
 };
 

@@ -353,7 +353,8 @@ static int query_local(struct manager *m, struct resolution *res, struct instanc
 
 static int query_remote(struct request *r, struct instance_query *q)
 {
-        _cleanup_dbus_message_ DBusMessage *msg = request_new_provider_call(q->owner, "GetInstances");
+        _cleanup_dbus_message_ DBusMessage *msg =
+                request_new_provider_call(q->owner, "GetInstances");
         if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &q->objects.v,
                                               (int)q->objects.n, DBUS_TYPE_INVALID))
                 return -ENOMEM;
@@ -601,8 +602,7 @@ struct walk {
         struct buf path;
 };
 
-static int walk_emit(struct walk *w, const struct schema_node *node, bool is_object,
-                     bool writable)
+static int walk_emit(struct walk *w, const struct schema_node *node, bool is_object, bool writable)
 {
         struct owner *o = registry_lookup(&w->m->registry, w->path.data);
         return w->fn(w->userdata, w->path.data, node, is_object, writable, o);

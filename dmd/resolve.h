@@ -40,7 +40,7 @@ struct snapshot {
         struct instance_vec {
                 uint32_t *v;
                 size_t n, allocated;
-        } *vecs;
+        } * vecs;
         size_t n_vecs;
 };
 

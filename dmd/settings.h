@@ -13,9 +13,9 @@ struct settings {
         char *config_file;
         char *state_dir;
         char *runtime_dir;
-        char *schema_dir;         /* from the config file */
-        struct strv schema_dirs;  /* from the command line; replaces schema_dir when given */
-        char *bus_address;        /* NULL: the system bus */
+        char *schema_dir;        /* from the config file */
+        struct strv schema_dirs; /* from the command line; replaces schema_dir when given */
+        char *bus_address;       /* NULL: the system bus */
         struct deviceinfo_settings deviceinfo;
 };
 

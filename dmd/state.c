@@ -162,8 +162,7 @@ int state_delete_instance(struct state *s, const char *instance_path)
 
         /* Every record about the instance or anything below it goes; the table's own
          * counter ("n:" of the parent table) stays, so the number is never reused. */
-        kvmap_foreach(s->map, i, k, v)
-        {
+        kvmap_foreach (s->map, i, k, v) {
                 if (strchr("vain", k[0]) && k[1] == ':' && dmpath_is_under(k + 2, instance_path)) {
                         r = strv_push(&doomed, k);
                         if (r < 0)
@@ -180,8 +179,7 @@ int state_list_instances(const struct state *s, const char *object, struct strv 
 {
         const char *k, *v;
 
-        kvmap_foreach(s->map, i, k, v)
-        {
+        kvmap_foreach (s->map, i, k, v) {
                 if (k[0] == 'i' && k[1] == ':' && dmpath_is_under(k + 2, object) &&
                     !streq(k + 2, object)) {
                         int r = strv_push(out, k + 2);

@@ -18,9 +18,9 @@
 #include "transaction.h"
 #include "types.h"
 
-#define INTENT_FILE     "dmd.intent"
-#define RETRY_USEC      (500 * 1000)
-#define UNDO_SUFFIX     "-undo"
+#define INTENT_FILE "dmd.intent"
+#define RETRY_USEC  (500 * 1000)
+#define UNDO_SUFFIX "-undo"
 
 enum tx_kind { TX_SET, TX_ADD, TX_DELETE };
 enum tx_phase { TX_PREPARE, TX_COMMIT, TX_UNDO };
@@ -338,7 +338,8 @@ static void tx_complete(struct transaction *tx)
 
         for (size_t i = 0; r >= 0 && i < tx->n_changes; i++)
                 if (!tx->changes[i].remote)
-                        r = state_set_value(&m->state, tx->changes[i].name, tx->changes[i].new_value);
+                        r = state_set_value(&m->state, tx->changes[i].name,
+                                            tx->changes[i].new_value);
         if (r >= 0 && tx->kind == TX_ADD && !tx->object_remote) {
                 _cleanup_free_ char *inst = NULL;
                 if (asprintf(&inst, "%s%" PRIu32 ".", tx->object, tx->instance) < 0)
@@ -472,8 +473,8 @@ static int send_commit(struct transaction *tx, size_t index, struct owner *o)
         } else if (tx->kind == TX_ADD) {
                 msg = request_new_provider_call(o, "AddInstance");
                 if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &id, DBUS_TYPE_STRING,
-                                                      &tx->object, DBUS_TYPE_UINT32,
-                                                      &tx->instance, DBUS_TYPE_INVALID))
+                                                      &tx->object, DBUS_TYPE_UINT32, &tx->instance,
+                                                      DBUS_TYPE_INVALID))
                         return -ENOMEM;
         } else {
                 msg = request_new_provider_call(o, "DeleteInstance");
@@ -506,9 +507,8 @@ static void commit_checked(struct request *r)
                 all = all && tx->owners[i].applied;
         if (!all) {
                 /* Someone did not answer: try again soon, and at once when it registers. */
-                if (!tx->retry &&
-                    sd_event_add_time_relative(m->event, &tx->retry, CLOCK_MONOTONIC, RETRY_USEC,
-                                               1000, on_retry, tx) < 0)
+                if (!tx->retry && sd_event_add_time_relative(m->event, &tx->retry, CLOCK_MONOTONIC,
+                                                             RETRY_USEC, 1000, on_retry, tx) < 0)
                         log_error("Transaction %s: cannot arm the retry timer", tx->id);
                 return;
         }
@@ -600,8 +600,8 @@ static bool has_param_faults(struct request *r)
         const struct fault_param *first = &r->fault.params[0];
         const char *why = first->message ? first->message : fault_string(first->code);
         bool named = first->name && strstr(why, first->name);
-        if (asprintf(&r->fault.message, "%s%s%s%s", named ? "" : first->name,
-                     named ? "" : ": ", why, r->fault.n_params > 1 ? " (and more)" : "") < 0)
+        if (asprintf(&r->fault.message, "%s%s%s%s", named ? "" : first->name, named ? "" : ": ",
+                     why, r->fault.n_params > 1 ? " (and more)" : "") < 0)
                 r->fault.message = NULL;
         return true;
 }
@@ -616,7 +616,8 @@ static int check_change(struct transaction *tx, struct tx_change *c, struct targ
 
         if (t->fault)
                 return fault_add_param(f, c->input, t->fault, "%s",
-                                       t->fault_message ? t->fault_message : fault_string(t->fault));
+                                       t->fault_message ? t->fault_message
+                                                        : fault_string(t->fault));
         c->node = t->node;
         c->name = strdup(t->path);
         if (!c->name)
@@ -634,8 +635,8 @@ static int check_change(struct transaction *tx, struct tx_change *c, struct targ
                 return fault_add_param(f, c->name, CWMP_FAULT_INVALID_PARAMETER_VALUE,
                                        "%s: \"%s\" is %s", c->name, c->new_value,
                                        reason ? reason : "not a valid value");
-        if (!t->node->facets.is_list && cw_value_normalize(t->node->facets.type, c->new_value,
-                                                           &normalized) >= 0) {
+        if (!t->node->facets.is_list &&
+            cw_value_normalize(t->node->facets.type, c->new_value, &normalized) >= 0) {
                 free(c->new_value);
                 c->new_value = normalized;
         }
@@ -657,8 +658,7 @@ static void on_validate_reply(struct request *r, struct owner *o, DBusMessage *r
 
         if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR)
                 return;
-        if (is_transport_error(reply) || fault_from_error_reply(reply, &f) < 0 ||
-            f.n_params == 0) {
+        if (is_transport_error(reply) || fault_from_error_reply(reply, &f) < 0 || f.n_params == 0) {
                 fault_done(&f);
                 request_fail_reply(r, o, reply);
                 return;
@@ -826,12 +826,10 @@ static void spv_aliases_checked(struct request *r)
                         const char *other = effective_alias(tx, s->name, s->value);
                         if (other && streq(other, c->new_value)) {
                                 c->refused = true;
-                                ret = fault_add_param(&r->fault, c->name,
-                                                      CWMP_FAULT_INVALID_PARAMETER_VALUE,
-                                                      "Alias \"%s\" is already used by %.*s",
-                                                      c->new_value,
-                                                      (int)(strlen(s->name) - strlen("Alias")),
-                                                      s->name);
+                                ret = fault_add_param(
+                                        &r->fault, c->name, CWMP_FAULT_INVALID_PARAMETER_VALUE,
+                                        "Alias \"%s\" is already used by %.*s", c->new_value,
+                                        (int)(strlen(s->name) - strlen("Alias")), s->name);
                                 break;
                         }
                 }
@@ -987,8 +985,8 @@ static void object_resolved(struct request *r)
                 const uint32_t *inst = snapshot_instances(&tx->op.res.snap, t->path, &n);
                 if (t->node->max_entries && n >= t->node->max_entries) {
                         request_fail(r, CWMP_FAULT_RESOURCES_EXCEEDED,
-                                     "%s already has its maximum of %" PRIu32 " instances",
-                                     t->path, t->node->max_entries);
+                                     "%s already has its maximum of %" PRIu32 " instances", t->path,
+                                     t->node->max_entries);
                         tx_fail_reply(tx);
                         return;
                 }
@@ -1151,9 +1149,10 @@ int transaction_recover(struct manager *m)
         if (!id || !kind || !phase || strlen(id) >= SD_ID128_STRING_MAX)
                 return log_error_errno(-EBADMSG, "%s: incomplete transaction record", path);
 
-        struct transaction *tx = tx_new(m, NULL, streq(kind, "add")      ? TX_ADD
-                                                 : streq(kind, "delete") ? TX_DELETE
-                                                                         : TX_SET);
+        struct transaction *tx = tx_new(m, NULL,
+                                        streq(kind, "add")      ? TX_ADD
+                                        : streq(kind, "delete") ? TX_DELETE
+                                                                : TX_SET);
         if (!tx)
                 return -ENOMEM;
         strcpy(tx->id, id);
@@ -1176,8 +1175,7 @@ int transaction_recover(struct manager *m)
                                 r = tx_add_owner(tx, tx->object_owner);
                 }
         }
-        kvmap_foreach(map, i, k, v)
-        {
+        kvmap_foreach (map, i, k, v) {
                 if (r < 0)
                         break;
                 if (startswith(k, "n:"))

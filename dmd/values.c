@@ -46,7 +46,8 @@ static void on_get_reply(struct request *r, struct owner *o, DBusMessage *reply,
                 request_fail_reply(r, o, reply);
                 goto out;
         }
-        if (!dbus_message_iter_init(reply, &it) || !streq(dbus_message_get_signature(reply), "a(ss)")) {
+        if (!dbus_message_iter_init(reply, &it) ||
+            !streq(dbus_message_get_signature(reply), "a(ss)")) {
                 request_fail(r, CWMP_FAULT_INTERNAL_ERROR, "%s answered Get with a malformed reply",
                              o->bus_name);
                 goto out;

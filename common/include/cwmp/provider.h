@@ -50,14 +50,13 @@ struct cwmp_provider_ops {
         /* Instance numbers of a table that you fill yourself: `table` is the table's path
          * with parent instances resolved ("Device.Thing.Proc."). Set *instances to a
          * malloc'd array. Tables not answered here (-ENOENT) are kept by the library. */
-        int (*list_instances)(cwmp_provider *p, const char *table, uint32_t **instances,
-                              size_t *n, void *userdata);
+        int (*list_instances)(cwmp_provider *p, const char *table, uint32_t **instances, size_t *n,
+                              void *userdata);
         /* Checks a new value beyond its type and facets (dmd checked those). */
         int (*validate)(cwmp_provider *p, const char *name, const char *value, void *userdata);
         /* Applies values that are about to be committed (hardware, files, services). An
          * error refuses the commit: nothing is stored and dmd restores the other owners. */
-        int (*apply)(cwmp_provider *p, const struct cwmp_value *values, size_t n,
-                     void *userdata);
+        int (*apply)(cwmp_provider *p, const struct cwmp_value *values, size_t n, void *userdata);
         /* Called after instances were added or deleted ("Device.Thing.Item.3."). */
         void (*instance_added)(cwmp_provider *p, const char *object, void *userdata);
         void (*instance_deleted)(cwmp_provider *p, const char *object, void *userdata);
@@ -70,8 +69,7 @@ void cwmp_provider_free(cwmp_provider *p);
 int cwmp_provider_load_schema(cwmp_provider *p, const char *schema_file);
 int cwmp_provider_add_subtree(cwmp_provider *p, const char *subtree);
 int cwmp_provider_set_state_file(cwmp_provider *p, const char *path);
-void cwmp_provider_set_ops(cwmp_provider *p, const struct cwmp_provider_ops *ops,
-                           void *userdata);
+void cwmp_provider_set_ops(cwmp_provider *p, const struct cwmp_provider_ops *ops, void *userdata);
 
 /* Exports the object and registers with dmd (now if it is on the bus, else when it comes). */
 int cwmp_provider_start(cwmp_provider *p);
