@@ -34,9 +34,10 @@ static int parse_no_arguments(struct cwmpctl *ctx, int argc, char **argv, const 
 /* ---- inform --------------------------------------------------------------------------- */
 
 static const char inform_details[] =
-        "cwmpd opens the session now, or right after the one in progress. cwmpctl returns\n"
-        "once cwmpd has taken the request, before the session ends; 'cwmpctl status' shows\n"
-        "how it went. Prints nothing.\n";
+        "cwmpd opens the session now, or right after the one in progress; while it waits\n"
+        "to retry a failed session, the request joins that retry (TR-069's back-off\n"
+        "stands). cwmpctl returns once cwmpd has taken the request, before the session\n"
+        "ends; 'cwmpctl status' shows how it went. Prints nothing.\n";
 
 int cwmpctl_cmd_inform(struct cwmpctl *ctx, int argc, char **argv)
 {
