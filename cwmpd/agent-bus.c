@@ -199,7 +199,7 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *msg, void *u
         else if (streq(member, "QueueEvent"))
                 handle_queue_event(m, msg);
         else if (streq(member, "Inform")) {
-                manager_request_session(m);
+                manager_request_session_now(m);
                 reply_empty(m, msg);
         } else
                 (void)bus_reply_error(c, msg, DBUS_ERROR_UNKNOWN_METHOD, "Unknown method %s",

@@ -105,6 +105,7 @@ static const char *const configurable[] = {
         MS_PREFIX "Password",
         MS_PREFIX "PeriodicInformInterval",
         MS_PREFIX "CWMPRetryMinimumWaitInterval",
+        MS_PREFIX "CWMPRetryIntervalMultiplier",
 };
 
 struct management_server {
@@ -452,6 +453,9 @@ static int load_config(struct management_server *ms, const struct management_def
         if (r >= 0)
                 r = add_config_uint(ms, MS_PREFIX "CWMPRetryMinimumWaitInterval",
                                     d->cwmp_retry_minimum_wait_interval, 65535);
+        if (r >= 0 && d->cwmp_retry_interval_multiplier)
+                r = add_config_uint(ms, MS_PREFIX "CWMPRetryIntervalMultiplier",
+                                    d->cwmp_retry_interval_multiplier, 65535);
         return r < 0 ? r : 0;
 }
 

@@ -104,7 +104,7 @@ void manager_request_session(struct manager *m)
 }
 
 /* Connection requests and explicit Informs do not wait for a retry. */
-static void request_session_now(struct manager *m)
+void manager_request_session_now(struct manager *m)
 {
         m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
         kick(m);
@@ -386,7 +386,7 @@ static void on_management_change(void *userdata, unsigned changes)
         if (changes & MANAGEMENT_CHANGE_URL) {
                 log_notice("The ACS URL is now %s: bootstrapping", manager_acs_url(m));
                 (void)events_add(m->events, "0 BOOTSTRAP", "", "");
-                request_session_now(m);
+                manager_request_session_now(m);
         }
         if (changes & MANAGEMENT_CHANGE_PERIODIC)
                 arm_periodic(m);
@@ -513,7 +513,7 @@ static void on_connection_request(void *userdata)
         log_info("Connection request from the ACS");
         if (events_add(m->events, "6 CONNECTION REQUEST", "", "") < 0)
                 log_error("Cannot queue the connection request event");
-        request_session_now(m);
+        manager_request_session_now(m);
 }
 
 static void on_udp_address(void *userdata, const char *address, bool nat_detected)

@@ -75,6 +75,8 @@ int manager_run(struct manager *m);
 
 /* Asks for a session: now, or right after the one in progress. */
 void manager_request_session(struct manager *m);
+/* The same without waiting for a pending retry: connection requests, Agent1.Inform. */
+void manager_request_session_now(struct manager *m);
 /* Queues an event (persisted) and asks for a session. */
 int manager_queue_event(struct manager *m, const char *code, const char *command_key,
                         const char *producer_key);

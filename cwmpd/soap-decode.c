@@ -282,7 +282,6 @@ static int element_text(struct soap_decoder *d, const xmlNode *n, char **ret)
 
 static bool must_understand(const xmlNode *n)
 {
-        _cleanup_free_ char *actor = NULL;
         bool yes = false;
 
         for (const xmlAttr *a = n->properties; a; a = a->next) {
