@@ -737,9 +737,10 @@ def cwmpd_default_sections(root):
         'Inform': {'PeriodicInterval': '86400', 'RetryMinimumWait': '1'},
         'ConnectionRequest': {'Address': '127.0.0.1', 'Port': '0', 'Path': '/cr'},
         'UDPConnectionRequest': {'Address': '127.0.0.1', 'Port': '0'},
-        'Device': {'RebootCommand': '/usr/bin/touch %s' % os.path.join(root, 'rebooted'),
-                   'FactoryResetCommand': '/usr/bin/touch %s' % os.path.join(root,
-                                                                               'factory-reset')},
+        # One line per run, so a test can count them.
+        'Device': {'RebootCommand': 'echo reboot >> %s' % os.path.join(root, 'rebooted'),
+                   'FactoryResetCommand': 'echo reset >> %s' % os.path.join(root,
+                                                                          'factory-reset')},
     }
 
 
@@ -985,15 +986,18 @@ class Sandbox:
         return path
 
     def start_cwmpd(self, acs=None, config=None, sections=None, extra_args=(), wait=True,
-                    label='cwmpd'):
-        """cwmpd with a config for `acs`, state and runtime directories in the sandbox. With
-        wait, returns once it sent READY=1 and Device.ManagementServer. is online in dmd."""
+                    label='cwmpd', schema_dirs=None):
+        """cwmpd with a config for `acs`, the schema directories of dmd, state and runtime
+        directories in the sandbox. With wait, returns once it sent READY=1 and
+        Device.ManagementServer. is online in dmd."""
         cfg = config if config is not None else self.cwmpd_config(acs, sections, label)
         state, run = self.path('state', label), self.path('run', label)
         os.makedirs(state, exist_ok=True)
         os.makedirs(run, exist_ok=True)
-        argv = [binary('cwmpd', 'cwmpd'), '--config', cfg, '--schema-dir', CWMPD_SCHEMA_DIR,
-                '--state-dir', state, '--runtime-dir', run]
+        argv = [binary('cwmpd', 'cwmpd'), '--config', cfg]
+        for d in schema_dirs or [DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR, TEST_SCHEMA_DIR]:
+            argv += ['--schema-dir', d]
+        argv += ['--state-dir', state, '--runtime-dir', run]
         if os.environ.get('CWMP_DEBUG'):
             argv.append('--debug')
         argv += list(extra_args)
@@ -1024,6 +1028,7 @@ class Sandbox:
         return d
 
     def restart_cwmpd(self, kill=False, wait=True):
+        """A restart of cwmpd alone (the box keeps running)."""
         d = self.cwmpd
         if kill:
             d.kill()
@@ -1033,6 +1038,42 @@ class Sandbox:
         if wait:
             self.wait_cwmpd_ready(d)
         return d
+
+    def reboot(self, kill=False):
+        """What a reboot of the box does to the daemons: all stop, the runtime directories
+        (a tmpfs on the box) are emptied, all start again, dmd first."""
+        daemons = [d for d in self.daemons.values() if d.label != 'dmd']
+        for d in daemons + ([self.dmd] if 'dmd' in self.daemons else []):
+            d.kill() if kill else d.stop()
+        run = self.path('run')
+        for entry in os.listdir(run):
+            if entry.startswith('notify-'):
+                continue  # the harness's own sockets
+            p = os.path.join(run, entry)
+            if os.path.isdir(p):
+                shutil.rmtree(p)
+                os.makedirs(p)
+            else:
+                os.unlink(p)
+        if 'dmd' in self.daemons:
+            self.dmd.start()
+        for d in daemons:
+            d.start(wait=False)
+        for d in daemons:
+            if d.label == 'cwmpd':
+                self.wait_cwmpd_ready(d)
+            elif hasattr(d, 'subtree'):
+                self.wait_provider_ready(d)
+            else:
+                d.wait_ready()
+
+    def file_lines(self, name):
+        """The lines of a file of the sandbox's root ([] if it does not exist)."""
+        try:
+            with open(self.path(name)) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
 
     @property
     def cwmpd(self):
@@ -1344,15 +1385,18 @@ class CwmpAgentTestCase(CwmpTestCase):
         type(self).A = acs_module()
 
     def start_cwmp(self, acs_options=None, sections=None, alpha=None, beta=None,
-                   bootstrap=True, first_script=None):
+                   bootstrap=True, first_script=None, scripts=()):
         """Starts the stack; with bootstrap, waits until the first session (the BOOTSTRAP
-        one) is over and checks it succeeded. first_script: the Script of that session."""
+        one) is over and checks it succeeded. first_script: the Script of that session;
+        scripts: those of the first sessions (queued before cwmpd starts)."""
+        self.sb.device_info.setdefault('ProductClass', 'TestBox')
         self.sb.start_dmd(schema_dirs=[DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR, TEST_SCHEMA_DIR])
         self.alpha = self.sb.start_alpha(**(alpha or {}))
         self.beta = self.sb.start_beta(**(beta or {}))
         self.acs = self.sb.start_acs(**(acs_options or {}))
         if first_script is not None:
             self.acs.queue(first_script)
+        self.acs.queue(*scripts)
         self.cwmpd = self.sb.start_cwmpd(self.acs, sections=sections)
         self.agent = self.sb.agent
         if bootstrap:
