@@ -446,6 +446,11 @@ class Rpc:
         self.sent_text = None
         self.sent_at = None
 
+    def unchecked(self):
+        """Marks a request that breaks the schema on purpose (bad argument tests)."""
+        self.validate = False
+        return self
+
     def copy(self):
         return Rpc(self.method, self.body, self.raw_envelope, self.hold_requests,
                    self.check_id, self.validate, self.extra_headers)
