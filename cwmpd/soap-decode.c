@@ -318,10 +318,10 @@ static int decode_header(struct soap_decoder *d, const xmlNode *header)
                 if (v < 0) {
                         if (must_understand(c))
                                 return invalid(d,
-                                               "Header: %s%s%s is marked mustUnderstand "
+                                               "Header: %s (%s) is marked mustUnderstand "
                                                "and not supported",
-                                               c->ns ? (const char *)c->ns->href : "",
-                                               c->ns ? " " : "", c->name);
+                                               c->name,
+                                               c->ns ? (const char *)c->ns->href : "no namespace");
                         continue;
                 }
                 m->version = v;
@@ -475,8 +475,8 @@ static int decode_body(struct soap_decoder *d, const xmlNode *body)
 
         int v = cwmp_version_from_namespace(ns);
         if (v < 0)
-                return invalid(d, "the SOAP Body holds %s%s%s, which is not in a CWMP namespace",
-                               ns ? ns : "", ns ? " " : "", method->name);
+                return invalid(d, "the SOAP Body holds %s in %s%s, which is not a CWMP namespace",
+                               method->name, ns ? "namespace " : "no namespace", ns ? ns : "");
         m->version = v;
         d->cwmp_ns = method->ns->href;
         if (xmlStrEqual(method->name, BAD_CAST "Fault"))
