@@ -105,13 +105,24 @@ static const struct arg value_args[] = {
         {"Name", ARG_STRING, false, offsetof(struct soap_value, name)},
         {"Value", ARG_VALUE, false, 0},
 };
+/* Indexes into attribute_args, for the checks that follow its decoding. */
+enum {
+        ATTR_NAME,
+        ATTR_NOTIFICATION_CHANGE,
+        ATTR_NOTIFICATION,
+        ATTR_ACCESS_LIST_CHANGE,
+        ATTR_ACCESS_LIST,
+};
 static const struct arg attribute_args[] = {
-        {"Name", ARG_STRING, false, offsetof(struct soap_attribute, name)},
-        {"NotificationChange", ARG_BOOL, false,
-         offsetof(struct soap_attribute, notification_change)},
-        {"Notification", ARG_NOTIFICATION, true, offsetof(struct soap_attribute, notification)},
-        {"AccessListChange", ARG_BOOL, false, offsetof(struct soap_attribute, access_list_change)},
-        {"AccessList", ARG_STRINGS, true, offsetof(struct soap_attribute, access_list)},
+        [ATTR_NAME] = {"Name", ARG_STRING, false, offsetof(struct soap_attribute, name)},
+        [ATTR_NOTIFICATION_CHANGE] = {"NotificationChange", ARG_BOOL, false,
+                                      offsetof(struct soap_attribute, notification_change)},
+        [ATTR_NOTIFICATION] = {"Notification", ARG_NOTIFICATION, true,
+                               offsetof(struct soap_attribute, notification)},
+        [ATTR_ACCESS_LIST_CHANGE] = {"AccessListChange", ARG_BOOL, false,
+                                     offsetof(struct soap_attribute, access_list_change)},
+        [ATTR_ACCESS_LIST] = {"AccessList", ARG_STRINGS, true,
+                              offsetof(struct soap_attribute, access_list)},
 };
 static const struct arg window_args[] = {
         {"WindowStart", ARG_UINT32, false, offsetof(struct soap_time_window, window_start)},
@@ -315,10 +326,11 @@ static int decode_attribute(struct soap_decoder *d, const xmlNode *n, const char
         if (a->notification_change && a->notification == NOTIFICATION_EMPTY)
                 return soap_decode_fail(d, CWMP_FAULT_INVALID_ARGUMENTS, -EBADMSG,
                                         "%s: %s Notification, but NotificationChange is true",
-                                        where, (seen & (1u << 2)) ? "empty" : "missing");
+                                        where,
+                                        (seen & (1u << ATTR_NOTIFICATION)) ? "empty" : "missing");
         if (a->notification == NOTIFICATION_EMPTY)
                 a->notification = 0;
-        if (a->access_list_change && !(seen & (1u << 4)))
+        if (a->access_list_change && !(seen & (1u << ATTR_ACCESS_LIST)))
                 return soap_decode_fail(d, CWMP_FAULT_INVALID_ARGUMENTS, -EBADMSG,
                                         "%s: missing AccessList, but AccessListChange is true",
                                         where);
