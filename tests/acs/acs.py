@@ -801,6 +801,8 @@ class Session:
         self.authenticated = False
         self.tls_peer_cert = None
         self.detached_state = None  # the state before the CPE closed mid-session
+        self.abandoned = False  # the ACS closed the connection and forgot the session
+        self.refused_after_close = 0
 
     # -- results ------------------------------------------------------------------------
 
@@ -1344,6 +1346,20 @@ class ACS:
                         hdrs.append(('Connection', 'close'))  # wrong credentials: GenieACS
                     conn.respond(401, headers=hdrs)
                     return 'close' if req.header('authorization') else None
+        if session is None and cookie:
+            with self.lock:
+                gone = [s for s in self.sessions if s.cookie == cookie and s.abandoned]
+            if gone:
+                # The CPE (or its HTTP library) resends on a new connection: like GenieACS
+                # after losing a session, refuse it, which fails the session for the CPE.
+                s = gone[0]
+                with self.lock:
+                    s.refused_after_close += 1
+                    s.ended_at = time.monotonic()
+                    self.changed.notify_all()
+                s.log('a message after the ACS closed the session: 400')
+                conn.respond(400, headers=[('Connection', 'close')])
+                return 'close'
         if session is None:
             return self._new_session(conn, req)
         session.posts += 1
@@ -1595,6 +1611,7 @@ class ACS:
             if isinstance(item, Close):
                 with self.lock:
                     session.state = 'failed'
+                    session.abandoned = True
                     session.outcome = 'ACS closed the connection mid-session'
                     session.ended_at = time.monotonic()
                     self.changed.notify_all()
