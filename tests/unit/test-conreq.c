@@ -329,9 +329,15 @@ static void test_http_wrong_credentials(void **state)
         assert_int_equal(exchange(f, request, response, sizeof(response)), 401);
         assert_int_equal(f->requests, 0);
 
+        /* an answer computed for another URI does not open this one */
+        digest_request(request, sizeof(request), "GET", USERNAME, PASSWORD, nonce, 3);
+        memcpy(strstr(request, "uri=\"") + 5, "/cr-00000000", strlen(PATH));
+        assert_int_equal(exchange(f, request, response, sizeof(response)), 401);
+        assert_int_equal(f->requests, 0);
+
         /* the credentials are read at every request */
         f->password = "guess";
-        digest_request(request, sizeof(request), "GET", USERNAME, "guess", nonce, 3);
+        digest_request(request, sizeof(request), "GET", USERNAME, "guess", nonce, 4);
         assert_int_equal(exchange(f, request, response, sizeof(response)), 200);
         assert_int_equal(f->requests, 1);
 }
@@ -835,6 +841,16 @@ static void test_stun_binding(void **state)
         stun_reply(f, resp, len, &from);
         len = stun_response(resp, req, true, "203.0.113.9", 1, "wrong");
         stun_reply(f, resp, len, &from);
+        /* ... or the right answer from someone other than the server */
+        len = stun_response(resp, req, true, "203.0.113.9", 1, "stunpass");
+        {
+                int stranger = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                assert_true(stranger >= 0);
+                assert_int_equal(
+                        sendto(stranger, resp, len, 0, (struct sockaddr *)&from, sizeof(from)),
+                        (ssize_t)len);
+                close(stranger);
+        }
         pump(f, 50 * 1000);
         assert_int_equal(f->addresses, 0);
 
