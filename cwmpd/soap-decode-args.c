@@ -170,12 +170,14 @@ static const struct method_args method_args[] = {
 static int decode_args(struct soap_decoder *d, const xmlNode *parent, const char *where,
                        const struct arg *args, size_t n_args, void *base, uint32_t *ret_seen);
 
-/* Arguments are unqualified; an element in the method's own namespace counts as well. */
+/* Arguments are unqualified. An element in the method's own namespace counts as well, and
+ * so does one in the envelope's: both come from a default xmlns the sender left in scope. */
 static bool is_argument(const struct soap_decoder *d, const xmlNode *n)
 {
         if (n->type != XML_ELEMENT_NODE)
                 return false;
-        return !n->ns || (d->cwmp_ns && xmlStrEqual(n->ns->href, d->cwmp_ns));
+        return !n->ns || (d->cwmp_ns && xmlStrEqual(n->ns->href, d->cwmp_ns)) ||
+               xmlStrEqual(n->ns->href, BAD_CAST SOAP_ENV_NS);
 }
 
 static bool is_xml_space(char c)

@@ -205,6 +205,12 @@ static void on_parse_error(void *ctx, xmlErrorPtr error)
 {
 }
 
+/* Encoding and I/O errors bypass the context and go to libxml2's generic channel, which
+ * prints to stderr; it is muted for the parse and given back afterwards. */
+static void on_generic_error(void *ctx, const char *format, ...)
+{
+}
+
 /* Any DOCTYPE ends the parse before its internal subset is read, so no entity is ever
  * declared, let alone expanded. */
 static void on_internal_subset(void *ctx, const xmlChar *name, const xmlChar *external_id,
@@ -250,7 +256,11 @@ static int parse(struct soap_decoder *d, const char *data, size_t len, xmlDoc **
         ctxt->sax->externalSubset = NULL;
         ctxt->sax->startElementNs = on_start_element;
 
+        xmlGenericErrorFunc saved_error = xmlGenericError;
+        void *saved_error_context = xmlGenericErrorContext;
+        xmlSetGenericErrorFunc(NULL, on_generic_error);
         xmlParseDocument(ctxt);
+        xmlSetGenericErrorFunc(saved_error_context, saved_error);
         xmlDoc *doc = TAKE_PTR(ctxt->myDoc);
 
         if (state.doctype)

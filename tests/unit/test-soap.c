@@ -753,6 +753,10 @@ static void test_decode_prefixes(void **state)
                 "<Envelope xmlns=\"" ENV_NS "\"><Header><ID xmlns=\"" NS_1_2 "\">p1</ID>"
                 "</Header><Body><Reboot xmlns=\"" NS_1_2 "\"><CommandKey>c</CommandKey>"
                 "</Reboot></Body></Envelope>",
+                /* the envelope's namespace as the default: the arguments inherit it */
+                "<Envelope xmlns=\"" ENV_NS "\" xmlns:c=\"" NS_1_2 "\"><Header><c:ID>p1</c:ID>"
+                "</Header><Body><c:Reboot><CommandKey>c</CommandKey></c:Reboot></Body>"
+                "</Envelope>",
                 /* the cwmp prefix bound on the method element itself */
                 "<e:Envelope xmlns:e=\"" ENV_NS "\"><e:Header><c:ID xmlns:c=\"" NS_1_2 "\">p1"
                 "</c:ID></e:Header><e:Body><x:Reboot xmlns:x=\"" NS_1_2 "\">\n  <CommandKey>c"
@@ -838,6 +842,51 @@ static void test_decode_older_versions(void **state)
 
         decode_text(&d, all_10);
         assert_int_equal(d.code, 9000);
+        soap_message_done(&d.m);
+}
+
+/* The XML declaration's encoding is honoured; values come out in UTF-8. */
+static void test_decode_encodings(void **state)
+{
+        const char latin1[] = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><e:Envelope "
+                              "xmlns:e=\"" ENV_NS "\" xmlns:c=\"" NS_1_2 "\"><e:Body><c:Reboot>"
+                              "<CommandKey>caf\xe9</CommandKey></c:Reboot></e:Body></e:Envelope>";
+        const char utf8[] = "<e:Envelope xmlns:e=\"" ENV_NS "\" xmlns:c=\"" NS_1_2 "\"><e:Body>"
+                            "<c:Reboot><CommandKey>caf\xe9</CommandKey></c:Reboot></e:Body>"
+                            "</e:Envelope>";
+        const char unknown[] = "<?xml version=\"1.0\" encoding=\"X-NONE\"?><e:Envelope "
+                               "xmlns:e=\"" ENV_NS "\"/>";
+        struct decoded d;
+
+        decode_text(&d, latin1);
+        assert_int_equal(d.r, 0);
+        assert_string_equal(d.m.command_key, "caf\xc3\xa9");
+        soap_message_done(&d.m);
+
+        /* UTF-16 with a byte order mark */
+        char utf16[512] = {'\xff', '\xfe'};
+        const char *ascii = "<e:Envelope xmlns:e=\"" ENV_NS "\" xmlns:c=\"" NS_1_2 "\"><e:Body>"
+                            "<c:Reboot><CommandKey>a&amp;b</CommandKey></c:Reboot></e:Body>"
+                            "</e:Envelope>";
+        size_t n = strlen(ascii);
+        assert_true(2 + 2 * n <= sizeof(utf16));
+        for (size_t i = 0; i < n; i++)
+                utf16[2 + 2 * i] = ascii[i];
+        assert_int_equal(soap_decode(utf16, 2 + 2 * n, &d.m, &d.code, d.detail, sizeof(d.detail)),
+                         0);
+        assert_string_equal(d.m.command_key, "a&b");
+        soap_message_done(&d.m);
+
+        /* a byte that is not UTF-8 in a UTF-8 document */
+        decode_text(&d, utf8);
+        assert_int_equal(d.r, -EBADMSG);
+        assert_int_equal(d.code, 9003);
+        assert_non_null(strstr(d.detail, "not well-formed XML"));
+        soap_message_done(&d.m);
+
+        decode_text(&d, unknown);
+        assert_int_equal(d.code, 9003);
+        assert_non_null(strstr(d.detail, "X-NONE"));
         soap_message_done(&d.m);
 }
 
@@ -1911,6 +1960,7 @@ int main(void)
                 cmocka_unit_test(test_decode_faults),
                 cmocka_unit_test(test_decode_prefixes),
                 cmocka_unit_test(test_decode_older_versions),
+                cmocka_unit_test(test_decode_encodings),
                 cmocka_unit_test(test_decode_unknown_method),
                 cmocka_unit_test(test_decode_missing_arguments),
                 cmocka_unit_test(test_decode_wrong_types),
