@@ -1762,7 +1762,7 @@ def connection_request(url, user='', password='', timeout=10, authorization=None
         if not challenge.lower().startswith('digest'):
             return ConnectionRequestResult(r.status, dict(r.getheaders()))
         auth = _digest_authorization(method, target, user, password, challenge)
-        if r.getheader('Connection', '').lower() == 'close':
+        if r.getheader('Connection', '').lower() == 'close' or r.will_close:
             conn.close()
             conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
         conn.request(method, target, headers={'Authorization': auth})
