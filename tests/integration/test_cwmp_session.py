@@ -157,6 +157,7 @@ class SessionTest(cwmptest.CwmpAgentTestCase):
                                              'RetryIntervalMultiplier': 1000}},
                         scripts=[A.Script([A.get_parameter_values(ALPHA + 'Level'),
                                            A.Close()])])
+        self.assertEqual(self.dm.value(MS + 'CWMPRetryIntervalMultiplier'), '1000')
         sessions = [self.acs.wait_session(i, cwmptest.scaled(20)) for i in range(2)]
         self.assertEqual([x.ok for x in sessions], [False, True])
         self.check_retries(sessions, 1, 1000, same_events=False)
