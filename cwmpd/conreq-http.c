@@ -581,9 +581,10 @@ static int handle_request(struct client *cl, const struct conreq_http_request *r
                 return r;
         wait_s = throttle_wait_s(c, now);
         if (wait_s > 0) {
+                /* TR-069 3.2.2: 503, and no Retry-After (the ACS must not be told to hold
+                 * back its retries by a CPE that merely limits the rate). */
                 log_debug("Connection request throttled for %" PRIu64 " s", wait_s);
-                snprintf(extra, sizeof(extra), "Retry-After: %" PRIu64 "\r\n", wait_s);
-                return client_respond(cl, 503, extra);
+                return client_respond(cl, 503, NULL);
         }
 
         r = c->credentials(c->userdata, &username, &password);

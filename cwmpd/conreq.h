@@ -33,7 +33,7 @@ struct conreq_http_options {
 
 /* Serves GET on path with Digest authentication (RFC 2617, MD5, qop=auth; fresh nonces,
  * a nonce count that goes down or repeats is refused): 200 and on_request when
- * authenticated, 401 with a challenge otherwise, 503 with Retry-After while throttled,
+ * authenticated, 401 with a challenge otherwise, 503 (without Retry-After, as TR-069 3.2.2 asks) while throttled,
  * 404 for another path, 405 for another method, 400 for malformed requests. An empty
  * ConnectionRequestUsername accepts requests without authentication (TR-069 allows it). */
 int conreq_http_new(sd_event *event, const struct conreq_http_options *options,

@@ -433,8 +433,7 @@ static void test_http_throttling(void **state)
 
         digest_request(request, sizeof(request), "GET", USERNAME, PASSWORD, nonce, 2);
         assert_int_equal(exchange(f, request, response, sizeof(response)), 503);
-        assert_non_null(header(response, "Retry-After", value, sizeof(value)));
-        assert_int_equal(atoi(value), 1);
+        assert_null(header(response, "Retry-After", value, sizeof(value)));
         /* throttled requests are not even challenged */
         assert_int_equal(exchange(f, "GET " PATH " HTTP/1.1\r\n\r\n", response, sizeof(response)),
                          503);
