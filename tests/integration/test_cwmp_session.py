@@ -164,6 +164,25 @@ class SessionTest(cwmptest.CwmpAgentTestCase):
         # The InformResponse had delivered the events.
         self.assertNotIn('0 BOOTSTRAP', sessions[1].event_codes)
 
+    def test_session_timeout(self):
+        """An ACS slower than [Session] Timeout fails the session, which is retried; an
+        answer within the timeout is fine, however slow."""
+        A = self.A
+        self.start_cwmp(bootstrap=False,
+                        sections={'Session': {'Timeout': 2},
+                                  'Inform': {'RetryMinimumWait': 1}},
+                        scripts=[A.Script(inform_delay=4),
+                                 A.Script([A.get_parameter_values(ALPHA + 'Level')],
+                                          delay=0.5)])
+        s0 = self.acs.wait_session(0, cwmptest.scaled(20))
+        self.assertEqual(s0.inform.header.get('SessionTimeout'), '2')
+        s1 = self.acs.wait_session(1, cwmptest.scaled(20))
+        self.assertEqual(s1.inform.retry_count, 1)
+        self.assertLess(s1.started - s0.started, 2 + 2 + cwmptest.scaled(1),
+                        'gave up after about Timeout, then waited about m to retry')
+        self.assertSessionOk(s1)
+        self.assertEqual(s1.responses[0].values(), [(ALPHA + 'Level', 'unsignedInt', '50')])
+
     # -- events across SIGKILL -------------------------------------------------------------
 
     def test_event_survives_sigkill_of_cwmpd_before_delivery(self):
