@@ -99,10 +99,6 @@ def namespace(tag):
     return tag[1:].split('}', 1)[0] if tag.startswith('{') else ''
 
 
-def now_iso():
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-
-
 # ---------------------------------------------------------------------------------------
 # Validation with the Broadband Forum schemas
 

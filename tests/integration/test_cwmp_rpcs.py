@@ -3,8 +3,6 @@
 """Every RPC the ACS can call on cwmpd, with good and bad arguments and the exact faults
 of TR-069 Annex A, checked against what dmd holds."""
 
-import os
-
 import cwmptest
 from cwmptest import ALPHA, BETA, MS
 
