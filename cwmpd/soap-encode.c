@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The messages the CPE sends, one function each, in the element order of cwmp-1-x.xsd. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

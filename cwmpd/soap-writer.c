@@ -14,23 +14,6 @@ void soap_writer_fail(struct soap_writer *sw, int error)
                 sw->error = error;
 }
 
-static void check(struct soap_writer *sw, int r)
-{
-        if (r < 0)
-                soap_writer_fail(sw, -ENOMEM);
-}
-
-static int on_write(void *context, const char *data, int len)
-{
-        struct soap_writer *sw = context;
-
-        if (len < 0 || buf_append(&sw->out, data, (size_t)len) < 0) {
-                soap_writer_fail(sw, -ENOMEM);
-                return -1;
-        }
-        return len;
-}
-
 /* Length of the UTF-8 sequence at s if it encodes a character XML 1.0 allows, else 0. */
 static size_t xml_char_length(const unsigned char *s)
 {
@@ -110,11 +93,75 @@ static const char *clean_text(struct soap_writer *sw, const char *text)
         return sw->scratch;
 }
 
+static void put(struct soap_writer *sw, const char *s, size_t n)
+{
+        if (!sw->error && buf_append(&sw->out, s, n) < 0)
+                soap_writer_fail(sw, -ENOMEM);
+}
+
+static void put_string(struct soap_writer *sw, const char *s)
+{
+        put(sw, s, strlen(s));
+}
+
+static void put_escaped(struct soap_writer *sw, const char *s, bool attr)
+{
+        const char *run = s;
+        for (; *s; s++) {
+                const char *rep = NULL;
+                switch (*s) {
+                case '&':
+                        rep = "&amp;";
+                        break;
+                case '<':
+                        rep = "&lt;";
+                        break;
+                case '>':
+                        rep = "&gt;";
+                        break;
+                case '\r':
+                        rep = "&#13;";
+                        break;
+                case '"':
+                        rep = "&quot;";
+                        break;
+                case '\n':
+                        rep = attr ? "&#10;" : NULL;
+                        break;
+                case '\t':
+                        rep = attr ? "&#9;" : NULL;
+                        break;
+                }
+                if (rep) {
+                        put(sw, run, (size_t)(s - run));
+                        put_string(sw, rep);
+                        run = s + 1;
+                }
+        }
+        put(sw, run, (size_t)(s - run));
+}
+
+static void close_tag(struct soap_writer *sw)
+{
+        if (sw->open_tag) {
+                put(sw, ">", 1);
+                sw->open_tag = false;
+        }
+}
+
 void soap_writer_start(struct soap_writer *sw, const char *name)
 {
         if (sw->error)
                 return;
-        check(sw, xmlTextWriterStartElement(sw->w, BAD_CAST name));
+        if (sw->depth >= SOAP_WRITER_MAX_DEPTH || strlen(name) >= SOAP_WRITER_MAX_NAME) {
+                soap_writer_fail(sw, -E2BIG);
+                return;
+        }
+        close_tag(sw);
+        strcpy(sw->names[sw->depth++], name);
+        put(sw, "<", 1);
+        put_string(sw, name);
+        sw->open_tag = true;
 }
 
 void soap_writer_attribute(struct soap_writer *sw, const char *name, const char *value)
@@ -124,7 +171,11 @@ void soap_writer_attribute(struct soap_writer *sw, const char *name, const char 
         const char *clean = clean_text(sw, value ? value : "");
         if (!clean)
                 return;
-        check(sw, xmlTextWriterWriteAttribute(sw->w, BAD_CAST name, BAD_CAST clean));
+        put(sw, " ", 1);
+        put_string(sw, name);
+        put(sw, "=\"", 2);
+        put_escaped(sw, clean, true);
+        put(sw, "\"", 1);
 }
 
 void soap_writer_text(struct soap_writer *sw, const char *text)
@@ -134,14 +185,23 @@ void soap_writer_text(struct soap_writer *sw, const char *text)
         const char *clean = clean_text(sw, text);
         if (!clean)
                 return;
-        check(sw, xmlTextWriterWriteString(sw->w, BAD_CAST clean));
+        close_tag(sw);
+        put_escaped(sw, clean, false);
 }
 
 void soap_writer_end(struct soap_writer *sw)
 {
-        if (sw->error)
+        if (sw->error || sw->depth == 0)
                 return;
-        check(sw, xmlTextWriterEndElement(sw->w));
+        sw->depth--;
+        if (sw->open_tag) {
+                put(sw, "/>", 2);
+                sw->open_tag = false;
+                return;
+        }
+        put(sw, "</", 2);
+        put_string(sw, sw->names[sw->depth]);
+        put(sw, ">", 1);
 }
 
 void soap_writer_element(struct soap_writer *sw, const char *name, const char *text)
@@ -208,19 +268,7 @@ void soap_writer_begin(struct soap_writer *sw, const struct soap_out_header *h)
                 return;
         }
 
-        xmlOutputBufferPtr out = xmlOutputBufferCreateIO(on_write, NULL, sw, NULL);
-        if (!out) {
-                soap_writer_fail(sw, -ENOMEM);
-                return;
-        }
-        sw->w = xmlNewTextWriter(out); /* owns out from here on */
-        if (!sw->w) {
-                xmlOutputBufferClose(out);
-                soap_writer_fail(sw, -ENOMEM);
-                return;
-        }
-
-        check(sw, xmlTextWriterStartDocument(sw->w, NULL, "UTF-8", NULL));
+        put_string(sw, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         soap_writer_start(sw, "soap-env:Envelope");
         soap_writer_attribute(sw, "xmlns:soap-env", SOAP_ENV_NS);
         soap_writer_attribute(sw, "xmlns:soap-enc", SOAP_ENC_NS);
@@ -252,14 +300,9 @@ void soap_writer_begin(struct soap_writer *sw, const struct soap_out_header *h)
 
 int soap_writer_finish(struct soap_writer *sw, char **ret, size_t *ret_len)
 {
-        if (!sw->error && sw->w) {
-                check(sw, xmlTextWriterEndDocument(sw->w)); /* closes every open element */
-                check(sw, xmlTextWriterFlush(sw->w));
-        }
-        if (sw->w) {
-                xmlFreeTextWriter(sw->w);
-                sw->w = NULL;
-        }
+        while (!sw->error && sw->depth > 0)
+                soap_writer_end(sw);
+        put(sw, "\n", 1);
         if (sw->error)
                 return sw->error;
 
@@ -275,8 +318,6 @@ int soap_writer_finish(struct soap_writer *sw, char **ret, size_t *ret_len)
 
 void soap_writer_done(struct soap_writer *sw)
 {
-        if (sw->w)
-                xmlFreeTextWriter(sw->w);
         buf_done(&sw->out);
         free(sw->scratch);
         *sw = (struct soap_writer){};

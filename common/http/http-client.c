@@ -188,7 +188,11 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
         if (timeout_ms < 0)
                 return sd_event_source_set_enabled(client->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
-        r = sd_event_source_set_time_relative(client->timer, (uint64_t)timeout_ms * 1000);
+        /* "now" must not wait for the timer's coalescing window */
+        r = sd_event_source_set_time_accuracy(client->timer,
+                                              timeout_ms == 0 ? 1 : TIMER_ACCURACY_USEC);
+        if (r >= 0)
+                r = sd_event_source_set_time_relative(client->timer, (uint64_t)timeout_ms * 1000);
         if (r >= 0)
                 r = sd_event_source_set_enabled(client->timer, SD_EVENT_ONESHOT);
         if (r < 0) {
