@@ -314,6 +314,9 @@ class RpcTest(cwmptest.CwmpAgentTestCase):
     def test_schedule_inform_survives_restart(self):
         A = self.A
         self.play(A.schedule_inform(3, 'si-restart'))
+        # Killed once the session is over for cwmpd too (BOOTSTRAP has its own test).
+        self.assertTrue(cwmptest.wait_until(lambda: self.agent.prop('SessionState') == 'idle',
+                                            cwmptest.scaled(5)))
         self.sb.restart_cwmpd(kill=True)
         s = self.acs.wait_session(1, cwmptest.scaled(10))
         self.assertEvents(s, [('3 SCHEDULED', ''), ('M ScheduleInform', 'si-restart')])

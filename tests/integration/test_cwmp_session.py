@@ -218,6 +218,23 @@ class SessionTest(cwmptest.CwmpAgentTestCase):
         self.assertNotIn(DIAG, s.event_codes, 'the InformResponse delivered it')
         self.assertEqual(self.agent.prop('PendingEvents'), [])
 
+    def test_bootstrap_not_repeated_after_sigkill_once_delivered(self):
+        """The InformResponse delivered "0 BOOTSTRAP": killed before the end of that
+        session, cwmpd must not bootstrap again (an ACS wipes what it knows of a CPE on
+        BOOTSTRAP)."""
+        A = self.A
+        pause = A.Pause('before the 204')
+        self.start_cwmp(bootstrap=False, first_script=A.Script([pause]))
+        s0 = pause.wait_reached(cwmptest.scaled(10))
+        self.assertIn('0 BOOTSTRAP', s0.event_codes)
+        self.sb.cwmpd.kill()
+        pause.release()
+        self.sb.restart_cwmpd()
+        s = self.run_session()
+        self.assertNotIn('0 BOOTSTRAP', s.event_codes)
+        self.assertEqual([x.index for x in self.acs.sessions
+                          if '0 BOOTSTRAP' in x.event_codes], [0])
+
     def test_event_survives_dmd_being_down(self):
         """dmd is killed; an event is queued; cwmpd cannot build a complete Inform until dmd
         is back. Then the event reaches the ACS exactly once, in Informs that each carry
