@@ -13,6 +13,7 @@
 #include "types.h"
 
 #define CHANGE_PREFIX "c:"
+#define LAST_PREFIX   "last:" /* the value of a forced-active parameter the ACS last heard */
 
 static const char *const device_id_names[] = {
         "Device.DeviceInfo.Manufacturer",
@@ -27,8 +28,9 @@ struct inform_value {
 
 struct inform {
         struct manager *m;
-        struct strv names;   /* asked of dmd */
-        struct strv changed; /* value changes this Inform reports */
+        struct strv names;         /* asked of dmd */
+        struct strv changed;       /* value changes this Inform reports */
+        struct strv forced_active; /* activeNotify=forceEnabled: compared with LAST_PREFIX */
         struct inform_value *values;
         size_t n_values;
         struct strv event_codes, event_keys;
@@ -44,6 +46,7 @@ void inform_free(struct inform *inf)
                 return;
         strv_done(&inf->names);
         strv_done(&inf->changed);
+        strv_done(&inf->forced_active);
         for (size_t i = 0; i < inf->n_values; i++) {
                 free(inf->values[i].name);
                 free(inf->values[i].type);
@@ -105,6 +108,48 @@ static int read_values(struct inform *inf, DBusMessage *reply)
 }
 
 static int ask(struct inform *inf, const char *const *names, size_t n);
+static const char *value_of(const struct inform *inf, const char *name);
+static const char *find_value(const struct inform *inf, const char *name);
+
+static bool is_changed(const struct inform *inf, const char *name)
+{
+        for (size_t i = 0; i < inf->changed.n; i++)
+                if (streq(inf->changed.v[i], name))
+                        return true;
+        return false;
+}
+
+/* The values are here: forced-active parameters that changed while nobody was looking (a
+ * new SoftwareVersion after an upgrade and reboot) count as changes; then the events are
+ * taken, so that those queued while dmd answered ride along too. */
+static int finalize(struct inform *inf)
+{
+        struct manager *m = inf->m;
+        size_t n_events;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < inf->forced_active.n; i++) {
+                const char *name = inf->forced_active.v[i];
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, LAST_PREFIX "%s", name) < 0)
+                        return -ENOMEM;
+                const char *last = manager_state_get(m, key);
+                const char *now = find_value(inf, name);
+                if (last && now && !streq(last, now) && !is_changed(inf, name))
+                        r = strv_push(&inf->changed, name);
+        }
+        if (r >= 0 && inf->changed.n > 0)
+                r = events_add(m->events, "4 VALUE CHANGE", "", "");
+        if (r >= 0)
+                r = events_mark_sent(m->events);
+        const struct event *ev = r >= 0 ? events_list(m->events, &n_events) : NULL;
+        for (size_t i = 0; r >= 0 && ev && i < n_events && i < EVENTS_MAX; i++) {
+                r = strv_push(&inf->event_codes, ev[i].code);
+                if (r >= 0)
+                        r = strv_push(&inf->event_keys, ev[i].command_key);
+        }
+        return r;
+}
 
 static void on_values(DBusMessage *reply, void *userdata)
 {
@@ -130,7 +175,7 @@ static void on_values(DBusMessage *reply, void *userdata)
                 return;
         }
         if (inf->pending == 0)
-                inf->ready(inf->userdata, 0);
+                inf->ready(inf->userdata, finalize(inf));
 }
 
 static int ask(struct inform *inf, const char *const *names, size_t n)
@@ -146,17 +191,20 @@ static int ask(struct inform *inf, const char *const *names, size_t n)
         return r;
 }
 
-static int collect_forced(const struct schema_node *node, struct strv *names)
+static int collect_forced(const struct schema_node *node, struct strv *names,
+                          struct strv *forced_active)
 {
         for (const struct schema_node *c = node; c; c = c->next_sibling) {
                 int r;
                 if (!c->is_object && c->forced_inform && !strstr(c->path, "{i}")) {
                         r = strv_push(names, c->path);
+                        if (r >= 0 && c->notify_rule == SCHEMA_NOTIFY_FORCE_ENABLED)
+                                r = strv_push(forced_active, c->path);
                         if (r < 0)
                                 return r;
                 }
                 if (c->first_child) {
-                        r = collect_forced(c->first_child, names);
+                        r = collect_forced(c->first_child, names, forced_active);
                         if (r < 0)
                                 return r;
                 }
@@ -168,7 +216,6 @@ int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready
 {
         struct inform *inf = calloc(1, sizeof(*inf));
         const char *k, *v;
-        size_t n_events;
         int r = 0;
 
         if (!inf)
@@ -180,23 +227,13 @@ int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_id_names); i++)
                 r = strv_push(&inf->names, device_id_names[i]);
         if (r >= 0 && schema_root(m->schema))
-                r = collect_forced(schema_root(m->schema), &inf->names);
+                r = collect_forced(schema_root(m->schema), &inf->names, &inf->forced_active);
         kvmap_foreach (m->state, i, k, v) {
                 if (r >= 0 && startswith(k, CHANGE_PREFIX)) {
                         r = strv_push(&inf->names, k + strlen(CHANGE_PREFIX));
                         if (r >= 0)
                                 r = strv_push(&inf->changed, k + strlen(CHANGE_PREFIX));
                 }
-        }
-        if (r >= 0 && inf->changed.n > 0)
-                r = events_add(m->events, "4 VALUE CHANGE", "", "");
-        if (r >= 0)
-                r = events_mark_sent(m->events);
-        const struct event *ev = r >= 0 ? events_list(m->events, &n_events) : NULL;
-        for (size_t i = 0; r >= 0 && ev && i < n_events && i < EVENTS_MAX; i++) {
-                r = strv_push(&inf->event_codes, ev[i].code);
-                if (r >= 0)
-                        r = strv_push(&inf->event_keys, ev[i].command_key);
         }
         if (r >= 0)
                 r = ask(inf, (const char *const *)inf->names.v, inf->names.n);
@@ -208,17 +245,29 @@ int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready
         return 0;
 }
 
-static const char *value_of(const struct inform *inf, const char *name)
+/* The value read for name, or NULL when it could not be read. */
+static const char *find_value(const struct inform *inf, const char *name)
 {
         for (size_t i = 0; i < inf->n_values; i++)
                 if (streq(inf->values[i].name, name))
                         return inf->values[i].value;
-        return "";
+        return NULL;
+}
+
+static const char *value_of(const struct inform *inf, const char *name)
+{
+        const char *v = find_value(inf, name);
+        return v ? v : "";
 }
 
 int inform_encode(struct manager *m, const struct inform *inf, const struct soap_out_header *h,
                   char **body, size_t *len)
 {
+        /* Without its DeviceId the box cannot introduce itself (dmd is not running, or
+         * DeviceInfo is not served): no Inform, the session fails and is retried. */
+        for (size_t i = 0; i < ELEMENTSOF(device_id_names); i++)
+                if (!find_value(inf, device_id_names[i]))
+                        return -ENODATA;
         _cleanup_free_ struct soap_event *events = calloc(inf->event_codes.n + 1, sizeof(*events));
         _cleanup_free_ struct soap_param *params = calloc(inf->n_values + 1, sizeof(*params));
         char now[40];
@@ -249,16 +298,20 @@ int inform_encode(struct manager *m, const struct inform *inf, const struct soap
 
 void inform_delivered(struct manager *m, const struct inform *inf)
 {
-        _cleanup_free_ char *key = NULL;
-
         for (size_t i = 0; i < inf->changed.n; i++) {
-                free(key);
-                if (asprintf(&key, CHANGE_PREFIX "%s", inf->changed.v[i]) < 0) {
-                        key = NULL;
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, CHANGE_PREFIX "%s", inf->changed.v[i]) < 0)
                         return;
-                }
                 (void)manager_state_set(m, key, NULL);
         }
-        if (inf->changed.n > 0)
-                (void)manager_state_save(m);
+        /* What the ACS now knows of the forced-active parameters. */
+        for (size_t i = 0; i < inf->forced_active.n; i++) {
+                _cleanup_free_ char *key = NULL;
+                if (asprintf(&key, LAST_PREFIX "%s", inf->forced_active.v[i]) < 0)
+                        return;
+                const char *value = find_value(inf, inf->forced_active.v[i]);
+                if (value)
+                        (void)manager_state_set(m, key, value);
+        }
+        (void)manager_state_save(m);
 }

@@ -29,6 +29,7 @@
 #include "types.h"
 
 #define USEC_PER_SEC 1000000ULL
+#define kick(m)      kick_why((m), __func__)
 
 /* ---- cwmpd.store --------------------------------------------------------------------- */
 
@@ -84,8 +85,9 @@ static int on_kick(sd_event_source *s, void *userdata)
         return 0;
 }
 
-static void kick(struct manager *m)
+static void kick_why(struct manager *m, const char *why)
 {
+        log_debug("Session wanted: %s", why);
         m->session_wanted = true;
         if (m->session || m->kick)
                 return;
@@ -226,6 +228,15 @@ void manager_session_ended(struct manager *m, bool success, const char *result)
 
 /* ---- periodic and scheduled Informs -------------------------------------------------- */
 
+/* Epoch seconds from the precise clock: time() reads a coarse one that lags a few ms, and a
+ * timer due at second N would then find itself before N and fire again. */
+static int64_t realtime_now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return ts.tv_sec;
+}
+
 static void arm_periodic(struct manager *m);
 
 static int on_periodic(sd_event_source *s, uint64_t usec, void *userdata)
@@ -248,9 +259,8 @@ static void arm_periodic(struct manager *m)
         if (!ms->periodic_inform_time || cw_parse_datetime(ms->periodic_inform_time, &ref) < 0 ||
             ref.relative)
                 ref.unknown = true;
-        int64_t now = time(NULL);
-        int64_t next = schedule_next_periodic(now, ms->periodic_inform_interval, ref.unknown,
-                                              ref.seconds, m->start_time);
+        int64_t next = schedule_next_periodic(realtime_now(), ms->periodic_inform_interval,
+                                              ref.unknown, ref.seconds, m->start_time);
         if (sd_event_add_time(m->event, &m->periodic_timer, CLOCK_REALTIME,
                               (uint64_t)next * USEC_PER_SEC, 1000, on_periodic, m) < 0)
                 log_error("Cannot arm the periodic Inform timer");
@@ -279,7 +289,7 @@ static void arm_heartbeat(struct manager *m)
         if (!ms->heartbeat_initiation_time ||
             cw_parse_datetime(ms->heartbeat_initiation_time, &ref) < 0 || ref.relative)
                 ref.unknown = true;
-        int64_t next = schedule_next_periodic(time(NULL), ms->heartbeat_interval, ref.unknown,
+        int64_t next = schedule_next_periodic(realtime_now(), ms->heartbeat_interval, ref.unknown,
                                               ref.seconds, m->start_time);
         if (sd_event_add_time(m->event, &m->heartbeat_timer, CLOCK_REALTIME,
                               (uint64_t)next * USEC_PER_SEC, 1000, on_heartbeat, m) < 0)
@@ -291,7 +301,7 @@ static int on_schedule(sd_event_source *s, uint64_t usec, void *userdata)
         struct manager *m = userdata;
         struct strv due = {};
         const char *k, *v;
-        int64_t now = time(NULL);
+        int64_t now = (int64_t)(usec / 1000); /* deadlines are in ms of the epoch */
         bool any = false;
 
         m->schedule_timer = sd_event_source_disable_unref(m->schedule_timer);
@@ -337,7 +347,7 @@ void manager_schedule_changed(struct manager *m)
         if (earliest < 0)
                 earliest = 0;
         if (sd_event_add_time(m->event, &m->schedule_timer, CLOCK_REALTIME,
-                              (uint64_t)earliest * USEC_PER_SEC, 1000, on_schedule, m) < 0)
+                              (uint64_t)earliest * 1000, 1000, on_schedule, m) < 0)
                 log_error("Cannot arm the ScheduleInform timer");
 }
 

@@ -391,8 +391,12 @@ static int schedule_inform(struct manager *m, const struct soap_message *req)
         if (req->delay_seconds == 0)
                 return -EINVAL; /* TR-069: DelaySeconds must be greater than zero */
         snprintf(key, sizeof(key), "schedule:%020" PRIu64, seq);
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        /* The deadline in milliseconds of the epoch: seconds would fire up to one early. */
         snprintf(value, sizeof(value), "%" PRId64 " %s",
-                 (int64_t)time(NULL) + (int64_t)req->delay_seconds,
+                 (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
+                         (int64_t)req->delay_seconds * 1000,
                  req->command_key ? req->command_key : "");
         int r = manager_state_set(m, key, value);
         if (r >= 0)

@@ -164,14 +164,13 @@ static void negotiate(struct session *s, const struct soap_message *msg)
 {
         enum cwmp_version v = msg->version;
 
+        /* A 1.4 ACS names the version (UseCWMPVersion); an older one says it with its
+         * namespace, and cwmp-1-2 then means 1.2 (1.3 and 1.4 share it, but an ACS of those
+         * versions would have answered UseCWMPVersion). */
         if (msg->use_version) {
                 int u = cwmp_version_from_string(msg->use_version);
                 if (u >= 0)
                         v = (enum cwmp_version)u;
-        } else if (msg->version == CWMP_1_2 && s->version > CWMP_1_2) {
-                /* 1.3 and 1.4 share the cwmp-1-2 namespace: without UseCWMPVersion the
-                 * ACS speaks the highest version of that namespace we offered. */
-                v = s->version;
         }
         if (v > s->m->max_version)
                 v = s->m->max_version;
@@ -328,7 +327,8 @@ int session_start(struct manager *m, struct session **ret)
         if (!s)
                 return -ENOMEM;
         s->m = m;
-        s->version = m->version;
+        /* Every session offers everything we speak; the ACS picks again each time. */
+        s->version = m->max_version;
         s->state = SESSION_INFORM_PREPARING;
 
         struct http_conn_options opt = {
