@@ -16,26 +16,25 @@ typedef void (*conreq_fn)(void *userdata);
 
 /* Credentials are read at every request, so changes of ConnectionRequestUsername /
  * Password take effect at once. */
-typedef int (*conreq_credentials_fn)(void *userdata, const char **username,
-                                     const char **password);
+typedef int (*conreq_credentials_fn)(void *userdata, const char **username, const char **password);
 
 /* ---- HTTP --------------------------------------------------------------------------- */
 
 struct conreq_http;
 
 struct conreq_http_options {
-        const char *address;  /* listen address, "0.0.0.0", "::" or one of the box's */
-        uint16_t port;        /* 0: any free port (tests); conreq_http_port() tells which */
-        const char *path;     /* "/" + something hard to guess */
+        const char *address; /* listen address, "0.0.0.0", "::" or one of the box's */
+        uint16_t port;       /* 0: any free port (tests); conreq_http_port() tells which */
+        const char *path;    /* "/" + something hard to guess */
         uint32_t throttle_interval_ms; /* minimum time between two accepted requests */
         uint32_t throttle_burst;       /* accepted requests allowed back to back */
 };
 
 /* Serves GET on path with Digest authentication (RFC 2617, MD5, qop=auth; fresh nonces,
  * a nonce count that goes down or repeats is refused): 200 and on_request when
- * authenticated, 401 with a challenge otherwise, 503 (without Retry-After, as TR-069 3.2.2 asks) while throttled,
- * 404 for another path, 405 for another method, 400 for malformed requests. An empty
- * ConnectionRequestUsername accepts requests without authentication (TR-069 allows it). */
+ * authenticated, 401 with a challenge otherwise, 503 (without Retry-After, as TR-069 3.2.2 asks)
+ * while throttled, 404 for another path, 405 for another method, 400 for malformed requests. An
+ * empty ConnectionRequestUsername accepts requests without authentication (TR-069 allows it). */
 int conreq_http_new(sd_event *event, const struct conreq_http_options *options,
                     conreq_credentials_fn credentials, conreq_fn on_request, void *userdata,
                     struct conreq_http **ret);
@@ -58,8 +57,8 @@ int conreq_http_parse(const char *data, size_t len, struct conreq_http_request *
 struct conreq_udp;
 
 struct conreq_udp_options {
-        const char *address; /* listen address */
-        uint16_t port;       /* 0: any free port; conreq_udp_port() tells which */
+        const char *address;       /* listen address */
+        uint16_t port;             /* 0: any free port; conreq_udp_port() tells which */
         uint32_t max_clock_skew_s; /* timestamps further from now are ignored (default 300) */
         /* STUN (RFC 3489/5389 binding requests with TR-111's CONNECTION-REQUEST-BINDING
          * and BINDING-CHANGE attributes); disabled when server is NULL */

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cwmp/provider.h"
 #include "kvmap.h"
 #include "log.h"
+#include "schema.h"
 #include "management-server.h"
 #include "store.h"
 #include "types.h"
@@ -112,6 +114,7 @@ struct management_server {
         sd_event *event;
         cwmp_provider *provider;
         bool started;
+        char *schema_file;
         char *acs_set_file;    /* NULL: the state lives in memory only */
         struct kvmap *acs_set; /* full names of configurable parameters the ACS has set */
         struct kvmap *config;  /* full name -> value from cwmpd.conf */
@@ -488,6 +491,7 @@ void management_server_free(struct management_server *ms)
         sd_event_source_disable_unref(ms->committed_source);
         sd_event_unref(ms->event);
         free(ms->acs_set_file);
+        free(ms->schema_file);
         kvmap_free(ms->acs_set);
         kvmap_free(ms->config);
         kvmap_free(ms->values);
@@ -508,6 +512,11 @@ int management_server_new(sd_event *event, DBusConnection *bus, const char *sche
         if (!ms)
                 return -ENOMEM;
         ms->event = sd_event_ref(event);
+        ms->schema_file = strdup(schema_file);
+        if (!ms->schema_file) {
+                free(ms);
+                return -ENOMEM;
+        }
         ms->on_change = on_change;
         ms->userdata = userdata;
         if (live)
@@ -607,4 +616,51 @@ int management_server_notify(struct management_server *ms, const char *name, con
                 return r;
         /* a stored setting may have changed with it */
         return settings_refresh(ms, NULL);
+}
+
+int management_server_factory_reset(struct management_server *ms)
+{
+        _cleanup_free_ struct cwmp_value *v = calloc(ELEMENTSOF(settings_table), sizeof(*v));
+        struct strv names = {};
+        struct schema *schema = NULL;
+        struct schema_error err = {};
+        unsigned changes = 0;
+        size_t n = 0;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        /* What the ACS set is forgotten: the configuration's values, else the schema's
+         * defaults, come back. */
+        kvmap_clear(ms->acs_set);
+        if (ms->acs_set_file && unlink(ms->acs_set_file) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Failed to remove %s: %m", ms->acs_set_file);
+        r = schema_new(&schema);
+        if (r >= 0)
+                r = schema_load_file(schema, ms->schema_file, &err);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(settings_table); i++) {
+                char name[128];
+                snprintf(name, sizeof(name), MS_PREFIX "%s", settings_table[i].name);
+                const struct schema_node *node = schema_find(schema, name);
+                if (!node || node->storage != SCHEMA_PERSIST)
+                        continue;
+                const char *value = kvmap_get(ms->config, name);
+                if (!value)
+                        value = node->default_value ? node->default_value : "";
+                r = strv_push(&names, name);
+                if (r >= 0)
+                        v[n++] = (struct cwmp_value){.name = names.v[names.n - 1], .value = value};
+        }
+        if (r >= 0 && n > 0)
+                r = cwmp_provider_notify_changes(ms->provider, v, n);
+        if (r >= 0)
+                r = settings_refresh(ms, &changes);
+        if (r >= 0 && changes && ms->on_change)
+                ms->on_change(ms->userdata, changes);
+        if (err.file)
+                log_warning("%s:%u: %s", err.file, err.line, err.message);
+        schema_error_done(&err);
+        schema_free(schema);
+        strv_done(&names);
+        return r;
 }

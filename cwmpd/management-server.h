@@ -82,5 +82,7 @@ void management_server_free(struct management_server *ms);
 /* Exports and registers Device.ManagementServer. with dmd. */
 int management_server_start(struct management_server *ms);
 const struct management_settings *management_server_settings(const struct management_server *ms);
+/* FactoryReset: the values the ACS set are dropped for the configured or default ones. */
+int management_server_factory_reset(struct management_server *ms);
 /* Tells dmd that a live value changed (ConnectionRequestURL, UDPConnectionRequestAddress). */
 int management_server_notify(struct management_server *ms, const char *name, const char *value);

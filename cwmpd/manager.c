@@ -117,9 +117,8 @@ int manager_queue_event(struct manager *m, const char *code, const char *command
 {
         int r = events_add(m->events, code, command_key ? command_key : "",
                            producer_key ? producer_key : "");
-        if (r < 0)
-                return r;
-        manager_request_session(m);
+        if (r == 0) /* 1: a retried hand-off of an event already known */
+                manager_request_session(m);
         return r;
 }
 
@@ -175,9 +174,11 @@ static void after_session(struct manager *m)
                 m->reboot_pending = false;
                 /* Everything the ACS knows of us goes; the next contact is a BOOTSTRAP. */
                 (void)events_clear(m->events);
-                (void)manager_state_set(m, "bootstrap-url", NULL);
+                kvmap_clear(m->state);
                 (void)manager_state_save(m);
                 (void)events_add(m->events, "0 BOOTSTRAP", "", "");
+                if (management_server_factory_reset(m->ms) < 0)
+                        log_error("Failed to reset Device.ManagementServer.");
                 (void)run_command(m, "factory reset", m->settings.factory_reset_command);
                 kick(m);
                 return;
@@ -604,6 +605,15 @@ static int detect_boot(struct manager *m)
         r = events_booted(m->events);
         if (r >= 0)
                 r = events_add(m->events, "1 BOOT", "", "");
+        /* A Reboot the ACS asked for: its CommandKey comes back with the BOOT. */
+        const char *reboot_key = manager_state_get(m, "reboot-key");
+        if (r >= 0 && reboot_key) {
+                r = events_add(m->events, "M Reboot", reboot_key, "");
+                if (r >= 0) {
+                        (void)manager_state_set(m, "reboot-key", NULL);
+                        r = manager_state_save(m);
+                }
+        }
         if (r < 0)
                 return log_error_errno(r, "Cannot queue the BOOT event: %m");
         r = store_write_atomic(marker, "", 0);

@@ -444,9 +444,11 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
                                                          rpc_n_supported_methods, &body, &len);
                 break;
         case SOAP_REBOOT:
-                /* "M Reboot" is on disk before the ACS hears yes; the reboot follows the
-                 * session, and "1 BOOT" + "M Reboot" the restart. */
-                r = events_add(m->events, "M Reboot", req->command_key ? req->command_key : "", "");
+                /* The CommandKey is on disk before the ACS hears yes; the reboot follows the
+                 * session, and "M Reboot" goes with the "1 BOOT" after it, never before. */
+                r = manager_state_set(m, "reboot-key", req->command_key ? req->command_key : "");
+                if (r >= 0)
+                        r = manager_state_save(m);
                 if (r >= 0) {
                         m->reboot_pending = true;
                         r = soap_encode_empty_response(h, req->method, &body, &len);

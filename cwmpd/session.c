@@ -76,15 +76,8 @@ static void session_end(struct session *s, bool success, const char *format, ...
         va_start(ap, format);
         vsnprintf(result, sizeof(result), format, ap);
         va_end(ap);
-        if (success) {
-                if (s->bootstrap_sent) {
-                        /* The ACS knows us: a BOOTSTRAP is due again only for a new URL. */
-                        (void)manager_state_set(s->m, "bootstrap-url", manager_acs_url(s->m));
-                        (void)manager_state_save(s->m);
-                }
-        } else {
+        if (!success)
                 (void)events_session_failed(s->m->events);
-        }
         manager_session_ended(s->m, success, result);
 }
 
@@ -211,6 +204,11 @@ static void handle_inform_response(struct session *s, const struct http_response
         /* Delivered: the events the Inform carried, and the values it reported. */
         (void)events_delivered(s->m->events);
         inform_delivered(s->m, s->inform);
+        if (s->bootstrap_sent) {
+                /* The ACS knows us: a BOOTSTRAP is due again only for a new URL. */
+                (void)manager_state_set(s->m, "bootstrap-url", manager_acs_url(s->m));
+                (void)manager_state_save(s->m);
+        }
         send_empty(s);
 }
 

@@ -91,26 +91,25 @@ struct soap_time_window {
 struct soap_message {
         enum cwmp_version version; /* from the envelope's cwmp namespace */
         /* header */
-        char *id;                  /* cwmp:ID, or NULL */
-        bool hold_requests;        /* cwmp:HoldRequests = true */
-        char *supported_versions;  /* cwmp:SupportedCWMPVersions, or NULL */
-        char *use_version;         /* cwmp:UseCWMPVersion, or NULL */
+        char *id;                 /* cwmp:ID, or NULL */
+        bool hold_requests;       /* cwmp:HoldRequests = true */
+        char *supported_versions; /* cwmp:SupportedCWMPVersions, or NULL */
+        char *use_version;        /* cwmp:UseCWMPVersion, or NULL */
         /* body */
         enum soap_method method;
-        char *method_name; /* the element's local name, as received */
+        char *method_name;         /* the element's local name, as received */
         struct soap_value *values; /* SetParameterValues */
         size_t n_values;
-        struct strv names;         /* GetParameterValues, GetParameterAttributes */
+        struct strv names;                 /* GetParameterValues, GetParameterAttributes */
         struct soap_attribute *attributes; /* SetParameterAttributes */
         size_t n_attributes;
-        char *path;                /* GetParameterNames ParameterPath, Add/DeleteObject ObjectName */
+        char *path; /* GetParameterNames ParameterPath, Add/DeleteObject ObjectName */
         bool next_level;
         char *parameter_key;
-        char *command_key;         /* Reboot, ScheduleInform, Download, Upload, ... */
-        uint32_t delay_seconds;    /* ScheduleInform, Download, Upload */
+        char *command_key;      /* Reboot, ScheduleInform, Download, Upload, ... */
+        uint32_t delay_seconds; /* ScheduleInform, Download, Upload */
         /* Download / Upload / ScheduleDownload, kept as received */
-        char *file_type, *url, *username, *password, *target_file_name, *success_url,
-                *failure_url;
+        char *file_type, *url, *username, *password, *target_file_name, *success_url, *failure_url;
         uint64_t file_size;
         /* ScheduleDownload TimeWindowList, in the order received */
         struct soap_time_window *time_windows;
@@ -157,7 +156,7 @@ struct soap_inform {
         struct soap_device_id device;
         const struct soap_event *events;
         size_t n_events;
-        uint32_t max_envelopes; /* 1 */
+        uint32_t max_envelopes;   /* 1 */
         const char *current_time; /* dateTime */
         uint32_t retry_count;
         const struct soap_param *params;
@@ -167,10 +166,10 @@ struct soap_inform {
 /* Header fields of an outgoing message. */
 struct soap_out_header {
         enum cwmp_version version;
-        const char *id;                  /* NULL: no cwmp:ID */
-        const char *supported_versions;  /* the first Inform of a 1.4 CPE: "1.0,1.1,1.2,1.3,1.4" */
-        const char *use_version;         /* NULL or the negotiated version */
-        uint32_t session_timeout;        /* 0: no cwmp:SessionTimeout */
+        const char *id;                 /* NULL: no cwmp:ID */
+        const char *supported_versions; /* the first Inform of a 1.4 CPE: "1.0,1.1,1.2,1.3,1.4" */
+        const char *use_version;        /* NULL or the negotiated version */
+        uint32_t session_timeout;       /* 0: no cwmp:SessionTimeout */
 };
 
 /* Each writer returns a malloc'd, NUL-terminated document in *ret (length *ret_len). */
@@ -197,17 +196,16 @@ struct soap_param_attribute {
         const char *const *access_list;
         size_t n_access;
 };
-int soap_encode_gpa_response(const struct soap_out_header *h,
-                             const struct soap_param_attribute *a, size_t n, char **ret,
-                             size_t *ret_len);
+int soap_encode_gpa_response(const struct soap_out_header *h, const struct soap_param_attribute *a,
+                             size_t n, char **ret, size_t *ret_len);
 /* SetParameterAttributesResponse, RebootResponse, FactoryResetResponse,
  * ScheduleInformResponse: empty responses named after the method. */
-int soap_encode_empty_response(const struct soap_out_header *h, enum soap_method m,
-                               char **ret, size_t *ret_len);
+int soap_encode_empty_response(const struct soap_out_header *h, enum soap_method m, char **ret,
+                               size_t *ret_len);
 int soap_encode_add_object_response(const struct soap_out_header *h, uint32_t instance,
                                     int32_t status, char **ret, size_t *ret_len);
-int soap_encode_delete_object_response(const struct soap_out_header *h, int32_t status,
-                                       char **ret, size_t *ret_len);
+int soap_encode_delete_object_response(const struct soap_out_header *h, int32_t status, char **ret,
+                                       size_t *ret_len);
 
 /* A CWMP fault: code, string, and for SetParameterValues the per-parameter faults. */
 struct soap_fault_param {
@@ -216,14 +214,13 @@ struct soap_fault_param {
         const char *string;
 };
 int soap_encode_fault(const struct soap_out_header *h, uint32_t code, const char *string,
-                      const struct soap_fault_param *params, size_t n, char **ret,
-                      size_t *ret_len);
+                      const struct soap_fault_param *params, size_t n, char **ret, size_t *ret_len);
 
 /* DownloadResponse or UploadResponse (m is SOAP_DOWNLOAD or SOAP_UPLOAD). Status 1 (not yet
  * done) goes with the unknown time "0001-01-01T00:00:00Z" for both times. */
 int soap_encode_transfer_response(const struct soap_out_header *h, enum soap_method m,
-                                  int32_t status, const char *start_time,
-                                  const char *complete_time, char **ret, size_t *ret_len);
+                                  int32_t status, const char *start_time, const char *complete_time,
+                                  char **ret, size_t *ret_len);
 
 /* A queued transfer: GetQueuedTransfersResponse uses command_key and state only. */
 struct soap_queued_transfer {
@@ -238,12 +235,12 @@ int soap_encode_get_queued_transfers_response(const struct soap_out_header *h,
                                               const struct soap_queued_transfer *t, size_t n,
                                               char **ret, size_t *ret_len);
 int soap_encode_get_all_queued_transfers_response(const struct soap_out_header *h,
-                                                  const struct soap_queued_transfer *t,
-                                                  size_t n, char **ret, size_t *ret_len);
+                                                  const struct soap_queued_transfer *t, size_t n,
+                                                  char **ret, size_t *ret_len);
 
 /* CPE requests. */
 int soap_encode_transfer_complete(const struct soap_out_header *h, const char *command_key,
                                   uint32_t fault_code, const char *fault_string,
-                                  const char *start_time, const char *complete_time,
-                                  char **ret, size_t *ret_len);
+                                  const char *start_time, const char *complete_time, char **ret,
+                                  size_t *ret_len);
 int soap_encode_get_rpc_methods(const struct soap_out_header *h, char **ret, size_t *ret_len);

@@ -10,9 +10,11 @@ DI = 'Device.DeviceInfo.'
 
 # TR-069 Table 5 (Amd 6 3.6): the methods a CPE must support, plus the optional ones these
 # tests exercise.
+# TR-069 also requires Download: it comes with the transfer daemon (fwupd-bridge); until
+# then cwmpd answers it 9000 and must not announce it.
 REQUIRED_METHODS = {'GetRPCMethods', 'SetParameterValues', 'GetParameterValues',
                     'GetParameterNames', 'SetParameterAttributes', 'GetParameterAttributes',
-                    'AddObject', 'DeleteObject', 'Reboot', 'Download', 'FactoryReset'}
+                    'AddObject', 'DeleteObject', 'Reboot', 'FactoryReset'}
 TESTED_OPTIONAL = {'ScheduleInform'}
 
 
@@ -266,8 +268,8 @@ class RpcTest(cwmptest.CwmpAgentTestCase):
         # The box comes back: BOOT with the Reboot's CommandKey, once. "M Reboot" goes
         # with "1 BOOT" (TR-069 3.7.1.5): never before the box has rebooted.
         self.sb.reboot()
-        self.assertTrue(self.acs.wait_for(lambda: [x for x in self.acs.sessions
-                                                   if '1 BOOT' in x.event_codes],
+        self.assertTrue(self.acs.wait_for(lambda: [x for x in self.acs.sessions[1:]
+                                                   if '1 BOOT' in x.event_codes and x.ok],
                                           cwmptest.scaled(20)))
         self.acs.wait_idle(cwmptest.scaled(20))
         with_key = [x for x in self.acs.sessions if 'M Reboot' in x.event_codes]
