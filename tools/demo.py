@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The whole agent at work on this machine, as an unprivileged tree under one temporary
+directory: a private dbus-daemon, dmd with its built-in Device.DeviceInfo., two example
+providers, cwmpd, and a local ACS (tests/acs/acs.py, which validates every message the box
+sends against the Broadband Forum's CWMP schema). The ACS provisions the box, a value
+changes on the box, the ACS calls the box back; what each side saw is printed.
+
+Run it through tools/run-local.sh, which builds first. Nothing is installed.
+"""
+
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lib'))
+import cwmptest  # noqa: E402  (the same harness the end-to-end tests use)
+
+A = cwmptest.acs_module()
+ALPHA, BETA, MS = 'Device.X_TEST_Alpha.', 'Device.X_TEST_Beta.', 'Device.ManagementServer.'
+
+
+def title(text):
+    print('\n== ' + text)
+
+
+def show_session(s):
+    print('session %d with the ACS: %s, CWMP %s' % (s.index, s.outcome, s.version))
+    print('  Inform events: %s' % ', '.join(
+        '%s%s' % (code, ' (%s)' % key if key else '') for code, key in s.events) or '-')
+    changed = [(n, v) for n, _, v in s.inform.values()
+               if not n.startswith('Device.DeviceInfo.') and not n.startswith(MS)
+               and n != 'Device.RootDataModelVersion']
+    if changed:
+        print('  reported values: %s' % ', '.join('%s = %s' % nv for nv in changed))
+    for ex in s.exchanges:
+        r = ex.response
+        if r is None:
+            print('  %-24s -> no answer' % ex.rpc.method)
+        elif r.is_fault:
+            detail = ''.join('\n      %s: fault %s' % f for f in r.spv_faults().items())
+            print('  %-24s -> fault %s %s%s' % (ex.rpc.method, r.fault_code,
+                                                  r.fault_string, detail))
+        elif ex.rpc.method == 'GetParameterValues':
+            values = r.values()
+            for n, t, v in values[:8]:
+                print('  %-24s -> %s = %s (%s)' % (ex.rpc.method, n, v, t))
+            if len(values) > 8:
+                print('  %-24s    ... %d values in all' % ('', len(values)))
+        elif ex.rpc.method == 'AddObject':
+            print('  %-24s -> instance %s' % (ex.rpc.method, r.int_field('InstanceNumber')))
+        elif ex.rpc.method == 'GetParameterNames':
+            names = [n for n, _ in r.infos()]
+            print('  %-24s -> %s' % (ex.rpc.method, ', '.join(names)))
+        else:
+            print('  %-24s -> %s' % (ex.rpc.method, r.method))
+
+
+def cwmpctl(sb, *args):
+    print('$ cwmpctl ' + ' '.join(args))
+    env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=sb.bus.address)
+    r = subprocess.run([cwmptest.binary('tools', 'cwmpctl')] + list(args), env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = r.stdout.rstrip() + ('\n(exit code %d)' % r.returncode if r.returncode else '')
+    if out.strip():
+        print(out.strip('\n'))
+
+
+def main():
+    sb = cwmptest.Sandbox('demo')
+    failures = []
+    try:
+        title('Starting a private bus, dmd, two example providers, a local ACS and cwmpd')
+        sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.CWMPD_SCHEMA_DIR,
+                                  cwmptest.TEST_SCHEMA_DIR])
+        sb.start_alpha()
+        sb.start_beta(reject_value='forbidden')
+        acs = sb.start_acs(auth='digest', user='cpe', password='cpe-secret')
+        print('ACS at %s (Digest authentication, CWMP 1.4)' % acs.url)
+        # What the ACS does in the first session: look, provision, and get a refusal.
+        acs.queue(A.Script([
+            A.get_parameter_values(['Device.DeviceInfo.MemoryStatus.', 'Device.DeviceInfo.UpTime',
+                                    'Device.DeviceInfo.SerialNumber']),
+            A.set_parameter_values([(ALPHA + 'Level', 'unsignedInt', '75'),
+                                    (BETA + 'Mode', 'string', 'Manual'),
+                                    (MS + 'ConnectionRequestUsername', 'string', 'acs'),
+                                    (MS + 'ConnectionRequestPassword', 'string', 'cr-secret'),
+                                    (MS + 'PeriodicInformInterval', 'unsignedInt', '3600')],
+                                   'provision-1'),
+            A.set_parameter_values([(ALPHA + 'Level', 'unsignedInt', '20'),
+                                    (BETA + 'Note', 'string', 'forbidden')], 'provision-2'),
+            A.add_object(ALPHA + 'Item.', 'provision-3'),
+            A.set_parameter_attributes([(ALPHA + 'Level', True, 2, False, [])]),
+            A.get_parameter_names('Device.', True),
+        ]))
+        sb.start_cwmpd(acs)
+        show_session(acs.wait_session(0, 30))
+        cwmpctl(sb, 'get', ALPHA + 'Level', BETA + 'Mode', MS + 'ParameterKey')
+
+        title('A value with active notification changes on the box: the ACS hears of it')
+        cwmpctl(sb, 'set', ALPHA + 'Level=42')
+        show_session(acs.wait_session(1, 30))
+
+        title('The ACS calls the box back (connection request with Digest)')
+        acs.queue(A.Script([A.get_parameter_values([ALPHA + 'Level', MS + 'ParameterKey'])]))
+        url = sb.dm.value(MS + 'ConnectionRequestURL')
+        r = A.connection_request(url, 'acs', 'cr-secret')
+        print('GET %s -> HTTP %d' % (url, r.status))
+        show_session(acs.wait_session(2, 30))
+
+        title('On the box: the registry, alias-based addressing, a provider that dies')
+        cwmpctl(sb, 'providers')
+        cwmpctl(sb, 'set', ALPHA + 'Item.1.Alias=uplink', ALPHA + 'Item.1.Name=wan0')
+        cwmpctl(sb, 'get', ALPHA + 'Item.[uplink].')
+        sb.daemons['alpha'].kill()
+        print('(the Alpha provider is killed)')
+        cwmpctl(sb, 'get', ALPHA + 'Level')
+        sb.daemons['alpha'].start(wait=False)
+        sb.wait_provider_ready(sb.daemons['alpha'])
+        print('(the Alpha provider is back)')
+        cwmpctl(sb, 'get', ALPHA + 'Level')
+
+        title('What cwmpd says about itself')
+        cwmpctl(sb, 'status')
+        failures = list(acs.failures)
+    finally:
+        problems = sb.close()
+    if failures or problems:
+        title('Problems')
+        for p in failures + problems:
+            print('  ' + str(p))
+        return 1
+    title('Every message the box sent validated against the CWMP schema')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
