@@ -602,9 +602,14 @@ struct walk {
         struct buf path;
 };
 
-static int walk_emit(struct walk *w, const struct schema_node *node, bool is_object, bool writable)
+/* Parameters belong to the owner of their object (subtrees are objects), found once per
+ * object rather than once per parameter. */
+static int walk_emit(struct walk *w, const struct schema_node *node, bool is_object, bool writable,
+                     struct owner *object_owner)
 {
-        struct owner *o = registry_lookup(&w->m->registry, w->path.data);
+        struct owner *o = !is_object && object_owner
+                                  ? object_owner
+                                  : registry_lookup(&w->m->registry, w->path.data);
         return w->fn(w->userdata, w->path.data, node, is_object, writable, o);
 }
 
@@ -615,6 +620,7 @@ static int walk_object(struct walk *w, const struct schema_node *object, bool em
 static int walk_children(struct walk *w, const struct schema_node *object, bool next_level)
 {
         size_t base = w->path.len;
+        struct owner *owner = registry_lookup(&w->m->registry, w->path.data);
         int r = 0;
 
         for (const struct schema_node *c = object->first_child; c && r >= 0; c = c->next_sibling) {
@@ -623,16 +629,17 @@ static int walk_children(struct walk *w, const struct schema_node *object, bool 
                 if (buf_printf(&w->path, "%s%s", c->name, c->is_object ? "." : "") < 0)
                         return -ENOMEM;
                 if (!c->is_object) {
-                        r = walk_emit(w, c, false, c->access == SCHEMA_READ_WRITE);
+                        r = walk_emit(w, c, false, c->access == SCHEMA_READ_WRITE, owner);
                 } else if (!c->multi_instance) {
-                        r = next_level ? (w->with_objects ? walk_emit(w, c, true, false) : 0)
+                        r = next_level ? (w->with_objects ? walk_emit(w, c, true, false, NULL) : 0)
                                        : walk_object(w, c, w->with_objects, false);
                 } else if (next_level) {
-                        r = w->with_objects ? walk_emit(w, c, true, c->access == SCHEMA_READ_WRITE)
-                                            : 0;
+                        r = w->with_objects
+                                    ? walk_emit(w, c, true, c->access == SCHEMA_READ_WRITE, NULL)
+                                    : 0;
                 } else {
                         if (w->with_objects)
-                                r = walk_emit(w, c, true, c->access == SCHEMA_READ_WRITE);
+                                r = walk_emit(w, c, true, c->access == SCHEMA_READ_WRITE, NULL);
                         size_t n, tbase = w->path.len;
                         const uint32_t *inst = snapshot_instances(w->snap, w->path.data, &n);
                         for (size_t i = 0; i < n && r >= 0; i++) {
@@ -655,7 +662,8 @@ static int walk_object(struct walk *w, const struct schema_node *object, bool em
         int r;
 
         if (emit_self) {
-                r = walk_emit(w, object, true, instance && object->access == SCHEMA_READ_WRITE);
+                r = walk_emit(w, object, true, instance && object->access == SCHEMA_READ_WRITE,
+                              NULL);
                 if (r < 0)
                         return r;
         }
@@ -675,7 +683,7 @@ int resolve_walk(struct manager *m, const struct snapshot *snap, const struct ta
 
         switch (t->kind) {
         case TARGET_PARAM:
-                r = walk_emit(&w, t->node, false, t->node->access == SCHEMA_READ_WRITE);
+                r = walk_emit(&w, t->node, false, t->node->access == SCHEMA_READ_WRITE, NULL);
                 break;
         case TARGET_ROOT: {
                 const struct schema_node *root = schema_root(m->schema);
@@ -685,7 +693,7 @@ int resolve_walk(struct manager *m, const struct snapshot *snap, const struct ta
                         r = -ENOMEM;
                         break;
                 }
-                r = next_level ? (with_objects ? walk_emit(&w, root, true, false) : 0)
+                r = next_level ? (with_objects ? walk_emit(&w, root, true, false, NULL) : 0)
                                : walk_object(&w, root, with_objects, false);
                 break;
         }
@@ -697,7 +705,8 @@ int resolve_walk(struct manager *m, const struct snapshot *snap, const struct ta
         }
         case TARGET_TABLE: {
                 if (!next_level && with_objects)
-                        r = walk_emit(&w, t->node, true, t->node->access == SCHEMA_READ_WRITE);
+                        r = walk_emit(&w, t->node, true, t->node->access == SCHEMA_READ_WRITE,
+                                      NULL);
                 size_t n, tbase = w.path.len;
                 const uint32_t *inst = snapshot_instances(snap, w.path.data, &n);
                 for (size_t i = 0; i < n && r >= 0; i++) {
@@ -708,9 +717,10 @@ int resolve_walk(struct manager *m, const struct snapshot *snap, const struct ta
                                 break;
                         }
                         if (next_level)
-                                r = with_objects ? walk_emit(&w, t->node, true,
-                                                             t->node->access == SCHEMA_READ_WRITE)
-                                                 : 0;
+                                r = with_objects
+                                            ? walk_emit(&w, t->node, true,
+                                                        t->node->access == SCHEMA_READ_WRITE, NULL)
+                                            : 0;
                         else
                                 r = walk_object(&w, t->node, with_objects, true);
                 }

@@ -67,12 +67,24 @@ int state_reload(struct state *s)
         return r == -ENOENT ? 0 : r;
 }
 
+/* Lookups run for every parameter of a large GetParameterValues: the key is built on the
+ * stack (names are at most DMPATH_MAX_LEN characters; longer ones are in no map). */
+static const char *lookup(const struct state *s, char prefix, const char *name)
+{
+        char key[DMPATH_MAX_LEN + 3];
+        size_t len = strlen(name);
+
+        if (len > DMPATH_MAX_LEN)
+                return NULL;
+        key[0] = prefix;
+        key[1] = ':';
+        memcpy(key + 2, name, len + 1);
+        return kvmap_get(s->map, key);
+}
+
 const char *state_get_value(const struct state *s, const char *name)
 {
-        _cleanup_free_ char *k = NULL;
-        if (prefixed(&k, "v:", name) < 0)
-                return NULL;
-        return kvmap_get(s->map, k);
+        return lookup(s, 'v', name);
 }
 
 int state_set_value(struct state *s, const char *name, const char *value)
@@ -97,13 +109,10 @@ int state_set_parameter_key(struct state *s, const char *key)
 int state_get_attributes(const struct state *s, const char *name, bool *present,
                          uint32_t *notification, char **access_list)
 {
-        _cleanup_free_ char *k = NULL;
         const char *v, *semi;
         uint32_t n = 0;
 
-        if (prefixed(&k, "a:", name) < 0)
-                return -ENOMEM;
-        v = kvmap_get(s->map, k);
+        v = lookup(s, 'a', name);
         *present = v != NULL;
         *notification = 0;
         *access_list = NULL;
@@ -140,10 +149,7 @@ int state_set_attributes(struct state *s, const char *name, uint32_t notificatio
 
 bool state_has_instance(const struct state *s, const char *instance_path)
 {
-        _cleanup_free_ char *k = NULL;
-        if (prefixed(&k, "i:", instance_path) < 0)
-                return false;
-        return kvmap_get(s->map, k) != NULL;
+        return lookup(s, 'i', instance_path) != NULL;
 }
 
 int state_add_instance(struct state *s, const char *instance_path)
