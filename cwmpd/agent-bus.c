@@ -14,6 +14,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session.h"
+#include "transfer-complete.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
@@ -65,6 +66,34 @@ static void handle_queue_event(struct manager *m, DBusMessage *call)
         }
         if (r < 0) {
                 reply_fault(m, call, fault_from_errno(r), "Cannot queue %s: %s", code,
+                            strerror(-r));
+                return;
+        }
+        reply_empty(m, call);
+}
+
+static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
+{
+        const char *method, *key, *fault_string, *start, *complete, *producer;
+        const char *reason = NULL;
+        uint32_t fault_code;
+        int r;
+
+        if (!dbus_message_get_args(call, NULL, DBUS_TYPE_STRING, &method, DBUS_TYPE_STRING, &key,
+                                   DBUS_TYPE_UINT32, &fault_code, DBUS_TYPE_STRING, &fault_string,
+                                   DBUS_TYPE_STRING, &start, DBUS_TYPE_STRING, &complete,
+                                   DBUS_TYPE_STRING, &producer, DBUS_TYPE_INVALID)) {
+                (void)bus_reply_error(m->bus, call, DBUS_ERROR_INVALID_ARGS, "expected (ssussss)");
+                return;
+        }
+        r = transfer_complete_queue(m, method, key, fault_code, fault_string, start, complete,
+                                    producer, &reason);
+        if (r == -EINVAL) {
+                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
+                return;
+        }
+        if (r < 0) {
+                reply_fault(m, call, fault_from_errno(r), "Cannot store the result: %s",
                             strerror(-r));
                 return;
         }
@@ -198,6 +227,8 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *msg, void *u
                                       iface);
         else if (streq(member, "QueueEvent"))
                 handle_queue_event(m, msg);
+        else if (streq(member, "QueueTransferComplete"))
+                handle_queue_transfer_complete(m, msg);
         else if (streq(member, "Inform")) {
                 manager_request_session_now(m);
                 reply_empty(m, msg);

@@ -26,6 +26,7 @@
 #include "schedule.h"
 #include "session.h"
 #include "store.h"
+#include "transfer-complete.h"
 #include "types.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -76,6 +77,8 @@ static int on_kick(sd_event_source *s, void *userdata)
                 return 0;
         }
         m->session_wanted = false;
+        if (transfer_complete_ensure_events(m) < 0)
+                log_error("Cannot queue the events of the stored transfer results");
         m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
         m->notify_timer = sd_event_source_disable_unref(m->notify_timer);
         log_info("Opening a session with %s", manager_acs_url(m));

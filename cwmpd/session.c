@@ -17,6 +17,7 @@
 #include "manager.h"
 #include "rpc.h"
 #include "session.h"
+#include "transfer-complete.h"
 #include "types.h"
 
 enum session_state {
@@ -25,6 +26,7 @@ enum session_state {
         SESSION_EMPTY_SENT, /* "no more requests": the ACS's turn */
         SESSION_ANSWERING,  /* working on an ACS request */
         SESSION_RESPONSE_SENT,
+        SESSION_REQUEST_SENT, /* a CPE request (TransferComplete) awaits its response */
         SESSION_ENDED,
 };
 
@@ -38,12 +40,18 @@ struct session {
         struct soap_message request; /* the ACS request being answered */
         char *request_id;
         bool bootstrap_sent;
+        struct transfer_result transfer; /* the TransferComplete in flight */
+        unsigned requests_sent;
 };
 
 static const char *const state_names[] = {
-        [SESSION_INFORM_PREPARING] = "inform",        [SESSION_INFORM_SENT] = "inform sent",
-        [SESSION_EMPTY_SENT] = "waiting for the ACS", [SESSION_ANSWERING] = "answering",
-        [SESSION_RESPONSE_SENT] = "response sent",    [SESSION_ENDED] = "ended",
+        [SESSION_INFORM_PREPARING] = "inform",
+        [SESSION_INFORM_SENT] = "inform sent",
+        [SESSION_EMPTY_SENT] = "waiting for the ACS",
+        [SESSION_ANSWERING] = "answering",
+        [SESSION_RESPONSE_SENT] = "response sent",
+        [SESSION_REQUEST_SENT] = "request sent",
+        [SESSION_ENDED] = "ended",
 };
 
 const char *session_state_name(const struct session *s)
@@ -59,6 +67,7 @@ void session_free(struct session *s)
         inform_free(s->inform);
         soap_message_done(&s->request);
         free(s->request_id);
+        transfer_result_done(&s->transfer);
         free(s);
 }
 
@@ -111,11 +120,64 @@ static void post(struct session *s, char *body, size_t len, enum session_state n
                 session_end(s, false, "cannot send to the ACS: %s", strerror(-r));
 }
 
-/* After the Inform and whenever it is the CPE's turn: its own requests (none are queued
- * yet in this version), then the empty POST that hands the turn to the ACS. */
+/* After the Inform: the CPE's own requests, one per POST, unless the ACS holds them
+ * (HoldRequests); then the empty POST that hands the turn to the ACS. */
 static void send_empty(struct session *s)
 {
         post(s, NULL, 0, SESSION_EMPTY_SENT);
+}
+
+static void send_cpe_requests(struct session *s)
+{
+        char *body = NULL, id[32];
+        size_t len = 0;
+        int r;
+
+        transfer_result_done(&s->transfer);
+        if (s->hold_requests || !transfer_complete_next(s->m, &s->transfer)) {
+                send_empty(s);
+                return;
+        }
+        snprintf(id, sizeof(id), "cpe-tc-%u", ++s->requests_sent);
+        struct soap_out_header h = header_for(s, id);
+        r = soap_encode_transfer_complete(&h, s->transfer.command_key, s->transfer.fault_code,
+                                          s->transfer.fault_string, s->transfer.start_time,
+                                          s->transfer.complete_time, &body, &len);
+        if (r < 0) {
+                session_end(s, false, "cannot encode TransferComplete: %s", strerror(-r));
+                return;
+        }
+        post(s, body, len, SESSION_REQUEST_SENT);
+}
+
+static void handle_request_response(struct session *s, const struct http_response *resp)
+{
+        struct soap_message msg = {};
+        uint32_t code = 0;
+        char detail[256] = "";
+
+        if (resp->body_len == 0 ||
+            soap_decode(resp->body, resp->body_len, &msg, &code, detail, sizeof(detail)) < 0) {
+                session_end(s, false, "the ACS did not answer TransferComplete%s%s",
+                            detail[0] ? ": " : "", detail);
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.method != SOAP_TRANSFER_COMPLETE_RESPONSE) {
+                session_end(s, false, "the ACS answered TransferComplete with %s%s%s",
+                            msg.method_name ? msg.method_name : "a fault",
+                            msg.fault_string ? ": " : "", msg.fault_string ? msg.fault_string : "");
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.hold_requests)
+                s->hold_requests = true;
+        soap_message_done(&msg);
+        /* Acknowledged: only now does the result leave the disk. */
+        if (transfer_complete_acknowledged(s->m, &s->transfer) < 0)
+                log_error("Cannot record the acknowledged TransferComplete %s",
+                          s->transfer.command_key);
+        send_cpe_requests(s);
 }
 
 static void on_rpc_done(void *userdata, char *body, size_t len)
@@ -209,7 +271,7 @@ static void handle_inform_response(struct session *s, const struct http_response
                 (void)manager_state_set(s->m, "bootstrap-url", manager_acs_url(s->m));
                 (void)manager_state_save(s->m);
         }
-        send_empty(s);
+        send_cpe_requests(s);
 }
 
 static void handle_acs_message(struct session *s, const struct http_response *resp)
@@ -287,6 +349,9 @@ static void on_response(struct http_conn *conn, const struct http_response *resp
         case SESSION_EMPTY_SENT:
         case SESSION_RESPONSE_SENT:
                 handle_acs_message(s, resp);
+                break;
+        case SESSION_REQUEST_SENT:
+                handle_request_response(s, resp);
                 break;
         default:
                 session_end(s, false, "unexpected HTTP response");
