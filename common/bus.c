@@ -577,6 +577,18 @@ int bus_send(DBusConnection *c, DBusMessage *m)
         return 0;
 }
 
+int bus_reply_empty(DBusConnection *c, DBusMessage *call)
+{
+        _cleanup_dbus_message_ DBusMessage *reply = NULL;
+
+        if (dbus_message_get_no_reply(call))
+                return 0;
+        reply = dbus_message_new_method_return(call);
+        if (!reply)
+                return -ENOMEM;
+        return bus_send(c, reply);
+}
+
 int bus_reply_error(DBusConnection *c, DBusMessage *call, const char *name, const char *format, ...)
 {
         _cleanup_dbus_message_ DBusMessage *reply = NULL;

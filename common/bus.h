@@ -41,6 +41,8 @@ int bus_call_async(DBusConnection *c, DBusMessage *call, int timeout_ms, bus_rep
 
 /* Sends a message (reply or signal). -ENOMEM on failure. */
 int bus_send(DBusConnection *c, DBusMessage *m);
+/* Answers `call` with an empty method return. */
+int bus_reply_empty(DBusConnection *c, DBusMessage *call);
 /* Sends an error reply named `name` with the message text. */
 int bus_reply_error(DBusConnection *c, DBusMessage *call, const char *name, const char *format, ...)
         __attribute__((format(printf, 4, 5)));

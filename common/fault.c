@@ -409,3 +409,24 @@ int fault_from_dbus_error(const DBusError *error, struct fault *f)
         *f = result;
         return 0;
 }
+
+int fault_reply(DBusConnection *c, DBusMessage *call, uint32_t code, const char *format, ...)
+{
+        struct fault f = {.code = code};
+        DBusMessage *reply;
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, format);
+        if (vasprintf(&f.message, format, ap) < 0)
+                f.message = NULL;
+        va_end(ap);
+        reply = fault_new_error_reply(call, &f);
+        fault_done(&f);
+        if (!reply)
+                return -ENOMEM;
+        if (!dbus_message_get_no_reply(call) && !dbus_connection_send(c, reply, NULL))
+                r = -ENOMEM;
+        dbus_message_unref(reply);
+        return r;
+}

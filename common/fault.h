@@ -78,5 +78,8 @@ DBusMessage *fault_new_error_reply(DBusMessage *call, const struct fault *f);
 /* Reads an error reply (ours or any D-Bus error) into f. Returns 0, or -EINVAL if `reply`
  * is not an error. */
 int fault_from_error_reply(DBusMessage *reply, struct fault *f);
+/* Answers `call` with a fault of `code` and the printf-style message (no parameters). */
+int fault_reply(DBusConnection *c, DBusMessage *call, uint32_t code, const char *format, ...)
+        __attribute__((format(printf, 4, 5)));
 /* Same for a DBusError from a blocking call. */
 int fault_from_dbus_error(const DBusError *error, struct fault *f);

@@ -1218,3 +1218,33 @@ int schema_load_dir(struct schema *s, const char *dir, struct schema_error *err)
         free(entries);
         return r;
 }
+
+int schema_load_dirs(struct schema *s, char *const *dirs, size_t n, struct schema_error *err)
+{
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = schema_load_dir(s, dirs[i], err);
+        return r;
+}
+
+const char *schema_default_value(const struct schema_node *n)
+{
+        if (n->default_value)
+                return n->default_value;
+        if (n->facets.is_list)
+                return "";
+        switch (n->facets.type) {
+        case CW_TYPE_INT:
+        case CW_TYPE_UNSIGNED_INT:
+        case CW_TYPE_LONG:
+        case CW_TYPE_UNSIGNED_LONG:
+                return "0";
+        case CW_TYPE_BOOLEAN:
+                return "false";
+        case CW_TYPE_DATETIME:
+                return "0001-01-01T00:00:00Z"; /* TR-069's unknown time */
+        default:
+                return "";
+        }
+}

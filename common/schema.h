@@ -86,6 +86,13 @@ int schema_load_file(struct schema *s, const char *path, struct schema_error *er
 /* Every *.schema in dir, in name order. A missing directory is -ENOENT. */
 int schema_load_dir(struct schema *s, const char *dir, struct schema_error *err);
 
+/* Every *.schema of each directory, the directories in the order given. */
+int schema_load_dirs(struct schema *s, char *const *dirs, size_t n, struct schema_error *err);
+
+/* The value a parameter reads as before anyone set it: its default, else the zero of its
+ * type ("0", "false", the unknown time, ""). */
+const char *schema_default_value(const struct schema_node *node);
+
 /* The root object ("Device."), or NULL when the schema is empty. */
 const struct schema_node *schema_root(const struct schema *s);
 size_t schema_n_objects(const struct schema *s);

@@ -18,35 +18,6 @@
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
-static void reply_fault(struct manager *m, DBusMessage *call, uint32_t code, const char *format,
-                        ...) __attribute__((format(printf, 4, 5)));
-static void reply_fault(struct manager *m, DBusMessage *call, uint32_t code, const char *format,
-                        ...)
-{
-        struct fault f = {.code = code};
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&f.message, format, ap) < 0)
-                f.message = NULL;
-        va_end(ap);
-        DBusMessage *reply = fault_new_error_reply(call, &f);
-        if (reply) {
-                (void)bus_send(m->bus, reply);
-                dbus_message_unref(reply);
-        }
-        fault_done(&f);
-}
-
-static void reply_empty(struct manager *m, DBusMessage *call)
-{
-        DBusMessage *reply = dbus_message_new_method_return(call);
-        if (reply) {
-                (void)bus_send(m->bus, reply);
-                dbus_message_unref(reply);
-        }
-}
-
 static void handle_queue_event(struct manager *m, DBusMessage *call)
 {
         const char *code, *key, *producer;
@@ -60,16 +31,16 @@ static void handle_queue_event(struct manager *m, DBusMessage *call)
         /* events_add returns once the event is on disk: only then is the producer told. */
         r = manager_queue_event(m, code, key, producer);
         if (r == -EINVAL) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "\"%s\" is not an event code",
-                            code);
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS,
+                            "\"%s\" is not an event code", code);
                 return;
         }
         if (r < 0) {
-                reply_fault(m, call, fault_from_errno(r), "Cannot queue %s: %s", code,
+                fault_reply(m->bus, call, fault_from_errno(r), "Cannot queue %s: %s", code,
                             strerror(-r));
                 return;
         }
-        reply_empty(m, call);
+        bus_reply_empty(m->bus, call);
 }
 
 static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
@@ -89,15 +60,15 @@ static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
         r = transfer_complete_queue(m, method, key, fault_code, fault_string, start, complete,
                                     producer, &reason);
         if (r == -EINVAL) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
                 return;
         }
         if (r < 0) {
-                reply_fault(m, call, fault_from_errno(r), "Cannot store the result: %s",
+                fault_reply(m->bus, call, fault_from_errno(r), "Cannot store the result: %s",
                             strerror(-r));
                 return;
         }
-        reply_empty(m, call);
+        bus_reply_empty(m->bus, call);
 }
 
 static const char *session_state(struct manager *m)
@@ -231,7 +202,7 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *msg, void *u
                 handle_queue_transfer_complete(m, msg);
         else if (streq(member, "Inform")) {
                 manager_request_session_now(m);
-                reply_empty(m, msg);
+                bus_reply_empty(m->bus, msg);
         } else
                 (void)bus_reply_error(c, msg, DBUS_ERROR_UNKNOWN_METHOD, "Unknown method %s",
                                       member);

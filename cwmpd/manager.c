@@ -643,11 +643,11 @@ static int load_schema(struct manager *m)
 
         if (r < 0)
                 return r;
-        if (m->settings.schema_dirs.n > 0)
-                for (size_t i = 0; r >= 0 && i < m->settings.schema_dirs.n; i++)
-                        r = schema_load_dir(m->schema, m->settings.schema_dirs.v[i], &err);
-        else
-                r = schema_load_dir(m->schema, m->settings.schema_dir, &err);
+        /* The command line's directories replace the configured one, as for dmd. */
+        r = m->settings.schema_dirs.n > 0
+                    ? schema_load_dirs(m->schema, m->settings.schema_dirs.v,
+                                       m->settings.schema_dirs.n, &err)
+                    : schema_load_dir(m->schema, m->settings.schema_dir, &err);
         if (r < 0) {
                 if (err.file)
                         log_error("%s:%u: %s", err.file, err.line, err.message);

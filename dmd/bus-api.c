@@ -19,35 +19,6 @@
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
-static void reply_fault(struct manager *m, DBusMessage *call, uint32_t code, const char *format,
-                        ...) __attribute__((format(printf, 4, 5)));
-static void reply_fault(struct manager *m, DBusMessage *call, uint32_t code, const char *format,
-                        ...)
-{
-        struct fault f = {.code = code};
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(&f.message, format, ap) < 0)
-                f.message = NULL;
-        va_end(ap);
-        DBusMessage *reply = fault_new_error_reply(call, &f);
-        if (reply) {
-                (void)bus_send(m->bus, reply);
-                dbus_message_unref(reply);
-        }
-        fault_done(&f);
-}
-
-static void reply_empty(struct manager *m, DBusMessage *call)
-{
-        DBusMessage *reply = dbus_message_new_method_return(call);
-        if (reply) {
-                (void)bus_send(m->bus, reply);
-                dbus_message_unref(reply);
-        }
-}
-
 /* ---- providers --------------------------------------------------------------------- */
 
 static int check_subtree(struct manager *m, const char *subtree, DBusMessage *call)
@@ -62,14 +33,14 @@ static int check_subtree(struct manager *m, const char *subtree, DBusMessage *ca
         bool plain = r >= 0 && !strstr(tmpl, "{i}");
         dmpath_done(&p);
         if (!plain) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS,
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS,
                             "%s: a subtree is an object path ending in \".\" without instances",
                             subtree);
                 return -EINVAL;
         }
         const struct schema_node *node = schema_find(m->schema, tmpl);
         if (!node || !node->is_object || !node->parent) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_PARAMETER_NAME,
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_PARAMETER_NAME,
                             "%s is not an object of the data model below the root", subtree);
                 return -ENOENT;
         }
@@ -85,7 +56,7 @@ static void handle_register(struct manager *m, DBusMessage *call)
 
         if (!dbus_message_get_args(call, &error, DBUS_TYPE_OBJECT_PATH, &object, DBUS_TYPE_ARRAY,
                                    DBUS_TYPE_STRING, &subtrees, &n, DBUS_TYPE_INVALID)) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", error.message);
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", error.message);
                 dbus_error_free(&error);
                 return;
         }
@@ -102,7 +73,7 @@ static void handle_register(struct manager *m, DBusMessage *call)
                                 continue;
                         if (dmpath_is_under(o->subtree, subtrees[i]) ||
                             dmpath_is_under(subtrees[i], o->subtree)) {
-                                reply_fault(m, call, CWMP_FAULT_REQUEST_DENIED,
+                                fault_reply(m->bus, call, CWMP_FAULT_REQUEST_DENIED,
                                             "%s overlaps %s, owned by %s", subtrees[i], o->subtree,
                                             o->kind == OWNER_LOCAL ? "dmd"
                                             : o->online            ? o->bus_name
@@ -115,14 +86,14 @@ static void handle_register(struct manager *m, DBusMessage *call)
                 const struct owner *conflict = NULL;
                 int r = registry_register(&m->registry, subtrees[i], sender, object, &conflict);
                 if (r < 0) {
-                        reply_fault(m, call, fault_from_errno(r), "Cannot register %s: %s",
+                        fault_reply(m->bus, call, fault_from_errno(r), "Cannot register %s: %s",
                                     subtrees[i], strerror(-r));
                         goto out;
                 }
                 log_info("%s %s %s at %s", sender, r > 0 ? "serves again" : "serves", subtrees[i],
                          object);
         }
-        reply_empty(m, call);
+        bus_reply_empty(m->bus, call);
         /* A transaction waiting for one of these subtrees can go on. */
         for (int i = 0; i < n; i++) {
                 struct owner *o = registry_lookup(&m->registry, subtrees[i]);
@@ -142,14 +113,14 @@ static void handle_unregister(struct manager *m, DBusMessage *call)
 
         if (!dbus_message_get_args(call, &error, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &subtrees, &n,
                                    DBUS_TYPE_INVALID)) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", error.message);
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", error.message);
                 dbus_error_free(&error);
                 return;
         }
         for (int i = 0; i < n; i++) {
                 int r = registry_unregister(&m->registry, subtrees[i], sender);
                 if (r < 0) {
-                        reply_fault(m, call,
+                        fault_reply(m->bus, call,
                                     r == -ENOENT ? CWMP_FAULT_INVALID_PARAMETER_NAME
                                                  : CWMP_FAULT_REQUEST_DENIED,
                                     "%s is not registered by %s", subtrees[i], sender);
@@ -159,7 +130,7 @@ static void handle_unregister(struct manager *m, DBusMessage *call)
                 log_info("%s no longer serves %s", sender, subtrees[i]);
         }
         dbus_free_string_array(subtrees);
-        reply_empty(m, call);
+        bus_reply_empty(m->bus, call);
 }
 
 static void handle_list_providers(struct manager *m, DBusMessage *call)
@@ -255,7 +226,7 @@ static void handle_notify(struct manager *m, DBusMessage *call)
         size_t n = 0;
 
         if (!streq(dbus_message_get_signature(call), "a(ss)")) {
-                reply_fault(m, call, CWMP_FAULT_INVALID_ARGUMENTS, "expected a(ss)");
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "expected a(ss)");
                 return;
         }
         dbus_message_iter_init(call, &it);
@@ -274,7 +245,7 @@ static void handle_notify(struct manager *m, DBusMessage *call)
                 if (!o || o->kind != OWNER_REMOTE || !streq_ptr(o->bus_name, sender) ||
                     dmpath_parse(name, 0, &p, NULL) < 0) {
                         free(v);
-                        reply_fault(m, call, CWMP_FAULT_REQUEST_DENIED,
+                        fault_reply(m->bus, call, CWMP_FAULT_REQUEST_DENIED,
                                     "%s is not a parameter served by %s", name, sender);
                         return;
                 }
@@ -282,7 +253,7 @@ static void handle_notify(struct manager *m, DBusMessage *call)
                 dmpath_done(&p);
                 if (!node || node->is_object) {
                         free(v);
-                        reply_fault(m, call, CWMP_FAULT_INVALID_PARAMETER_NAME,
+                        fault_reply(m->bus, call, CWMP_FAULT_INVALID_PARAMETER_NAME,
                                     "%s: no such parameter", name);
                         return;
                 }
@@ -299,7 +270,7 @@ static void handle_notify(struct manager *m, DBusMessage *call)
         if (n > 0)
                 (void)bus_api_emit_value_changed(m, v, n, sender);
         free(v);
-        reply_empty(m, call);
+        bus_reply_empty(m->bus, call);
 }
 
 /* ---- properties -------------------------------------------------------------------- */
@@ -433,7 +404,7 @@ static DBusHandlerResult on_object_message(DBusConnection *c, DBusMessage *msg, 
                 }
                 int r = operations[i].op(m, msg);
                 if (r < 0)
-                        reply_fault(m, msg, fault_from_errno(r), "%s failed: %s", member,
+                        fault_reply(m->bus, msg, fault_from_errno(r), "%s failed: %s", member,
                                     strerror(-r));
                 return DBUS_HANDLER_RESULT_HANDLED;
         }

@@ -17,27 +17,6 @@ const char *manager_type_name(const struct schema_node *node)
         return node->facets.is_list ? "string" : cw_type_to_string(node->facets.type);
 }
 
-const char *manager_default_value(const struct schema_node *node)
-{
-        if (node->default_value)
-                return node->default_value;
-        if (node->facets.is_list)
-                return "";
-        switch (node->facets.type) {
-        case CW_TYPE_INT:
-        case CW_TYPE_UNSIGNED_INT:
-        case CW_TYPE_LONG:
-        case CW_TYPE_UNSIGNED_LONG:
-                return "0";
-        case CW_TYPE_BOOLEAN:
-                return "false";
-        case CW_TYPE_DATETIME:
-                return "0001-01-01T00:00:00Z"; /* the unknown time */
-        default:
-                return "";
-        }
-}
-
 /* ---- dmd's own live values --------------------------------------------------------- */
 
 static int core_live_get(struct manager *m, const char *name, char **value)
@@ -70,12 +49,9 @@ static int load_schema(struct manager *m)
         r = schema_new(&m->schema);
         if (r < 0)
                 return r;
-        if (dirs->n > 0) {
-                for (size_t i = 0; r >= 0 && i < dirs->n; i++)
-                        r = schema_load_dir(m->schema, dirs->v[i], &err);
-        } else {
-                r = schema_load_dir(m->schema, m->settings.schema_dir, &err);
-        }
+        /* The command line's directories replace the configured one. */
+        r = dirs->n > 0 ? schema_load_dirs(m->schema, dirs->v, dirs->n, &err)
+                        : schema_load_dir(m->schema, m->settings.schema_dir, &err);
         if (r < 0) {
                 if (err.file)
                         log_error("%s:%u: %s", err.file, err.line,

@@ -50,5 +50,3 @@ int manager_run(struct manager *m);
 
 /* The schema type name of a parameter as it travels ("unsignedInt"; lists are "string"). */
 const char *manager_type_name(const struct schema_node *node);
-/* The value a parameter reads as before anyone set it. */
-const char *manager_default_value(const struct schema_node *node);

@@ -21,7 +21,7 @@ int values_get_local(struct manager *m, struct owner *o, const struct schema_nod
 {
         if (node->storage == SCHEMA_PERSIST) {
                 const char *v = state_get_value(&m->state, name);
-                *value = strdup(v ? v : manager_default_value(node));
+                *value = strdup(v ? v : schema_default_value(node));
                 return *value ? 0 : -ENOMEM;
         }
         if (!o->live_get)

@@ -58,7 +58,6 @@ int provider_instances_exist(cwmp_provider *p, const struct dmpath *path);
 /* Every instance of every table under the subtrees, parents before children. */
 int provider_collect_instances(cwmp_provider *p, struct strv *ret);
 /* The value a never-set parameter reads: its schema default or its type's zero. */
-const char *provider_default_value(const struct schema_node *n);
 /* The current value of a parameter, newly allocated ("" for hidden ones). */
 int provider_read_value(cwmp_provider *p, const char *name, char **ret);
 /* Checks one new value (existence, writability, facets, ops->validate). A refusal is

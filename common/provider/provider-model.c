@@ -224,27 +224,6 @@ int provider_collect_instances(cwmp_provider *p, struct strv *ret)
 
 /* ---- values ---- */
 
-const char *provider_default_value(const struct schema_node *n)
-{
-        if (n->default_value)
-                return n->default_value;
-        if (n->facets.is_list)
-                return "";
-        switch (n->facets.type) {
-        case CW_TYPE_INT:
-        case CW_TYPE_UNSIGNED_INT:
-        case CW_TYPE_LONG:
-        case CW_TYPE_UNSIGNED_LONG:
-                return "0";
-        case CW_TYPE_BOOLEAN:
-                return "false";
-        case CW_TYPE_DATETIME:
-                return "0001-01-01T00:00:00Z"; /* TR-069's unknown time */
-        default:
-                return "";
-        }
-}
-
 int provider_read_value(cwmp_provider *p, const char *name, char **ret)
 {
         const struct schema_node *n;
@@ -272,7 +251,7 @@ int provider_read_value(cwmp_provider *p, const char *name, char **ret)
                 }
         } else {
                 const char *stored = kvmap_get(p->state, name);
-                value = strdup(stored ? stored : provider_default_value(n));
+                value = strdup(stored ? stored : schema_default_value(n));
         }
         if (!value)
                 return -ENOMEM;
@@ -370,7 +349,7 @@ static int fill_object(cwmp_provider *p, const struct schema_node *node, const c
                          c->facets.type == CW_TYPE_STRING && !c->facets.is_list)
                         r = fill_alias(table, number, path, m);
                 else
-                        r = kvmap_set(m, path, provider_default_value(c));
+                        r = kvmap_set(m, path, schema_default_value(c));
                 if (r < 0)
                         return r;
         }

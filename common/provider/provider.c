@@ -380,7 +380,7 @@ CWMP_EXPORT const char *cwmp_provider_get_stored(cwmp_provider *p, const char *n
         /* a persisted parameter never set reads its default */
         if (provider_find_parameter(p, name, &n) < 0 || n->storage != SCHEMA_PERSIST)
                 return NULL;
-        return provider_default_value(n);
+        return schema_default_value(n);
 }
 
 static void on_notify_reply(DBusMessage *reply, void *userdata)
