@@ -1,140 +1,52 @@
 /* SPDX-License-Identifier: MIT */
 /* dmd: the data model daemon, front door of the CWMP data model on D-Bus. */
 #include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "daemon-cmdline.h"
 #include "log.h"
 #include "manager.h"
 
-static void help(void)
-{
-        printf("Usage: dmd [OPTIONS]\n\n"
-               "The data model daemon: serves the CWMP data model as io.cwmp.DataModel on the\n"
-               "system bus and coordinates the providers that own parts of it.\n\n"
-               "  -c, --config FILE       configuration (default " CWMP_SYSCONF_DIR "/dmd.conf,\n"
-               "                          plus FILE.d/ *.conf drop-ins)\n"
-               "  -s, --schema-dir DIR    load DIR/ *.schema; repeat for more (default\n"
-               "                          " CWMP_SCHEMA_DIR ")\n"
-               "      --state-dir DIR     persistent state (default " CWMP_STATE_DIR ")\n"
-               "      --runtime-dir DIR   state that lives until reboot (default /run/cwmp)\n"
-               "  -a, --address ADDRESS   D-Bus address instead of the system bus\n"
-               "  -d, --debug             log debug messages\n"
-               "  -h, --help              show this help\n"
-               "      --version           show the version\n");
-}
-
-enum { ARG_STATE_DIR = 0x100, ARG_RUNTIME_DIR, ARG_VERSION };
-
-static int replace(char **dst, const char *value)
-{
-        char *v = strdup(value);
-        if (!v)
-                return -ENOMEM;
-        free(*dst);
-        *dst = v;
-        return 0;
-}
-
-/* Command-line values win over the config file, which is read in between. */
-struct cmdline {
-        const char *config, *state_dir, *runtime_dir, *address;
-        bool debug;
+static const struct daemon_info info = {
+        .name = "dmd",
+        .description = "The data model daemon: serves the CWMP data model as io.cwmp.DataModel "
+                       "on the\nsystem bus and coordinates the providers that own parts of it.",
+        .version = CWMP_VERSION,
+        .default_config = CWMP_SYSCONF_DIR "/dmd.conf",
+        .default_schema_dir = CWMP_SCHEMA_DIR,
+        .default_state_dir = CWMP_STATE_DIR,
 };
-
-static int parse_argv(int argc, char **argv, struct cmdline *cl, struct settings *s)
-{
-        static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"schema-dir", required_argument, NULL, 's'},
-                {"state-dir", required_argument, NULL, ARG_STATE_DIR},
-                {"runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR},
-                {"address", required_argument, NULL, 'a'},
-                {"debug", no_argument, NULL, 'd'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, ARG_VERSION},
-                {},
-        };
-        int c;
-
-        while ((c = getopt_long(argc, argv, "c:s:a:dh", options, NULL)) >= 0) {
-                switch (c) {
-                case 'c':
-                        cl->config = optarg;
-                        break;
-                case 's':
-                        if (strv_push(&s->schema_dirs, optarg) < 0)
-                                return -ENOMEM;
-                        break;
-                case ARG_STATE_DIR:
-                        cl->state_dir = optarg;
-                        break;
-                case ARG_RUNTIME_DIR:
-                        cl->runtime_dir = optarg;
-                        break;
-                case 'a':
-                        cl->address = optarg;
-                        break;
-                case 'd':
-                        cl->debug = true;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case ARG_VERSION:
-                        printf("dmd " CWMP_VERSION "\n");
-                        return 0;
-                default:
-                        return -EINVAL;
-                }
-        }
-        if (optind < argc) {
-                fprintf(stderr, "dmd: unexpected argument '%s'\n", argv[optind]);
-                return -EINVAL;
-        }
-        return 1;
-}
 
 int main(int argc, char **argv)
 {
         struct settings settings;
-        struct cmdline cl = {};
+        struct daemon_cmdline cl;
         struct manager *m = NULL;
         int r;
 
-        log_open("dmd");
+        log_open(info.name);
         settings_init(&settings);
-        r = parse_argv(argc, argv, &cl, &settings);
-        if (r <= 0) {
+        r = daemon_cmdline_parse(argc, argv, &info, &cl);
+        if (r > 0 && daemon_cmdline_override(&settings.config_file, cl.config) >= 0 &&
+            settings_load(&settings, settings.config_file) >= 0 &&
+            daemon_cmdline_override(&settings.state_dir, cl.state_dir) >= 0 &&
+            daemon_cmdline_override(&settings.runtime_dir, cl.runtime_dir) >= 0 &&
+            daemon_cmdline_override(&settings.bus_address, cl.address) >= 0) {
+                settings.schema_dirs = cl.schema_dirs; /* the command line's replace the config's */
+                cl.schema_dirs = (struct strv){};
+                log_set_max_level(cl.debug ? LOG_DEBUG : settings.log_level);
+                r = manager_new(&settings, &m); /* takes the settings over, even on failure */
+                if (r >= 0)
+                        r = manager_start(m);
+                if (r >= 0)
+                        r = manager_run(m);
+                manager_free(m);
+        } else {
+                if (r > 0)
+                        log_error("Cannot read the configuration %s", settings.config_file);
                 settings_done(&settings);
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                r = r == 0 ? 0 : -EINVAL;
         }
-        if (cl.config && replace(&settings.config_file, cl.config) < 0)
-                goto oom;
-        r = settings_load(&settings, settings.config_file);
-        if (r < 0) {
-                log_error_errno(r, "Failed to read %s: %m", settings.config_file);
-                settings_done(&settings);
-                return EXIT_FAILURE;
-        }
-        if ((cl.state_dir && replace(&settings.state_dir, cl.state_dir) < 0) ||
-            (cl.runtime_dir && replace(&settings.runtime_dir, cl.runtime_dir) < 0) ||
-            (cl.address && replace(&settings.bus_address, cl.address) < 0))
-                goto oom;
-        log_set_max_level(cl.debug ? LOG_DEBUG : settings.log_level);
-
-        r = manager_new(&settings, &m); /* takes the settings over, even on failure */
-        if (r < 0)
-                return EXIT_FAILURE;
-        r = manager_start(m);
-        if (r >= 0)
-                r = manager_run(m);
-        manager_free(m);
+        daemon_cmdline_done(&cl);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-oom:
-        log_error("Out of memory");
-        settings_done(&settings);
-        return EXIT_FAILURE;
 }
