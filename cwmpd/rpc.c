@@ -385,12 +385,17 @@ static int call_dmd(struct rpc_call *c, const struct soap_message *req)
 
 static int schedule_inform(struct manager *m, const struct soap_message *req)
 {
-        char key[64], value[512];
-        uint64_t seq = (uint64_t)time(NULL) * 1000 + (uint64_t)(kvmap_size(m->state) % 1000);
+        char key[64], value[512], next[24];
+        const char *last = manager_state_get(m, "schedule-seq");
+        uint64_t seq = last ? strtoull(last, NULL, 10) + 1 : 1;
 
         if (req->delay_seconds == 0)
                 return -EINVAL; /* TR-069: DelaySeconds must be greater than zero */
+        /* Each ScheduleInform its own record, in the order they came. */
         snprintf(key, sizeof(key), "schedule:%020" PRIu64, seq);
+        snprintf(next, sizeof(next), "%" PRIu64, seq);
+        if (manager_state_set(m, "schedule-seq", next) < 0)
+                return -ENOMEM;
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         /* The deadline in milliseconds of the epoch: seconds would fire up to one early. */
