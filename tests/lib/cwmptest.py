@@ -47,6 +47,7 @@ FAULT_PREFIX = 'io.cwmp.Fault.'
 DMD_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'dmd', 'schema')
 TEST_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'tests', 'providers')
 CWMPD_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'cwmpd', 'schema')
+DIAGD_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'diagd', 'schema')
 ACS_DIR = os.path.join(SOURCE_DIR, 'tests', 'acs')
 ALPHA = 'Device.X_TEST_Alpha.'
 BETA = 'Device.X_TEST_Beta.'
@@ -55,6 +56,10 @@ MS = 'Device.ManagementServer.'
 AGENT_BUS_NAME = 'io.cwmp.Agent'
 AGENT_PATH = '/io/cwmp/Agent'
 AGENT_IFACE = 'io.cwmp.Agent1'
+
+DIAG_BUS_NAME = 'io.cwmp.Diagnostics'
+IP_DIAG = 'Device.IP.Diagnostics.'
+DNS_DIAG = 'Device.DNS.Diagnostics.'
 
 # Sanitizer builds are several times slower: every timeout is multiplied by this.
 TIMEOUT_SCALE = float(os.environ.get('CWMP_TIMEOUT_SCALE', '1'))
@@ -1079,6 +1084,30 @@ class Sandbox:
     def cwmpd(self):
         return self.daemons['cwmpd']
 
+    def start_diagd(self, extra_args=(), env=None, wait=True, label='diagd'):
+        """diagd with its schema, its state directory in the sandbox. With wait, returns once
+        it sent READY=1 and, if dmd runs, its subtrees are online."""
+        state = self.path('state', label)
+        os.makedirs(state, exist_ok=True)
+        argv = [binary('diagd', 'diagd'), '--schema-dir', DIAGD_SCHEMA_DIR, '--state-dir',
+                state]
+        if os.environ.get('CWMP_DEBUG'):
+            argv.append('--debug')
+        argv += list(extra_args)
+        d = Daemon(self, label, argv, bus_name=DIAG_BUS_NAME, env=env)
+        d.subtree = IP_DIAG
+        d.state_dir = state
+        d.ready_check = lambda: (self.provider_online(IP_DIAG, d.pid) and
+                                 self.provider_online(DNS_DIAG, d.pid))
+        self.add_daemon(d)
+        d.start(wait=False)
+        if wait:
+            d.wait_ready()
+            if 'dmd' in self.daemons and self.dmd.alive:
+                self.wait_provider_online(IP_DIAG, d.pid)
+                self.wait_provider_online(DNS_DIAG, d.pid)
+        return d
+
     @property
     def agent(self):
         return Agent(self.conn)
@@ -1385,19 +1414,22 @@ class CwmpAgentTestCase(CwmpTestCase):
         type(self).A = acs_module()
 
     def start_cwmp(self, acs_options=None, sections=None, alpha=None, beta=None,
-                   bootstrap=True, first_script=None, scripts=()):
+                   bootstrap=True, first_script=None, scripts=(), extra_schema_dirs=()):
         """Starts the stack; with bootstrap, waits until the first session (the BOOTSTRAP
         one) is over and checks it succeeded. first_script: the Script of that session;
-        scripts: those of the first sessions (queued before cwmpd starts)."""
+        scripts: those of the first sessions (queued before cwmpd starts); extra_schema_dirs:
+        other daemons' schemas, for dmd and cwmpd."""
         self.sb.device_info.setdefault('ProductClass', 'TestBox')
-        self.sb.start_dmd(schema_dirs=[DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR, TEST_SCHEMA_DIR])
+        schema_dirs = [DMD_SCHEMA_DIR, CWMPD_SCHEMA_DIR] + list(extra_schema_dirs) + [
+            TEST_SCHEMA_DIR]
+        self.sb.start_dmd(schema_dirs=schema_dirs)
         self.alpha = self.sb.start_alpha(**(alpha or {}))
         self.beta = self.sb.start_beta(**(beta or {}))
         self.acs = self.sb.start_acs(**(acs_options or {}))
         if first_script is not None:
             self.acs.queue(first_script)
         self.acs.queue(*scripts)
-        self.cwmpd = self.sb.start_cwmpd(self.acs, sections=sections)
+        self.cwmpd = self.sb.start_cwmpd(self.acs, sections=sections, schema_dirs=schema_dirs)
         self.agent = self.sb.agent
         if bootstrap:
             s = self.acs.wait_session(0, scaled(20))

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "diagnostics.h"
+#include "handoff.h"
+#include "kvmap.h"
+#include "log.h"
+#include "nslookup.h"
+#include "ping.h"
+#include "session-watch.h"
+#include "store.h"
+#include "types.h"
+#include "util.h"
+
+#define IP_PREFIX   "Device.IP.Diagnostics."
+#define PING_PREFIX IP_PREFIX "IPPing."
+#define DNS_PREFIX  "Device.DNS.Diagnostics."
+#define NS_PREFIX   DNS_PREFIX "NSLookupDiagnostics."
+#define NS_RESULT   NS_PREFIX "Result."
+#define STATE       "DiagnosticsState"
+#define OBJECT_PATH "/io/cwmp/Diagnostics"
+
+#define EVENT_DIAGNOSTICS_COMPLETE "8 DIAGNOSTICS COMPLETE"
+
+enum test { TEST_PING, TEST_NSLOOKUP, N_TESTS };
+enum phase { PHASE_IDLE, PHASE_WAITING, PHASE_RUNNING };
+
+static const char *const test_prefix[N_TESTS] = {PING_PREFIX, NS_PREFIX};
+static const char *const test_state[N_TESTS] = {PING_PREFIX STATE, NS_PREFIX STATE};
+static const char *const test_label[N_TESTS] = {"ipping", "nslookup"};
+
+struct diagnostics {
+        sd_event *event;
+        DBusConnection *bus;
+        cwmp_provider *provider;
+        struct session_watch *watch;
+        struct handoff *handoff;
+        char *results_file;
+        struct kvmap *ns_results; /* Result.{i}. by full name, and "count" */
+        char *resolv_conf;
+        struct kvmap *written; /* what the last commits brought: name -> value */
+        sd_event_source *committed;
+        enum phase phase[N_TESTS];
+        ping *ping;
+        nslookup *ns;
+};
+
+/* ---- stored values ---- */
+
+static const char *stored(struct diagnostics *d, const char *name)
+{
+        const char *v = cwmp_provider_get_stored(d->provider, name);
+        return v ? v : "";
+}
+
+static uint32_t stored_uint(struct diagnostics *d, const char *name, uint32_t fallback)
+{
+        uint32_t v;
+        return cw_parse_uint32(stored(d, name), &v) >= 0 ? v : fallback;
+}
+
+static int publish(struct diagnostics *d, const struct cwmp_value *v, size_t n)
+{
+        int r = cwmp_provider_notify_changes(d->provider, v, n);
+        if (r < 0)
+                log_warning_errno(r, "Failed to store the diagnostics values: %m");
+        return r;
+}
+
+static int set_state(struct diagnostics *d, enum test t, const char *state)
+{
+        if (streq(stored(d, test_state[t]), state))
+                return 0;
+        return publish(d, &(struct cwmp_value){test_state[t], state}, 1);
+}
+
+/* Tells cwmpd, through a hand-off kept on disk until it answered. */
+static void queue_complete_event(struct diagnostics *d, enum test t)
+{
+        struct timespec ts;
+        char key[64];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(key, sizeof(key), "diagd-%s-%lld%09ld", test_label[t], (long long)ts.tv_sec,
+                 ts.tv_nsec);
+        if (handoff_queue(d->handoff, EVENT_DIAGNOSTICS_COMPLETE, key) < 0)
+                log_warning("Failed to keep the %s event of %s", EVENT_DIAGNOSTICS_COMPLETE,
+                            test_label[t]);
+}
+
+/* ---- IPPing ---- */
+
+#define PING_RESULTS 10
+
+static const char *const ping_result_names[PING_RESULTS] = {
+        PING_PREFIX "IPAddressUsed",
+        PING_PREFIX "SuccessCount",
+        PING_PREFIX "FailureCount",
+        PING_PREFIX "AverageResponseTime",
+        PING_PREFIX "MinimumResponseTime",
+        PING_PREFIX "MaximumResponseTime",
+        PING_PREFIX "AverageResponseTimeDetailed",
+        PING_PREFIX "MinimumResponseTimeDetailed",
+        PING_PREFIX "MaximumResponseTimeDetailed",
+        PING_PREFIX STATE,
+};
+
+static const char *ping_status_name(enum ping_status s)
+{
+        switch (s) {
+        case PING_COMPLETE:
+                return "Complete";
+        case PING_CANNOT_RESOLVE:
+                return "Error_CannotResolveHostName";
+        case PING_NO_ROUTE:
+                return "Error_NoRouteToHost";
+        case PING_INTERNAL:
+        default:
+                return "Error_Internal";
+        }
+}
+
+/* Publishes results and, unless state is NULL, the new DiagnosticsState with them. */
+static int publish_ping(struct diagnostics *d, const struct ping_result *res, const char *state)
+{
+        char text[PING_RESULTS - 1][24];
+        uint64_t us[3] = {res->avg_us, res->min_us, res->max_us};
+        struct cwmp_value v[PING_RESULTS];
+        size_t n = 0;
+
+        v[n++] = (struct cwmp_value){ping_result_names[0], res->address_used};
+        snprintf(text[1], sizeof(text[1]), "%" PRIu32, res->successes);
+        snprintf(text[2], sizeof(text[2]), "%" PRIu32, res->failures);
+        for (int i = 0; i < 3; i++) {
+                uint64_t ms = (us[i] + 500) / 1000, detailed = us[i];
+                snprintf(text[3 + i], sizeof(text[3 + i]), "%" PRIu64,
+                         ms > UINT32_MAX ? UINT32_MAX : ms);
+                snprintf(text[6 + i], sizeof(text[6 + i]), "%" PRIu64,
+                         detailed > UINT32_MAX ? UINT32_MAX : detailed);
+        }
+        for (int i = 1; i < PING_RESULTS - 1; i++)
+                v[n++] = (struct cwmp_value){ping_result_names[i], text[i]};
+        if (state)
+                v[n++] = (struct cwmp_value){ping_result_names[PING_RESULTS - 1], state};
+        return publish(d, v, n);
+}
+
+static void on_ping_done(const struct ping_result *res, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *state = ping_status_name(res->status);
+
+        ping_free(TAKE_PTR(d->ping));
+        d->phase[TEST_PING] = PHASE_IDLE;
+        log_info("IPPing of %s: %s, %u/%u answered, average %" PRIu64 " us",
+                 stored(d, PING_PREFIX "Host"), state, res->successes,
+                 res->successes + res->failures, res->avg_us);
+        queue_complete_event(d, TEST_PING);
+        (void)publish_ping(d, res, state);
+}
+
+static int run_ping(struct diagnostics *d)
+{
+        /* the old results go first: storing values invalidates what stored() returned */
+        (void)publish_ping(d, &(struct ping_result){}, NULL);
+        const char *version = stored(d, PING_PREFIX "ProtocolVersion");
+        struct ping_params params = {
+                .host = stored(d, PING_PREFIX "Host"),
+                .family = streq(version, "IPv4")   ? AF_INET
+                          : streq(version, "IPv6") ? AF_INET6
+                                                   : AF_UNSPEC,
+                .repetitions = stored_uint(d, PING_PREFIX "NumberOfRepetitions", 3),
+                .timeout_ms = stored_uint(d, PING_PREFIX "Timeout", 1000),
+                .data_size = stored_uint(d, PING_PREFIX "DataBlockSize", 56),
+                .dscp = stored_uint(d, PING_PREFIX "DSCP", 0),
+        };
+
+        return ping_start(d->event, &params, on_ping_done, d, &d->ping);
+}
+
+/* ---- NSLookupDiagnostics ---- */
+
+static const char *nslookup_status_name(enum nslookup_status s)
+{
+        switch (s) {
+        case NSLOOKUP_COMPLETE:
+                return "Complete";
+        case NSLOOKUP_SERVER_NOT_RESOLVED:
+                return "Error_DNSServerNotResolved";
+        case NSLOOKUP_OTHER:
+                return "Error_Other";
+        case NSLOOKUP_INTERNAL:
+        default:
+                return "Error_Internal";
+        }
+}
+
+static int set_result(struct kvmap *m, size_t i, const char *field, const char *value)
+{
+        char name[128];
+        snprintf(name, sizeof(name), NS_RESULT "%zu.%s", i, field);
+        return kvmap_set(m, name, value);
+}
+
+/* The Result table of a finished lookup, kept in a file of our own. */
+static int save_ns_results(struct diagnostics *d, const struct nslookup_result *res)
+{
+        _cleanup_kvmap_ struct kvmap *m = kvmap_new();
+        char number[24];
+        int r = 0;
+
+        if (!m)
+                return -ENOMEM;
+        for (size_t i = 0; res && r >= 0 && i < res->n_results; i++) {
+                const struct nslookup_repetition *rep = &res->results[i];
+                _cleanup_free_ char *addresses = NULL;
+                struct buf b = {};
+
+                for (size_t a = 0; r >= 0 && a < rep->n_addresses; a++)
+                        r = buf_printf(&b, "%s%s", a ? "," : "", rep->addresses[a]);
+                addresses = b.data ? buf_steal(&b) : strdup("");
+                buf_done(&b);
+                if (r < 0 || !addresses)
+                        return -ENOMEM;
+                snprintf(number, sizeof(number), "%" PRIu32, rep->response_ms);
+                r = set_result(m, i + 1, "Status", nslookup_result_status_to_string(rep->status));
+                if (r >= 0)
+                        r = set_result(m, i + 1, "AnswerType",
+                                       rep->status != NSLOOKUP_SUCCESS ? "None"
+                                       : rep->authoritative            ? "Authoritative"
+                                                                       : "NonAuthoritative");
+                if (r >= 0)
+                        r = set_result(m, i + 1, "HostNameReturned", rep->host_name_returned);
+                if (r >= 0)
+                        r = set_result(m, i + 1, "IPAddresses", addresses);
+                if (r >= 0)
+                        r = set_result(m, i + 1, "DNSServerIP", rep->server_ip);
+                if (r >= 0)
+                        r = set_result(m, i + 1, "ResponseTime", number);
+        }
+        snprintf(number, sizeof(number), "%zu", res ? res->n_results : 0);
+        if (r >= 0)
+                r = kvmap_set(m, "count", number);
+        if (r < 0)
+                return r;
+        r = store_save(d->results_file, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save %s: %m", d->results_file);
+        kvmap_free(d->ns_results);
+        d->ns_results = TAKE_PTR(m);
+        return 0;
+}
+
+static void on_nslookup_done(const struct nslookup_result *res, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *state = nslookup_status_name(res->status);
+        char count[16];
+
+        nslookup_free(TAKE_PTR(d->ns));
+        d->phase[TEST_NSLOOKUP] = PHASE_IDLE;
+        log_info("NSLookup of %s: %s, %u/%zu answered", stored(d, NS_PREFIX "HostName"), state,
+                 res->success_count, res->n_results);
+        if (save_ns_results(d, res) < 0)
+                state = "Error_Internal";
+        snprintf(count, sizeof(count), "%" PRIu32, res->success_count);
+        queue_complete_event(d, TEST_NSLOOKUP);
+        (void)publish(
+                d,
+                (struct cwmp_value[]){{NS_PREFIX "SuccessCount", count}, {NS_PREFIX STATE, state}},
+                2);
+}
+
+static int run_nslookup(struct diagnostics *d)
+{
+        /* the old results go first: storing values invalidates what stored() returned */
+        int r = save_ns_results(d, NULL);
+        if (r >= 0)
+                r = publish(d, &(struct cwmp_value){NS_PREFIX "SuccessCount", "0"}, 1);
+        if (r < 0)
+                return r;
+        struct nslookup_params params = {
+                .host_name = stored(d, NS_PREFIX "HostName"),
+                .server = stored(d, NS_PREFIX "DNSServer"),
+                .resolv_conf = d->resolv_conf,
+                .repetitions = stored_uint(d, NS_PREFIX "NumberOfRepetitions", 1),
+                .timeout_ms = stored_uint(d, NS_PREFIX "Timeout", 1000),
+        };
+        return nslookup_start(d->event, &params, on_nslookup_done, d, &d->ns);
+}
+
+/* ---- DiagnosticsState ---- */
+
+static void cancel(struct diagnostics *d, enum test t)
+{
+        if (t == TEST_PING)
+                ping_free(TAKE_PTR(d->ping));
+        else
+                nslookup_free(TAKE_PTR(d->ns));
+        d->phase[t] = PHASE_IDLE;
+}
+
+static void run(struct diagnostics *d, enum test t)
+{
+        int r;
+
+        d->phase[t] = PHASE_RUNNING;
+        r = t == TEST_PING ? run_ping(d) : run_nslookup(d);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot start %s: %m", test_label[t]);
+                cancel(d, t);
+                queue_complete_event(d, t);
+                (void)set_state(d, t, "Error_Internal");
+        }
+}
+
+static void on_session_idle(void *userdata)
+{
+        struct diagnostics *d = userdata;
+
+        for (int t = 0; t < N_TESTS; t++)
+                if (d->phase[t] == PHASE_WAITING)
+                        run(d, (enum test)t);
+}
+
+static void on_agent_appeared(void *userdata)
+{
+        struct diagnostics *d = userdata;
+        handoff_kick(d->handoff);
+}
+
+static void request(struct diagnostics *d, enum test t)
+{
+        cancel(d, t);
+        d->phase[t] = PHASE_WAITING;
+        log_info("%s requested: starting once no ACS session is open", test_label[t]);
+        session_watch_wait_idle(d->watch);
+}
+
+/* After a commit: Requested starts a test (when the session is over), Canceled or any other
+ * parameter of the object stops it and DiagnosticsState becomes None. */
+static int on_committed(sd_event_source *s, void *userdata)
+{
+        struct diagnostics *d = userdata;
+
+        for (int t = 0; t < N_TESTS; t++) {
+                const char *state = kvmap_get(d->written, test_state[t]), *key;
+                bool others = false;
+                size_t i = 0;
+
+                while (kvmap_next(d->written, &i, &key, NULL))
+                        others = others ||
+                                 (startswith(key, test_prefix[t]) && !streq(key, test_state[t]));
+                if (state && streq(state, "Requested"))
+                        request(d, (enum test)t);
+                else if (state || others) {
+                        if (d->phase[t] != PHASE_IDLE)
+                                log_info("%s canceled", test_label[t]);
+                        cancel(d, (enum test)t);
+                        (void)set_state(d, (enum test)t, "None");
+                }
+        }
+        kvmap_clear(d->written);
+        return 0;
+}
+
+/* ---- provider callbacks ---- */
+
+static int on_get(cwmp_provider *p, const char *name, char **value, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *v = NULL;
+
+        if (streq(name, IP_PREFIX "IPv4PingSupported") ||
+            streq(name, IP_PREFIX "IPv6PingSupported"))
+                v = "true";
+        else if (streq(name, NS_PREFIX "ResultNumberOfEntries"))
+                v = kvmap_get(d->ns_results, "count") ?: "0";
+        else if (startswith(name, NS_RESULT))
+                v = kvmap_get(d->ns_results, name);
+        if (!v)
+                return -ENOENT;
+        *value = strdup(v);
+        return *value ? 0 : -ENOMEM;
+}
+
+static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **instances, size_t *n,
+                             void *userdata)
+{
+        struct diagnostics *d = userdata;
+        uint32_t count = 0;
+
+        if (!streq(table, NS_RESULT))
+                return -ENOENT;
+        (void)cw_parse_uint32(kvmap_get(d->ns_results, "count") ?: "0", &count);
+        *instances = calloc(count ? count : 1, sizeof(uint32_t));
+        if (!*instances)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < count; i++)
+                (*instances)[i] = i + 1;
+        *n = count;
+        return 0;
+}
+
+static int on_validate(cwmp_provider *p, const char *name, const char *value, void *userdata)
+{
+        /* TR-181: the ACS writes Requested (or Canceled) only; the rest is the CPE's */
+        if ((streq(name, test_state[TEST_PING]) || streq(name, test_state[TEST_NSLOOKUP])))
+                return streq(value, "Requested") || streq(value, "Canceled") ? 0 : -EINVAL;
+        return 0;
+}
+
+static int on_apply(cwmp_provider *p, const struct cwmp_value *values, size_t n, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = kvmap_set(d->written, values[i].name, values[i].value);
+                if (r < 0)
+                        return r;
+        }
+        /* acted upon once the values are stored, after the Commit call returned */
+        r = sd_event_source_set_enabled(d->committed, SD_EVENT_ONESHOT);
+        return r < 0 ? r : 0;
+}
+
+static const struct cwmp_provider_ops provider_ops = {
+        .get = on_get,
+        .list_instances = on_list_instances,
+        .validate = on_validate,
+        .apply = on_apply,
+};
+
+/* ---- setup ---- */
+
+void diagnostics_free(struct diagnostics *d)
+{
+        if (!d)
+                return;
+        ping_free(d->ping);
+        nslookup_free(d->ns);
+        cwmp_provider_free(d->provider);
+        session_watch_free(d->watch);
+        handoff_free(d->handoff);
+        sd_event_source_disable_unref(d->committed);
+        sd_event_unref(d->event);
+        kvmap_free(d->ns_results);
+        kvmap_free(d->written);
+        free(d->results_file);
+        free(d->resolv_conf);
+        free(d);
+}
+
+int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnostics_config *cfg,
+                    struct diagnostics **ret)
+{
+        _cleanup_free_ char *provider_state = NULL, *handoff_state = NULL;
+        struct diagnostics *d;
+        int r;
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        d->event = sd_event_ref(event);
+        d->bus = bus;
+        d->ns_results = kvmap_new();
+        d->written = kvmap_new();
+        if (!d->ns_results || !d->written ||
+            asprintf(&d->results_file, "%s/nslookup-results.state", cfg->state_dir) < 0 ||
+            asprintf(&provider_state, "%s/diagnostics.state", cfg->state_dir) < 0 ||
+            asprintf(&handoff_state, "%s/handoffs.state", cfg->state_dir) < 0 ||
+            (cfg->resolv_conf && !(d->resolv_conf = strdup(cfg->resolv_conf)))) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = store_load(d->results_file, d->ns_results, NULL);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Ignoring %s: %m", d->results_file);
+
+        r = cwmp_provider_new(event, bus, OBJECT_PATH, &d->provider);
+        if (r >= 0)
+                r = cwmp_provider_load_schema(d->provider, cfg->ip_schema);
+        if (r >= 0)
+                r = cwmp_provider_load_schema(d->provider, cfg->dns_schema);
+        if (r < 0) {
+                log_error_errno(r, "Cannot load %s and %s: %m", cfg->ip_schema, cfg->dns_schema);
+                goto fail;
+        }
+        r = cwmp_provider_add_subtree(d->provider, IP_PREFIX);
+        if (r >= 0)
+                r = cwmp_provider_add_subtree(d->provider, DNS_PREFIX);
+        if (r >= 0)
+                r = cwmp_provider_set_state_file(d->provider, provider_state);
+        if (r < 0)
+                goto fail;
+        cwmp_provider_set_ops(d->provider, &provider_ops, d);
+
+        r = handoff_new(event, bus, handoff_state, &d->handoff);
+        if (r >= 0)
+                r = session_watch_new(bus, on_session_idle, on_agent_appeared, d, &d->watch);
+        if (r >= 0)
+                r = sd_event_add_defer(event, &d->committed, on_committed, d);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(d->committed, SD_EVENT_OFF);
+        if (r < 0)
+                goto fail;
+        *ret = d;
+        return 0;
+fail:
+        diagnostics_free(d);
+        return r;
+}
+
+int diagnostics_start(struct diagnostics *d)
+{
+        int r = cwmp_provider_start(d->provider);
+
+        if (r < 0)
+                return r;
+        /* a test requested before a restart runs again: its results never came */
+        for (int t = 0; t < N_TESTS; t++)
+                if (streq(stored(d, test_state[t]), "Requested"))
+                        request(d, (enum test)t);
+        if (handoff_pending(d->handoff) > 0)
+                handoff_kick(d->handoff);
+        return 0;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "ping.h"
+#include "util.h"
+
+#define ICMP_HEADER_SIZE 8
+#define PACKET_MAX       65536
+
+struct ping {
+        sd_event *event;
+        struct ping_params params;
+        char *host;
+        ping_done_fn done;
+        void *userdata;
+        int fd;
+        int family;
+        bool raw;
+        uint16_t ident, seq;
+        uint32_t sent; /* repetitions begun */
+        uint64_t sent_at;
+        uint64_t total_us;
+        sd_event_source *io, *timer, *finish;
+        struct ping_result result;
+        uint8_t *packet;
+};
+
+static uint64_t now_us(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint16_t checksum(const uint8_t *data, size_t len)
+{
+        uint32_t sum = 0;
+
+        for (size_t i = 0; i + 1 < len; i += 2)
+                sum += (uint32_t)(data[i] << 8 | data[i + 1]);
+        if (len & 1)
+                sum += (uint32_t)data[len - 1] << 8;
+        while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+        return (uint16_t)~sum;
+}
+
+void ping_free(ping *p)
+{
+        if (!p)
+                return;
+        sd_event_source_disable_unref(p->io);
+        sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->finish);
+        sd_event_unref(p->event);
+        if (p->fd >= 0)
+                close(p->fd);
+        free(p->packet);
+        free(p->host);
+        free(p);
+}
+
+static int on_finish(sd_event_source *s, void *userdata)
+{
+        ping *p = userdata;
+        struct ping_result *res = &p->result;
+
+        if (res->successes > 0)
+                res->avg_us = p->total_us / res->successes;
+        p->done(res, p->userdata);
+        return 0;
+}
+
+/* Ends the test: the callback runs from its own event, so that it may free us. */
+static void finish(ping *p, enum ping_status status)
+{
+        p->result.status = status;
+        (void)sd_event_source_set_enabled(p->io, SD_EVENT_OFF);
+        (void)sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        if (sd_event_source_set_enabled(p->finish, SD_EVENT_ONESHOT) < 0)
+                on_finish(p->finish, p);
+}
+
+static void send_next(ping *p);
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        ping *p = userdata;
+
+        p->result.failures++;
+        send_next(p);
+        return 0;
+}
+
+static void send_next(ping *p)
+{
+        size_t len = ICMP_HEADER_SIZE + p->params.data_size;
+        ssize_t n;
+
+        if (p->sent >= p->params.repetitions) {
+                finish(p, PING_COMPLETE);
+                return;
+        }
+        p->sent++;
+        p->seq++;
+        memset(p->packet, 0, ICMP_HEADER_SIZE);
+        p->packet[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+        p->packet[4] = (uint8_t)(p->ident >> 8);
+        p->packet[5] = (uint8_t)p->ident;
+        p->packet[6] = (uint8_t)(p->seq >> 8);
+        p->packet[7] = (uint8_t)p->seq;
+        for (size_t i = ICMP_HEADER_SIZE; i < len; i++)
+                p->packet[i] = (uint8_t)i;
+        if (p->family == AF_INET) { /* the kernel sums ICMPv6 itself */
+                uint16_t sum = checksum(p->packet, len);
+                p->packet[2] = (uint8_t)(sum >> 8);
+                p->packet[3] = (uint8_t)sum;
+        }
+        p->sent_at = now_us();
+        n = send(p->fd, p->packet, len, 0);
+        if (n < 0)
+                log_debug_errno(-errno, "Echo request %u to %s: %m", p->seq, p->host);
+        /* a refused send counts as a failure once its timeout has passed, as a lost one */
+        if (sd_event_source_set_time(p->timer, p->sent_at + p->params.timeout_ms * 1000ull) < 0 ||
+            sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT) < 0)
+                finish(p, PING_INTERNAL);
+}
+
+/* The ICMP message of a received packet: raw IPv4 sockets see the IP header too. */
+static const uint8_t *icmp_part(ping *p, const uint8_t *buf, size_t n, size_t *len)
+{
+        if (p->family == AF_INET && p->raw) {
+                size_t ihl;
+                if (n < 20)
+                        return NULL;
+                ihl = (size_t)(buf[0] & 0x0f) * 4;
+                if (ihl < 20 || n < ihl)
+                        return NULL;
+                buf += ihl;
+                n -= ihl;
+        }
+        if (n < ICMP_HEADER_SIZE)
+                return NULL;
+        *len = n;
+        return buf;
+}
+
+static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        ping *p = userdata;
+        uint8_t buf[2048];
+        const uint8_t *icmp;
+        size_t len;
+        ssize_t n;
+
+        for (;;) {
+                n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno != EAGAIN && errno != EINTR)
+                                log_debug_errno(-errno, "Reading ICMP from %s: %m", p->host);
+                        return 0; /* errors (ICMP errors queued by connect) are failures */
+                }
+                icmp = icmp_part(p, buf, (size_t)n, &len);
+                if (!icmp || icmp[0] != (p->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY))
+                        continue;
+                /* the ping socket rewrites the identifier: only raw ones check it */
+                if (p->raw && (uint16_t)(icmp[4] << 8 | icmp[5]) != p->ident)
+                        continue;
+                if ((uint16_t)(icmp[6] << 8 | icmp[7]) != p->seq ||
+                    !sd_event_source_get_enabled(p->timer, NULL))
+                        continue; /* a late reply to an earlier request */
+                uint64_t rtt = now_us() - p->sent_at;
+                struct ping_result *res = &p->result;
+                if (res->successes == 0 || rtt < res->min_us)
+                        res->min_us = rtt;
+                if (rtt > res->max_us)
+                        res->max_us = rtt;
+                res->successes++;
+                p->total_us += rtt;
+                (void)sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+                send_next(p);
+                return 0;
+        }
+}
+
+static int open_socket(ping *p, const struct sockaddr *addr, socklen_t addr_len)
+{
+        int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+        int tos = (int)(p->params.dscp << 2);
+        struct sockaddr_storage local;
+        socklen_t local_len = sizeof(local);
+
+        p->fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+        p->raw = p->fd >= 0;
+        if (p->fd < 0 && (errno == EPERM || errno == EACCES))
+                p->fd = socket(p->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+        if (p->fd < 0)
+                return -errno;
+        if (p->family == AF_INET) {
+                if (setsockopt(p->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0)
+                        return -errno;
+        } else {
+                struct icmp6_filter filter;
+                if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0)
+                        return -errno;
+                if (p->raw) {
+                        ICMP6_FILTER_SETBLOCKALL(&filter);
+                        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+                        (void)setsockopt(p->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter,
+                                         sizeof(filter));
+                }
+        }
+        /* connect() picks the route and the source address, and filters what we read */
+        if (connect(p->fd, addr, addr_len) < 0)
+                return -errno;
+        if (getsockname(p->fd, (struct sockaddr *)&local, &local_len) == 0) {
+                const void *a = p->family == AF_INET
+                                        ? (const void *)&((struct sockaddr_in *)&local)->sin_addr
+                                        : (const void *)&((struct sockaddr_in6 *)&local)->sin6_addr;
+                (void)inet_ntop(p->family, a, p->result.address_used,
+                                sizeof(p->result.address_used));
+        }
+        return 0;
+}
+
+int ping_start(sd_event *event, const struct ping_params *params, ping_done_fn done, void *userdata,
+               ping **ret)
+{
+        struct sockaddr_in sin = {.sin_family = AF_INET};
+        struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+        ping *p;
+        int r;
+
+        if (!event || !params || !params->host || !done || !ret || params->repetitions == 0 ||
+            params->data_size > PACKET_MAX - 100)
+                return -EINVAL;
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->fd = -1;
+        p->event = sd_event_ref(event);
+        p->params = *params;
+        p->done = done;
+        p->userdata = userdata;
+        p->host = strdup(params->host);
+        p->packet = malloc(ICMP_HEADER_SIZE + params->data_size);
+        p->ident = (uint16_t)(getpid() ^ (uintptr_t)p);
+        if (!p->host || !p->packet) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        p->params.host = p->host;
+        r = sd_event_add_defer(event, &p->finish, on_finish, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->finish, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(event, &p->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
+                                      on_timeout, p);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(p->timer, SD_EVENT_OFF);
+        if (r < 0)
+                goto fail;
+
+        if (params->family != AF_INET6 && inet_pton(AF_INET, params->host, &sin.sin_addr) == 1)
+                p->family = AF_INET;
+        else if (params->family != AF_INET &&
+                 inet_pton(AF_INET6, params->host, &sin6.sin6_addr) == 1)
+                p->family = AF_INET6;
+        else {
+                /* only numeric hosts: names are not resolved */
+                finish(p, PING_CANNOT_RESOLVE);
+                *ret = p;
+                return 0;
+        }
+        r = p->family == AF_INET ? open_socket(p, (struct sockaddr *)&sin, sizeof(sin))
+                                 : open_socket(p, (struct sockaddr *)&sin6, sizeof(sin6));
+        if (r == -ENETUNREACH || r == -EHOSTUNREACH) {
+                finish(p, PING_NO_ROUTE);
+                *ret = p;
+                return 0;
+        }
+        if (r >= 0)
+                r = sd_event_add_io(event, &p->io, p->fd, EPOLLIN, on_readable, p);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot ping %s: %m", params->host);
+                finish(p, PING_INTERNAL);
+                *ret = p;
+                return 0;
+        }
+        send_next(p);
+        *ret = p;
+        return 0;
+fail:
+        ping_free(p);
+        return r;
+}
