@@ -156,13 +156,13 @@ static void on_ping_done(const struct ping_result *res, void *userdata)
         struct diagnostics *d = userdata;
         const char *state = ping_status_name(res->status);
 
-        ping_free(TAKE_PTR(d->ping));
         d->phase[TEST_PING] = PHASE_IDLE;
         log_info("IPPing of %s: %s, %u/%u answered, average %" PRIu64 " us",
                  stored(d, PING_PREFIX "Host"), state, res->successes,
                  res->successes + res->failures, res->avg_us);
         queue_complete_event(d, TEST_PING);
         (void)publish_ping(d, res, state);
+        ping_free(TAKE_PTR(d->ping)); /* res is its own */
 }
 
 static int run_ping(struct diagnostics *d)
@@ -263,7 +263,6 @@ static void on_nslookup_done(const struct nslookup_result *res, void *userdata)
         const char *state = nslookup_status_name(res->status);
         char count[16];
 
-        nslookup_free(TAKE_PTR(d->ns));
         d->phase[TEST_NSLOOKUP] = PHASE_IDLE;
         log_info("NSLookup of %s: %s, %u/%zu answered", stored(d, NS_PREFIX "HostName"), state,
                  res->success_count, res->n_results);
@@ -275,6 +274,7 @@ static void on_nslookup_done(const struct nslookup_result *res, void *userdata)
                 d,
                 (struct cwmp_value[]){{NS_PREFIX "SuccessCount", count}, {NS_PREFIX STATE, state}},
                 2);
+        nslookup_free(TAKE_PTR(d->ns)); /* res is its own */
 }
 
 static int run_nslookup(struct diagnostics *d)

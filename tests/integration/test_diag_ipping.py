@@ -6,6 +6,7 @@ GetParameterValues reads the results. Only loopback is pinged."""
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 
@@ -91,6 +92,24 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
         self.diagd = self.sb.restart_provider(self.diagd)
         self.assertEqual(self.results(), {PING + k: v for k, v in r.items()})
 
+    def test_ping_ipv6_loopback(self):
+        try:
+            socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(('::1', 0))
+        except OSError:
+            self.skipTest('no IPv6 loopback')
+        self.start()
+        n = self.acs.session_count()
+        self.dm.spv({PING + 'Host': '::1', PING + 'ProtocolVersion': 'IPv6',
+                     PING + 'NumberOfRepetitions': '3', PING + 'DataBlockSize': '1000',
+                     PING + 'DiagnosticsState': 'Requested'})
+        s = self.acs.wait_session(n, cwmptest.scaled(20))
+        self.assertIn(DIAG_COMPLETE, [c for c, _ in s.events])
+        r = self.results()
+        self.assertEqual(r[PING + 'DiagnosticsState'], 'Complete')
+        self.assertEqual(r[PING + 'IPAddressUsed'], '::1')
+        self.assertEqual((r[PING + 'SuccessCount'], r[PING + 'FailureCount']), ('3', '0'))
+        self.assertGreater(int(r[PING + 'MinimumResponseTimeDetailed']), 0)
+
     def test_unresolvable_host(self):
         self.start()
         s, r = self.request_from_acs([('Host', 'string', 'no-such-host.invalid')])
@@ -109,12 +128,17 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
                          'Error_CannotResolveHostName')
 
     def test_requested_outside_a_session_runs_at_once(self):
-        """Set through dmd (as cwmpctl does), no session open: the test starts at once and
-        the event opens a session."""
+        """Set with cwmpctl, no session open: the test starts at once and the event opens a
+        session."""
         self.start()
         n = self.acs.session_count()
-        self.dm.spv({PING + 'Host': '127.0.0.1', PING + 'NumberOfRepetitions': '2',
-                     PING + 'DiagnosticsState': 'Requested'})
+        env = dict(os.environ)
+        env.pop('DBUS_SYSTEM_BUS_ADDRESS', None)
+        r = subprocess.run([cwmptest.binary('tools', 'cwmpctl'), '--address=' + self.sb.bus.address,
+                            'set', PING + 'Host=127.0.0.1', PING + 'NumberOfRepetitions=2',
+                            PING + 'DiagnosticsState=Requested'],
+                           capture_output=True, text=True, env=env, timeout=cwmptest.scaled(30))
+        self.assertEqual(r.returncode, 0, r.stderr)
         s = self.acs.wait_session(n, cwmptest.scaled(20))
         self.assertIn(DIAG_COMPLETE, [c for c, _ in s.events])
         self.assertEqual(self.dm.value(PING + 'DiagnosticsState'), 'Complete')
