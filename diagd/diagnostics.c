@@ -24,7 +24,6 @@
 #define NS_PREFIX   DNS_PREFIX "NSLookupDiagnostics."
 #define NS_RESULT   NS_PREFIX "Result."
 #define STATE       "DiagnosticsState"
-#define OBJECT_PATH "/io/cwmp/Diagnostics"
 
 #define EVENT_DIAGNOSTICS_COMPLETE "8 DIAGNOSTICS COMPLETE"
 
@@ -35,10 +34,18 @@ static const char *const test_prefix[N_TESTS] = {PING_PREFIX, NS_PREFIX};
 static const char *const test_state[N_TESTS] = {PING_PREFIX STATE, NS_PREFIX STATE};
 static const char *const test_label[N_TESTS] = {"ipping", "nslookup"};
 
+/* One provider per subtree: a SetParameterValues that spans both subtrees is then two
+ * owners' commits, each applied and stored on its own. */
+enum owner { OWNER_IP, OWNER_DNS, N_OWNERS };
+static const char *const owner_subtree[N_OWNERS] = {IP_PREFIX, DNS_PREFIX};
+static const char *const owner_path[N_OWNERS] = {"/io/cwmp/Diagnostics/IP",
+                                                 "/io/cwmp/Diagnostics/DNS"};
+static const char *const owner_state[N_OWNERS] = {"ip-diagnostics.state", "dns-diagnostics.state"};
+
 struct diagnostics {
         sd_event *event;
         DBusConnection *bus;
-        cwmp_provider *provider;
+        cwmp_provider *provider[N_OWNERS];
         struct session_watch *watch;
         struct handoff *handoff;
         char *results_file;
@@ -53,9 +60,14 @@ struct diagnostics {
 
 /* ---- stored values ---- */
 
+static enum owner owner_of(const char *name)
+{
+        return startswith(name, DNS_PREFIX) ? OWNER_DNS : OWNER_IP;
+}
+
 static const char *stored(struct diagnostics *d, const char *name)
 {
-        const char *v = cwmp_provider_get_stored(d->provider, name);
+        const char *v = cwmp_provider_get_stored(d->provider[owner_of(name)], name);
         return v ? v : "";
 }
 
@@ -67,7 +79,7 @@ static uint32_t stored_uint(struct diagnostics *d, const char *name, uint32_t fa
 
 static int publish(struct diagnostics *d, const struct cwmp_value *v, size_t n)
 {
-        int r = cwmp_provider_notify_changes(d->provider, v, n);
+        int r = cwmp_provider_notify_changes(d->provider[owner_of(v[0].name)], v, n);
         if (r < 0)
                 log_warning_errno(r, "Failed to store the diagnostics values: %m");
         return r;
@@ -422,6 +434,7 @@ static int on_apply(cwmp_provider *p, const struct cwmp_value *values, size_t n,
         int r;
 
         for (size_t i = 0; i < n; i++) {
+                log_debug("Applying %s=%s", values[i].name, values[i].value);
                 r = kvmap_set(d->written, values[i].name, values[i].value);
                 if (r < 0)
                         return r;
@@ -446,7 +459,8 @@ void diagnostics_free(struct diagnostics *d)
                 return;
         ping_free(d->ping);
         nslookup_free(d->ns);
-        cwmp_provider_free(d->provider);
+        for (int o = 0; o < N_OWNERS; o++)
+                cwmp_provider_free(d->provider[o]);
         session_watch_free(d->watch);
         handoff_free(d->handoff);
         sd_event_source_disable_unref(d->committed);
@@ -461,7 +475,8 @@ void diagnostics_free(struct diagnostics *d)
 int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnostics_config *cfg,
                     struct diagnostics **ret)
 {
-        _cleanup_free_ char *provider_state = NULL, *handoff_state = NULL;
+        _cleanup_free_ char *handoff_state = NULL;
+        const char *schema[N_OWNERS] = {cfg->ip_schema, cfg->dns_schema};
         struct diagnostics *d;
         int r;
 
@@ -474,7 +489,6 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         d->written = kvmap_new();
         if (!d->ns_results || !d->written ||
             asprintf(&d->results_file, "%s/nslookup-results.state", cfg->state_dir) < 0 ||
-            asprintf(&provider_state, "%s/diagnostics.state", cfg->state_dir) < 0 ||
             asprintf(&handoff_state, "%s/handoffs.state", cfg->state_dir) < 0 ||
             (cfg->resolv_conf && !(d->resolv_conf = strdup(cfg->resolv_conf)))) {
                 r = -ENOMEM;
@@ -484,23 +498,28 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Ignoring %s: %m", d->results_file);
 
-        r = cwmp_provider_new(event, bus, OBJECT_PATH, &d->provider);
-        if (r >= 0)
-                r = cwmp_provider_load_schema(d->provider, cfg->ip_schema);
-        if (r >= 0)
-                r = cwmp_provider_load_schema(d->provider, cfg->dns_schema);
-        if (r < 0) {
-                log_error_errno(r, "Cannot load %s and %s: %m", cfg->ip_schema, cfg->dns_schema);
-                goto fail;
+        for (int o = 0; o < N_OWNERS; o++) {
+                _cleanup_free_ char *state = NULL;
+
+                if (asprintf(&state, "%s/%s", cfg->state_dir, owner_state[o]) < 0) {
+                        state = NULL;
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                r = cwmp_provider_new(event, bus, owner_path[o], &d->provider[o]);
+                if (r >= 0)
+                        r = cwmp_provider_load_schema(d->provider[o], schema[o]);
+                if (r < 0) {
+                        log_error_errno(r, "Cannot load %s: %m", schema[o]);
+                        goto fail;
+                }
+                r = cwmp_provider_add_subtree(d->provider[o], owner_subtree[o]);
+                if (r >= 0)
+                        r = cwmp_provider_set_state_file(d->provider[o], state);
+                if (r < 0)
+                        goto fail;
+                cwmp_provider_set_ops(d->provider[o], &provider_ops, d);
         }
-        r = cwmp_provider_add_subtree(d->provider, IP_PREFIX);
-        if (r >= 0)
-                r = cwmp_provider_add_subtree(d->provider, DNS_PREFIX);
-        if (r >= 0)
-                r = cwmp_provider_set_state_file(d->provider, provider_state);
-        if (r < 0)
-                goto fail;
-        cwmp_provider_set_ops(d->provider, &provider_ops, d);
 
         r = handoff_new(event, bus, handoff_state, &d->handoff);
         if (r >= 0)
@@ -520,10 +539,11 @@ fail:
 
 int diagnostics_start(struct diagnostics *d)
 {
-        int r = cwmp_provider_start(d->provider);
-
-        if (r < 0)
-                return r;
+        for (int o = 0; o < N_OWNERS; o++) {
+                int r = cwmp_provider_start(d->provider[o]);
+                if (r < 0)
+                        return r;
+        }
         /* a test requested before a restart runs again: its results never came */
         for (int t = 0; t < N_TESTS; t++)
                 if (streq(stored(d, test_state[t]), "Requested"))

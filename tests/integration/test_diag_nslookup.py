@@ -219,6 +219,60 @@ class NSLookupTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(r['SuccessCount'], '1')
         self.assertEqual(r['Result.1.DNSServerIP'], self.dns.addr)
 
+    def test_ping_and_lookup_run_together(self):
+        """A lookup waiting for a silent server does not hold up a ping requested with it."""
+        ping = 'Device.IP.Diagnostics.IPPing.'
+        self.start()
+        self.dns.silent = True
+        self.dm.spv({NS + 'HostName': 'host.example.test', NS + 'DNSServer': self.dns.addr,
+                     NS + 'Timeout': '3000', NS + 'DiagnosticsState': 'Requested',
+                     ping + 'Host': '127.0.0.1', ping + 'NumberOfRepetitions': '3',
+                     ping + 'DiagnosticsState': 'Requested'})
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(ping + 'DiagnosticsState') == 'Complete',
+            cwmptest.scaled(10)))
+        self.assertEqual(self.dm.value(NS + 'DiagnosticsState'), 'Requested')
+        self.assertEqual(self.dm.value(ping + 'SuccessCount'), '3')
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(NS + 'DiagnosticsState') == 'Complete',
+            cwmptest.scaled(10)))
+        self.assertEqual(self.results()['Result.1.Status'], 'Error_Timeout')
+
+    def test_canceled(self):
+        self.start()
+        self.dns.silent = True
+        n = self.acs.session_count()
+        self.dm.spv({NS + 'HostName': 'host.example.test', NS + 'DNSServer': self.dns.addr,
+                     NS + 'Timeout': '10000', NS + 'DiagnosticsState': 'Requested'})
+        self.assertTrue(cwmptest.wait_until(lambda: len(self.dns.queries) >= 2,
+                                            cwmptest.scaled(10)))
+        self.dm.spv({NS + 'DiagnosticsState': 'Canceled'})
+        self.assertEqual(self.dm.value(NS + 'DiagnosticsState'), 'None')
+        self.assertNoNewSession(n, 1, why='a canceled lookup sends no event')
+        self.assertEqual(len(self.dns.queries), 2)
+
+    def test_requested_lookup_runs_again_after_restart(self):
+        """diagd is killed while the lookup waits for its answer: started again, it runs
+        the lookup again and reports it."""
+        self.start()
+        self.dns.silent = True
+        self.dm.spv({NS + 'HostName': 'host.example.test', NS + 'DNSServer': self.dns.addr,
+                     NS + 'Timeout': '10000', NS + 'DiagnosticsState': 'Requested'})
+        self.assertTrue(cwmptest.wait_until(lambda: len(self.dns.queries) >= 2,
+                                            cwmptest.scaled(10)))
+        self.diagd.kill()
+        self.dns.silent = False
+        n = self.acs.session_count()
+        self.diagd.start(wait=False)
+        self.sb.wait_provider_ready(self.diagd)
+        s = self.acs.wait_for(
+            lambda: [x for x in self.acs.sessions[n:]
+                     if DIAG_COMPLETE in [c for c, _ in x.events]], cwmptest.scaled(20))
+        self.assertTrue(s, 'no session with %s' % DIAG_COMPLETE)
+        r = self.results()
+        self.assertEqual((r['DiagnosticsState'], r['SuccessCount']), ('Complete', '1'))
+        self.assertEqual(len(self.dns.queries), 4)
+
 
 if __name__ == '__main__':
     cwmptest.main()
