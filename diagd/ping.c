@@ -206,6 +206,7 @@ static int open_socket(ping *p, const struct sockaddr *addr, socklen_t addr_len)
                 p->fd = socket(p->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
         if (p->fd < 0)
                 return -errno;
+        log_debug("Pinging %s over %s", p->host, p->raw ? "a raw socket" : "the ping socket");
         if (p->family == AF_INET) {
                 if (setsockopt(p->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0)
                         return -errno;

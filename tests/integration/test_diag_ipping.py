@@ -223,6 +223,30 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
         self.assertTrue(s, 'no session with %s: %r' % (DIAG_COMPLETE, self.acs.sessions[n:]))
         self.assertEqual(self.dm.value(PING + 'SuccessCount'), '1')
 
+    def test_unprivileged_ping_socket(self):
+        """Without CAP_NET_RAW diagd pings through the ping socket. diagd runs in a network
+        namespace of its own (its loopback up, ping sockets allowed there), which does not
+        change the host's settings."""
+        if os.geteuid() != 0 or not all(shutil.which(t) for t in ('unshare', 'setpriv', 'ip')):
+            self.skipTest('needs root, unshare(1), setpriv(1) and ip(8)')
+        if subprocess.run(['unshare', '-n', 'true'], capture_output=True).returncode != 0:
+            self.skipTest('cannot create a network namespace')
+        wrapper = ['unshare', '-n', 'sh', '-c',
+                   'ip link set lo up && '
+                   'echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && '
+                   'exec setpriv --inh-caps=-net_raw --bounding-set=-net_raw "$@"', 'diagd']
+        self.start_cwmp(extra_schema_dirs=[DIAGD_SCHEMA_DIR])
+        self.diagd = self.sb.start_diagd(extra_args=['--debug'], wrapper=wrapper)
+        n = self.acs.session_count()
+        self.dm.spv({PING + 'Host': '127.0.0.1', PING + 'NumberOfRepetitions': '3',
+                     PING + 'DiagnosticsState': 'Requested'})
+        s = self.acs.wait_session(n, cwmptest.scaled(20))
+        self.assertIn(DIAG_COMPLETE, [c for c, _ in s.events])
+        r = self.results()
+        self.assertEqual(r[PING + 'DiagnosticsState'], 'Complete')
+        self.assertEqual((r[PING + 'SuccessCount'], r[PING + 'FailureCount']), ('3', '0'))
+        self.assertIn('Pinging 127.0.0.1 over the ping socket', self.diagd.log())
+
 
 if __name__ == '__main__':
     cwmptest.main()

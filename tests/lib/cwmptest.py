@@ -1084,16 +1084,17 @@ class Sandbox:
     def cwmpd(self):
         return self.daemons['cwmpd']
 
-    def start_diagd(self, extra_args=(), env=None, wait=True, label='diagd'):
+    def start_diagd(self, extra_args=(), env=None, wait=True, label='diagd', wrapper=()):
         """diagd with its schema, its state directory in the sandbox. With wait, returns once
-        it sent READY=1 and, if dmd runs, its subtrees are online."""
+        it sent READY=1 and, if dmd runs, its subtrees are online. wrapper: a command that
+        execs diagd's command line (it must keep the process)."""
         state = self.path('state', label)
         os.makedirs(state, exist_ok=True)
         argv = [binary('diagd', 'diagd'), '--schema-dir', DIAGD_SCHEMA_DIR, '--state-dir',
                 state]
         if os.environ.get('CWMP_DEBUG'):
             argv.append('--debug')
-        argv += list(extra_args)
+        argv = list(wrapper) + argv + list(extra_args)
         d = Daemon(self, label, argv, bus_name=DIAG_BUS_NAME, env=env)
         d.subtree = IP_DIAG
         d.state_dir = state
