@@ -22,7 +22,9 @@ struct handoff {
         char *state_file;
         struct kvmap *pending; /* producer key -> event code */
         unsigned in_flight;
-        bool failed; /* a hand-off of the current round failed: retry later */
+        bool failed;   /* a hand-off of the current round failed: retry later */
+        bool requeue;  /* queued while a round was in flight: send right after it */
+        bool orphaned; /* freed by its owner while calls were in flight */
         sd_event_source *retry;
 };
 
@@ -31,12 +33,25 @@ struct call {
         char *key;
 };
 
+static void handoff_destroy(struct handoff *h)
+{
+        sd_event_source_disable_unref(h->retry);
+        sd_event_unref(h->event);
+        kvmap_free(h->pending);
+        free(h->state_file);
+        free(h);
+}
+
+/* Runs when a call is done or dropped (the bus closed): the last one frees an orphan. */
 static void call_free(void *userdata)
 {
         struct call *c = userdata;
-        c->h->in_flight--;
+        struct handoff *h = c->h;
+
         free(c->key);
         free(c);
+        if (--h->in_flight == 0 && h->orphaned)
+                handoff_destroy(h);
 }
 
 static int save(struct handoff *h)
@@ -47,12 +62,12 @@ static int save(struct handoff *h)
         return r;
 }
 
-static void arm_retry(struct handoff *h)
+static void arm_retry(struct handoff *h, uint64_t delay_usec)
 {
         uint64_t now;
 
         if (sd_event_now(h->event, CLOCK_MONOTONIC, &now) < 0 ||
-            sd_event_source_set_time(h->retry, now + RETRY_USEC) < 0 ||
+            sd_event_source_set_time(h->retry, now + delay_usec) < 0 ||
             sd_event_source_set_enabled(h->retry, SD_EVENT_ONESHOT) < 0)
                 log_warning("Cannot schedule the retry of the hand-offs to cwmpd");
 }
@@ -62,6 +77,8 @@ static void on_reply(DBusMessage *reply, void *userdata)
         struct call *c = userdata;
         struct handoff *h = c->h;
 
+        if (h->orphaned)
+                return;
         if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
                 log_debug("cwmpd did not take %s: %s", c->key, dbus_message_get_error_name(reply));
                 h->failed = true;
@@ -69,8 +86,12 @@ static void on_reply(DBusMessage *reply, void *userdata)
                 log_info("Handed %s over to cwmpd", c->key);
                 (void)save(h);
         }
-        if (h->in_flight == 1 && h->failed) /* the last answer of this round */
-                arm_retry(h);
+        if (h->in_flight != 1)
+                return; /* not the last answer of this round */
+        if (h->failed)
+                arm_retry(h, RETRY_USEC);
+        else if (h->requeue)
+                arm_retry(h, 0);
 }
 
 void handoff_kick(struct handoff *h)
@@ -80,7 +101,7 @@ void handoff_kick(struct handoff *h)
 
         if (!h || h->in_flight > 0)
                 return; /* the round in progress will retry */
-        h->failed = false;
+        h->failed = h->requeue = false;
         while (kvmap_next(h->pending, &i, &key, &code)) {
                 _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
                         AGENT_BUS_NAME, AGENT_OBJECT_PATH, AGENT_INTERFACE, "QueueEvent");
@@ -104,7 +125,7 @@ void handoff_kick(struct handoff *h)
                 }
         }
         if (h->in_flight == 0 && h->failed)
-                arm_retry(h);
+                arm_retry(h, RETRY_USEC);
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -126,7 +147,7 @@ int handoff_queue(struct handoff *h, const char *code, const char *producer_key)
         if (h->in_flight == 0)
                 handoff_kick(h);
         else
-                h->failed = true; /* sent with the next round */
+                h->requeue = true; /* sent right after the round in flight */
         return r;
 }
 
@@ -139,11 +160,13 @@ void handoff_free(struct handoff *h)
 {
         if (!h)
                 return;
-        sd_event_source_disable_unref(h->retry);
-        sd_event_unref(h->event);
-        kvmap_free(h->pending);
-        free(h->state_file);
-        free(h);
+        if (h->in_flight > 0) {
+                /* the calls still point here: the last one to go frees it */
+                h->retry = sd_event_source_disable_unref(h->retry);
+                h->orphaned = true;
+                return;
+        }
+        handoff_destroy(h);
 }
 
 int handoff_new(sd_event *event, DBusConnection *bus, const char *state_file, struct handoff **ret)

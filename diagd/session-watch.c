@@ -20,6 +20,7 @@ struct session_watch {
         bool asking;  /* a SessionState query is on its way */
         bool waiting; /* someone waits for the end of the session */
         bool filter_added;
+        bool orphaned; /* freed by its owner while a query was on its way */
 };
 
 static void idle(struct session_watch *w)
@@ -34,6 +35,8 @@ static void on_session_state(DBusMessage *reply, void *userdata)
         DBusMessageIter it, var;
         const char *state = "";
 
+        if (w->orphaned)
+                return;
         w->asking = false;
         if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
             dbus_message_iter_init(reply, &it) &&
@@ -47,8 +50,13 @@ static void on_session_state(DBusMessage *reply, void *userdata)
                 idle(w);
 }
 
-static void no_free(void *userdata)
+/* Runs when the query is done or dropped (the bus closed): frees an orphan. */
+static void query_done(void *userdata)
 {
+        struct session_watch *w = userdata;
+
+        if (w->orphaned)
+                free(w);
 }
 
 void session_watch_wait_idle(struct session_watch *w)
@@ -64,7 +72,7 @@ void session_watch_wait_idle(struct session_watch *w)
         if (call &&
             dbus_message_append_args(call, DBUS_TYPE_STRING, &iface, DBUS_TYPE_STRING, &prop,
                                      DBUS_TYPE_INVALID) &&
-            bus_call_async(w->bus, call, CALL_TIMEOUT_MS, on_session_state, w, no_free) >= 0) {
+            bus_call_async(w->bus, call, CALL_TIMEOUT_MS, on_session_state, w, query_done) >= 0) {
                 w->asking = true;
                 return;
         }
@@ -99,6 +107,11 @@ void session_watch_free(struct session_watch *w)
                 return;
         if (w->filter_added)
                 dbus_connection_remove_filter(w->bus, on_signal, w);
+        w->filter_added = false;
+        if (w->asking) {
+                w->orphaned = true; /* query_done frees it */
+                return;
+        }
         free(w);
 }
 

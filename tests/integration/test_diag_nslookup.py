@@ -273,6 +273,27 @@ class NSLookupTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual((r['DiagnosticsState'], r['SuccessCount']), ('Complete', '1'))
         self.assertEqual(len(self.dns.queries), 4)
 
+    def test_two_results_handed_over_together(self):
+        """Both tests end at once: both hand-offs reach cwmpd without waiting for a retry."""
+        ping = 'Device.IP.Diagnostics.IPPing.'
+        self.start()
+        self.dm.spv({NS + 'HostName': 'host.example.test', NS + 'DNSServer': self.dns.addr,
+                     NS + 'DiagnosticsState': 'Requested',
+                     ping + 'Host': '127.0.0.1', ping + 'NumberOfRepetitions': '1',
+                     ping + 'DiagnosticsState': 'Requested'})
+        self.assertTrue(cwmptest.wait_until(
+            lambda: (self.dm.value(ping + 'DiagnosticsState'),
+                     self.dm.value(NS + 'DiagnosticsState')) == ('Complete', 'Complete'),
+            cwmptest.scaled(10)))
+        path = os.path.join(self.diagd.state_dir, 'handoffs.state')
+
+        def pending():
+            with open(path) as f:
+                return [line for line in f.read().splitlines() if 'diagd-' in line]
+        # the retry of a failed hand-off comes after 10 s: this is well before
+        self.assertTrue(cwmptest.wait_until(lambda: not pending(), cwmptest.scaled(4)),
+                        pending())
+
 
 if __name__ == '__main__':
     cwmptest.main()
