@@ -88,8 +88,10 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
         if system is not None:
             # loopback RTTs are tens of microseconds: a generous tolerance
             self.assertLess(abs(avg - system), max(2000, 3 * system), (avg, system))
-        # The results survive a restart of diagd.
+        # The results survive a restart of diagd, and diagd comes back after one of dmd.
         self.diagd = self.sb.restart_provider(self.diagd)
+        self.assertEqual(self.results(), {PING + k: v for k, v in r.items()})
+        self.sb.restart_dmd()
         self.assertEqual(self.results(), {PING + k: v for k, v in r.items()})
 
     def test_ping_ipv6_loopback(self):
