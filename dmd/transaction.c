@@ -452,16 +452,15 @@ static int append_values(DBusMessageIter *it, struct transaction *tx, const char
 static int send_commit(struct transaction *tx, size_t index, struct owner *o)
 {
         _cleanup_dbus_message_ DBusMessage *msg = NULL;
-        _cleanup_free_ char *undo_id = NULL;
-        const char *id = tx->id;
+        _cleanup_free_ char *id = NULL;
         DBusMessageIter it;
         bool undo = tx->phase == TX_UNDO;
 
-        if (undo) {
-                if (asprintf(&undo_id, "%s" UNDO_SUFFIX, tx->id) < 0)
-                        return -ENOMEM;
-                id = undo_id;
-        }
+        /* One id per subtree: a provider serving two subtrees gets two commits, and must
+         * not take the second for a repeat of the first. */
+        if (asprintf(&id, "%s/%s%s", tx->id, tx->owners[index].subtree, undo ? UNDO_SUFFIX : "") <
+            0)
+                return -ENOMEM;
         if (tx->kind == TX_SET) {
                 msg = request_new_provider_call(o, "Commit");
                 if (!msg)

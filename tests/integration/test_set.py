@@ -28,6 +28,24 @@ class SetTest(cwmptest.CwmpTestCase):
         self.assertEqual(before[1], 'baseline')
         return before
 
+    def test_one_provider_two_subtrees(self):
+        """A provider that serves two subtrees gets one commit for each: both apply, and a
+        restart of the provider finds both."""
+        self.sb.start_dmd()
+        schemas = cwmptest.TEST_SCHEMA_DIR
+        both = self.sb.start_provider(
+            'both', ALPHA, schemas + '/alpha.schema',
+            extra_args=['--subtree', BETA, '--schema', schemas + '/beta.schema'])
+        self.assertTrue(cwmptest.wait_until(lambda: self.sb.provider_online(BETA, both.pid),
+                                            cwmptest.scaled(5)))
+        self.assertIn(self.dm.spv({ALPHA + 'Level': '33', BETA + 'Mode': 'Off'}, 'two-1'), (0, 1))
+        expected = {ALPHA + 'Level': '33', BETA + 'Mode': 'Off'}
+        self.assertEqual(self.dm.values(list(expected)), expected)
+        self.sb.restart_provider(both)
+        self.assertTrue(cwmptest.wait_until(lambda: self.sb.provider_online(BETA, both.pid),
+                                            cwmptest.scaled(5)))
+        self.assertEqual(self.dm.values(list(expected)), expected)
+
     def test_set_across_providers(self):
         self.start_all()
         key0 = self.dm.parameter_key

@@ -17,9 +17,14 @@
 #include "cwmp/provider.h"
 #include "log.h"
 
+#define MAX_SUBTREES 4
+
 struct options {
-        const char *subtree;
-        const char *schema;
+        const char *subtree; /* the first: its Counter is the live one */
+        const char *subtrees[MAX_SUBTREES];
+        size_t n_subtrees;
+        const char *schemas[MAX_SUBTREES];
+        size_t n_schemas;
         const char *state;
         const char *object_path;
         const char *address;
@@ -114,6 +119,7 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "Usage: test-provider --subtree Device.X_TEST_Alpha. --schema FILE --state FILE\n"
+                "       (--subtree and --schema may be repeated: one provider, several subtrees)\n"
                 "                     [--object-path PATH] [--address BUS_ADDRESS]\n"
                 "                     [--reject-value STR] [--refuse-apply STR] "
                 "[--live-counter]\n"
@@ -154,10 +160,19 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         usage(stdout);
                         exit(EXIT_SUCCESS);
                 case ARG_SUBTREE:
-                        o->subtree = optarg;
+                        if (o->n_subtrees == MAX_SUBTREES) {
+                                usage(stderr);
+                                return -E2BIG;
+                        }
+                        o->subtrees[o->n_subtrees++] = optarg;
+                        o->subtree = o->subtrees[0];
                         break;
                 case ARG_SCHEMA:
-                        o->schema = optarg;
+                        if (o->n_schemas == MAX_SUBTREES) {
+                                usage(stderr);
+                                return -E2BIG;
+                        }
+                        o->schemas[o->n_schemas++] = optarg;
                         break;
                 case ARG_STATE:
                         o->state = optarg;
@@ -182,7 +197,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                         return -EINVAL;
                 }
         }
-        if (optind < argc || !o->subtree || !o->schema || !o->state) {
+        if (optind < argc || o->n_subtrees == 0 || o->n_schemas == 0 || !o->state) {
                 usage(stderr);
                 return -EINVAL;
         }
@@ -236,15 +251,19 @@ static int run(int argc, char **argv)
                 log_error_errno(r, "Failed to create the provider: %m");
                 goto finish;
         }
-        r = cwmp_provider_load_schema(ctx.provider, o.schema);
-        if (r < 0) {
-                log_error_errno(r, "Failed to load schema %s: %m", o.schema);
-                goto finish;
+        for (size_t i = 0; i < o.n_schemas; i++) {
+                r = cwmp_provider_load_schema(ctx.provider, o.schemas[i]);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to load schema %s: %m", o.schemas[i]);
+                        goto finish;
+                }
         }
-        r = cwmp_provider_add_subtree(ctx.provider, o.subtree);
-        if (r < 0) {
-                log_error_errno(r, "Invalid subtree %s: %m", o.subtree);
-                goto finish;
+        for (size_t i = 0; i < o.n_subtrees; i++) {
+                r = cwmp_provider_add_subtree(ctx.provider, o.subtrees[i]);
+                if (r < 0) {
+                        log_error_errno(r, "Invalid subtree %s: %m", o.subtrees[i]);
+                        goto finish;
+                }
         }
         r = cwmp_provider_set_state_file(ctx.provider, o.state);
         if (r < 0) {
