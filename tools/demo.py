@@ -27,8 +27,8 @@ def title(text):
 
 def show_session(s):
     print('session %d with the ACS: %s, CWMP %s' % (s.index, s.outcome, s.version))
-    print('  Inform events: %s' % ', '.join(
-        '%s%s' % (code, ' (%s)' % key if key else '') for code, key in s.events) or '-')
+    print('  Inform events: %s' % (', '.join(
+        '%s%s' % (code, ' (%s)' % key if key else '') for code, key in s.events) or '-'))
     changed = [(n, v) for n, _, v in s.inform.values()
                if not n.startswith('Device.DeviceInfo.') and not n.startswith(MS)
                and n != 'Device.RootDataModelVersion']
@@ -73,9 +73,10 @@ def main():
     try:
         title('Starting a private bus, dmd, two example providers, a local ACS and cwmpd')
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.CWMPD_SCHEMA_DIR,
-                                  cwmptest.TEST_SCHEMA_DIR])
+                                  cwmptest.DIAGD_SCHEMA_DIR, cwmptest.TEST_SCHEMA_DIR])
         sb.start_alpha()
         sb.start_beta(reject_value='forbidden')
+        sb.start_diagd()
         acs = sb.start_acs(auth='digest', user='cpe', password='cpe-secret')
         print('ACS at %s (Digest authentication, CWMP 1.4)' % acs.url)
         # What the ACS does in the first session: look, provision, and get a refusal.
@@ -108,6 +109,20 @@ def main():
         r = A.connection_request(url, 'acs', 'cr-secret')
         print('GET %s -> HTTP %d' % (url, r.status))
         show_session(acs.wait_session(2, 30))
+
+        title('The ACS asks for a ping; diagd runs it after the session and reports back')
+        ping = cwmptest.IP_DIAG + 'IPPing.'
+        acs.queue(A.Script([A.set_parameter_values([
+            (ping + 'Host', 'string', '127.0.0.1'),
+            (ping + 'NumberOfRepetitions', 'unsignedInt', '3'),
+            (ping + 'DiagnosticsState', 'string', 'Requested')], 'diag-1')]))
+        acs.queue(A.Script([A.get_parameter_values([
+            ping + n for n in ('DiagnosticsState', 'SuccessCount', 'FailureCount',
+                               'MinimumResponseTimeDetailed', 'AverageResponseTimeDetailed',
+                               'MaximumResponseTimeDetailed', 'IPAddressUsed')])]))
+        cwmpctl(sb, 'inform')
+        show_session(acs.wait_session(3, 30))
+        show_session(acs.wait_session(4, 30))
 
         title('On the box: the registry, alias-based addressing, a provider that dies')
         cwmpctl(sb, 'providers')
