@@ -10,13 +10,13 @@
 
 enum ping_status {
         PING_COMPLETE,
-        PING_CANNOT_RESOLVE, /* Host is not a numeric address of the wanted family */
+        PING_CANNOT_RESOLVE, /* Host has no address of the wanted family */
         PING_NO_ROUTE,
         PING_INTERNAL,
 };
 
 struct ping_params {
-        const char *host; /* a numeric IPv4 or IPv6 address */
+        const char *host; /* an IPv4 or IPv6 address, or a host name */
         int family;       /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
         uint32_t repetitions;
         uint32_t timeout_ms;

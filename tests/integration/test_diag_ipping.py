@@ -113,10 +113,28 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
         self.assertGreater(int(r[PING + 'MinimumResponseTimeDetailed']), 0)
 
     def test_unresolvable_host(self):
+        """A name the resolver refuses: an empty label cannot be put in a DNS query, so
+        nothing is sent."""
         self.start()
-        s, r = self.request_from_acs([('Host', 'string', 'no-such-host.invalid')])
+        s, r = self.request_from_acs([('Host', 'string', 'bad..name')])
         self.assertEqual(r['DiagnosticsState'], 'Error_CannotResolveHostName')
         self.assertEqual((r['SuccessCount'], r['FailureCount']), ('0', '0'))
+        self.assertEqual(r['IPAddressUsed'], '')
+
+    def test_host_name_from_etc_hosts(self):
+        """localhost comes from /etc/hosts (no DNS query) and is pinged over IPv4."""
+        with open('/etc/hosts') as f:
+            if not any(l.split()[:1] == ['127.0.0.1'] and 'localhost' in l.split()[1:]
+                       for l in f if not l.startswith('#')):
+                self.skipTest('/etc/hosts has no 127.0.0.1 localhost')
+        self.start()
+        s, r = self.request_from_acs([('Host', 'string', 'localhost'),
+                                      ('ProtocolVersion', 'string', 'IPv4'),
+                                      ('NumberOfRepetitions', 'unsignedInt', '2')])
+        self.assertEqual(r['DiagnosticsState'], 'Complete')
+        self.assertEqual(r['IPAddressUsed'], '127.0.0.1')
+        self.assertEqual((r['SuccessCount'], r['FailureCount']), ('2', '0'))
+        self.assertGreater(int(r['MinimumResponseTimeDetailed']), 0)
 
     def test_wrong_protocol_version(self):
         """An IPv4 address with ProtocolVersion IPv6 has no address to ping."""
