@@ -15,11 +15,14 @@
 #include "ping.h"
 #include "session-watch.h"
 #include "store.h"
+#include "traceroute.h"
 #include "types.h"
 #include "util.h"
 
 #define IP_PREFIX   "Device.IP.Diagnostics."
 #define PING_PREFIX IP_PREFIX "IPPing."
+#define TR_PREFIX   IP_PREFIX "TraceRoute."
+#define TR_HOPS     TR_PREFIX "RouteHops."
 #define DNS_PREFIX  "Device.DNS.Diagnostics."
 #define NS_PREFIX   DNS_PREFIX "NSLookupDiagnostics."
 #define NS_RESULT   NS_PREFIX "Result."
@@ -27,12 +30,13 @@
 
 #define EVENT_DIAGNOSTICS_COMPLETE "8 DIAGNOSTICS COMPLETE"
 
-enum test { TEST_PING, TEST_NSLOOKUP, N_TESTS };
+enum test { TEST_PING, TEST_NSLOOKUP, TEST_TRACEROUTE, N_TESTS };
 enum phase { PHASE_IDLE, PHASE_WAITING, PHASE_RUNNING };
 
-static const char *const test_prefix[N_TESTS] = {PING_PREFIX, NS_PREFIX};
-static const char *const test_state[N_TESTS] = {PING_PREFIX STATE, NS_PREFIX STATE};
-static const char *const test_label[N_TESTS] = {"ipping", "nslookup"};
+static const char *const test_prefix[N_TESTS] = {PING_PREFIX, NS_PREFIX, TR_PREFIX};
+static const char *const test_state[N_TESTS] = {PING_PREFIX STATE, NS_PREFIX STATE,
+                                                TR_PREFIX STATE};
+static const char *const test_label[N_TESTS] = {"ipping", "nslookup", "traceroute"};
 
 /* One provider per subtree: a SetParameterValues that spans both subtrees is then two
  * owners' commits, each applied and stored on its own. */
@@ -49,6 +53,8 @@ struct diagnostics {
         struct session_watch *watch;
         struct handoff *handoff;
         char *results_file;
+        char *hops_file;
+        struct kvmap *hops;       /* RouteHops.{i}. by full name, and "count" */
         struct kvmap *ns_results; /* Result.{i}. by full name, and "count" */
         char *resolv_conf;
         struct kvmap *written; /* what the last commits brought: name -> value */
@@ -56,6 +62,7 @@ struct diagnostics {
         enum phase phase[N_TESTS];
         ping *ping;
         nslookup *ns;
+        traceroute *tr;
 };
 
 /* ---- stored values ---- */
@@ -307,14 +314,129 @@ static int run_nslookup(struct diagnostics *d)
         return nslookup_start(d->event, &params, on_nslookup_done, d, &d->ns);
 }
 
+/* ---- TraceRoute ---- */
+
+static const char *traceroute_status_name(enum traceroute_status s)
+{
+        switch (s) {
+        case TRACEROUTE_COMPLETE:
+                return "Complete";
+        case TRACEROUTE_CANNOT_RESOLVE:
+                return "Error_CannotResolveHostName";
+        case TRACEROUTE_NO_ROUTE:
+                return "Error_NoRouteToHost";
+        case TRACEROUTE_MAX_HOPS_EXCEEDED:
+                return "Error_MaxHopCountExceeded";
+        case TRACEROUTE_INTERNAL:
+        default:
+                return "Error_Internal";
+        }
+}
+
+static int set_hop(struct kvmap *m, size_t i, const char *field, const char *value)
+{
+        char name[128];
+        snprintf(name, sizeof(name), TR_HOPS "%zu.%s", i, field);
+        return kvmap_set(m, name, value);
+}
+
+/* The RouteHops table of a finished trace, kept in a file of our own. */
+static int save_hops(struct diagnostics *d, const struct traceroute_result *res)
+{
+        _cleanup_kvmap_ struct kvmap *m = kvmap_new();
+        char number[24];
+        int r = 0;
+
+        if (!m)
+                return -ENOMEM;
+        for (uint32_t i = 0; res && r >= 0 && i < res->n_hops; i++) {
+                const struct traceroute_hop *hop = &res->hops[i];
+                char rtts[TRACEROUTE_MAX_TRIES * 12] = "";
+                size_t o = 0;
+
+                for (uint32_t k = 0; k < hop->n_rtts; k++)
+                        o += (size_t)snprintf(rtts + o, sizeof(rtts) - o, "%s%" PRIu32,
+                                              k ? "," : "", hop->rtt_ms[k]);
+                snprintf(number, sizeof(number), "%" PRIu32, hop->error_code);
+                /* no reverse lookups: the host is named by its address */
+                r = set_hop(m, i + 1, "Host", hop->address);
+                if (r >= 0)
+                        r = set_hop(m, i + 1, "HostAddress", hop->address);
+                if (r >= 0)
+                        r = set_hop(m, i + 1, "ErrorCode", number);
+                if (r >= 0)
+                        r = set_hop(m, i + 1, "RTTimes", rtts);
+        }
+        snprintf(number, sizeof(number), "%" PRIu32, res ? res->n_hops : 0);
+        if (r >= 0)
+                r = kvmap_set(m, "count", number);
+        if (r < 0)
+                return r;
+        r = store_save(d->hops_file, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save %s: %m", d->hops_file);
+        kvmap_free(d->hops);
+        d->hops = TAKE_PTR(m);
+        return 0;
+}
+
+static void on_traceroute_done(const struct traceroute_result *res, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *state = traceroute_status_name(res->status);
+        char response[16];
+
+        d->phase[TEST_TRACEROUTE] = PHASE_IDLE;
+        log_info("TraceRoute to %s: %s, %" PRIu32 " hops", stored(d, TR_PREFIX "Host"), state,
+                 res->n_hops);
+        if (save_hops(d, res) < 0)
+                state = "Error_Internal";
+        snprintf(response, sizeof(response), "%" PRIu32, res->response_ms);
+        queue_complete_event(d, TEST_TRACEROUTE);
+        (void)publish(d,
+                      (struct cwmp_value[]){{TR_PREFIX "IPAddressUsed", res->address_used},
+                                            {TR_PREFIX "ResponseTime", response},
+                                            {TR_PREFIX STATE, state}},
+                      3);
+        traceroute_free(TAKE_PTR(d->tr)); /* res is its own */
+}
+
+static int run_traceroute(struct diagnostics *d)
+{
+        /* the old results go first: storing values invalidates what stored() returned */
+        int r = save_hops(d, NULL);
+        if (r >= 0)
+                r = publish(d,
+                            (struct cwmp_value[]){{TR_PREFIX "IPAddressUsed", ""},
+                                                  {TR_PREFIX "ResponseTime", "0"}},
+                            2);
+        if (r < 0)
+                return r;
+        const char *version = stored(d, TR_PREFIX "ProtocolVersion");
+        struct traceroute_params params = {
+                .host = stored(d, TR_PREFIX "Host"),
+                .family = streq(version, "IPv4")   ? AF_INET
+                          : streq(version, "IPv6") ? AF_INET6
+                                                   : AF_UNSPEC,
+                .tries = stored_uint(d, TR_PREFIX "NumberOfTries", 3),
+                .timeout_ms = stored_uint(d, TR_PREFIX "Timeout", 5000),
+                .data_size = stored_uint(d, TR_PREFIX "DataBlockSize", 38),
+                .dscp = stored_uint(d, TR_PREFIX "DSCP", 0),
+                .max_hops = stored_uint(d, TR_PREFIX "MaxHopCount", 30),
+        };
+        return traceroute_start(d->event, &params, on_traceroute_done, d, &d->tr);
+}
+
 /* ---- DiagnosticsState ---- */
 
 static void cancel(struct diagnostics *d, enum test t)
 {
         if (t == TEST_PING)
                 ping_free(TAKE_PTR(d->ping));
-        else
+        else if (t == TEST_NSLOOKUP)
                 nslookup_free(TAKE_PTR(d->ns));
+        else
+                traceroute_free(TAKE_PTR(d->tr));
         d->phase[t] = PHASE_IDLE;
 }
 
@@ -323,7 +445,7 @@ static void run(struct diagnostics *d, enum test t)
         int r;
 
         d->phase[t] = PHASE_RUNNING;
-        r = t == TEST_PING ? run_ping(d) : run_nslookup(d);
+        r = t == TEST_PING ? run_ping(d) : t == TEST_NSLOOKUP ? run_nslookup(d) : run_traceroute(d);
         if (r < 0) {
                 log_warning_errno(r, "Cannot start %s: %m", test_label[t]);
                 cancel(d, t);
@@ -396,6 +518,10 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 v = kvmap_get(d->ns_results, "count") ?: "0";
         else if (startswith(name, NS_RESULT))
                 v = kvmap_get(d->ns_results, name);
+        else if (streq(name, TR_PREFIX "RouteHopsNumberOfEntries"))
+                v = kvmap_get(d->hops, "count") ?: "0";
+        else if (startswith(name, TR_HOPS))
+                v = kvmap_get(d->hops, name);
         if (!v)
                 return -ENOENT;
         *value = strdup(v);
@@ -406,11 +532,14 @@ static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **ins
                              void *userdata)
 {
         struct diagnostics *d = userdata;
+        struct kvmap *m = streq(table, NS_RESULT) ? d->ns_results
+                          : streq(table, TR_HOPS) ? d->hops
+                                                  : NULL;
         uint32_t count = 0;
 
-        if (!streq(table, NS_RESULT))
+        if (!m)
                 return -ENOENT;
-        (void)cw_parse_uint32(kvmap_get(d->ns_results, "count") ?: "0", &count);
+        (void)cw_parse_uint32(kvmap_get(m, "count") ?: "0", &count);
         *instances = calloc(count ? count : 1, sizeof(uint32_t));
         if (!*instances)
                 return -ENOMEM;
@@ -423,7 +552,8 @@ static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **ins
 static int on_validate(cwmp_provider *p, const char *name, const char *value, void *userdata)
 {
         /* TR-181: the ACS writes Requested (or Canceled) only; the rest is the CPE's */
-        if ((streq(name, test_state[TEST_PING]) || streq(name, test_state[TEST_NSLOOKUP])))
+        if (streq(name, test_state[TEST_PING]) || streq(name, test_state[TEST_NSLOOKUP]) ||
+            streq(name, test_state[TEST_TRACEROUTE]))
                 return streq(value, "Requested") || streq(value, "Canceled") ? 0 : -EINVAL;
         return 0;
 }
@@ -459,6 +589,7 @@ void diagnostics_free(struct diagnostics *d)
                 return;
         ping_free(d->ping);
         nslookup_free(d->ns);
+        traceroute_free(d->tr);
         for (int o = 0; o < N_OWNERS; o++)
                 cwmp_provider_free(d->provider[o]);
         session_watch_free(d->watch);
@@ -466,8 +597,10 @@ void diagnostics_free(struct diagnostics *d)
         sd_event_source_disable_unref(d->committed);
         sd_event_unref(d->event);
         kvmap_free(d->ns_results);
+        kvmap_free(d->hops);
         kvmap_free(d->written);
         free(d->results_file);
+        free(d->hops_file);
         free(d->resolv_conf);
         free(d);
 }
@@ -487,7 +620,9 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         d->bus = bus;
         d->ns_results = kvmap_new();
         d->written = kvmap_new();
-        if (!d->ns_results || !d->written ||
+        d->hops = kvmap_new();
+        if (!d->ns_results || !d->written || !d->hops ||
+            asprintf(&d->hops_file, "%s/traceroute-results.state", cfg->state_dir) < 0 ||
             asprintf(&d->results_file, "%s/nslookup-results.state", cfg->state_dir) < 0 ||
             asprintf(&handoff_state, "%s/handoffs.state", cfg->state_dir) < 0 ||
             (cfg->resolv_conf && !(d->resolv_conf = strdup(cfg->resolv_conf)))) {
@@ -497,6 +632,9 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         r = store_load(d->results_file, d->ns_results, NULL);
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Ignoring %s: %m", d->results_file);
+        r = store_load(d->hops_file, d->hops, NULL);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Ignoring %s: %m", d->hops_file);
 
         for (int o = 0; o < N_OWNERS; o++) {
                 _cleanup_free_ char *state = NULL;

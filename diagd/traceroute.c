@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "traceroute.h"
+#include "util.h"
+
+#define ICMP_HEADER_SIZE 8
+#define IP6_HEADER_SIZE  40
+#define PACKET_MAX       65536
+
+struct traceroute {
+        sd_event *event;
+        struct traceroute_params params;
+        char *host;
+        traceroute_done_fn done;
+        void *userdata;
+        int fd;
+        int family;
+        struct sockaddr_storage target;
+        socklen_t target_len;
+        uint16_t ident, seq;
+        uint32_t ttl, try;
+        bool reached; /* the current hop is the host, or says it cannot be reached */
+        uint64_t sent_at;
+        sd_event_source *io, *timer, *finish;
+        struct traceroute_result result;
+        uint8_t *packet;
+};
+
+static uint64_t now_us(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint16_t checksum(const uint8_t *data, size_t len)
+{
+        uint32_t sum = 0;
+
+        for (size_t i = 0; i + 1 < len; i += 2)
+                sum += (uint32_t)(data[i] << 8 | data[i + 1]);
+        if (len & 1)
+                sum += (uint32_t)data[len - 1] << 8;
+        while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+        return (uint16_t)~sum;
+}
+
+void traceroute_free(traceroute *t)
+{
+        if (!t)
+                return;
+        sd_event_source_disable_unref(t->io);
+        sd_event_source_disable_unref(t->timer);
+        sd_event_source_disable_unref(t->finish);
+        sd_event_unref(t->event);
+        if (t->fd >= 0)
+                close(t->fd);
+        free(t->packet);
+        free(t->host);
+        free(t);
+}
+
+static int on_finish(sd_event_source *s, void *userdata)
+{
+        traceroute *t = userdata;
+        t->done(&t->result, t->userdata);
+        return 0;
+}
+
+/* Ends the trace: the callback runs from its own event, so that it may free us.
+ */
+static void finish(traceroute *t, enum traceroute_status status)
+{
+        t->result.status = status;
+        (void)sd_event_source_set_enabled(t->io, SD_EVENT_OFF);
+        (void)sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+        if (sd_event_source_set_enabled(t->finish, SD_EVENT_ONESHOT) < 0)
+                on_finish(t->finish, t);
+}
+
+/* The current hop is over: the trace ends there or goes one hop further. */
+static bool next_hop(traceroute *t)
+{
+        struct traceroute_result *res = &t->result;
+        const struct traceroute_hop *hop = &res->hops[res->n_hops++];
+
+        if (t->reached) {
+                uint64_t sum = 0;
+                for (uint32_t i = 0; i < hop->n_rtts; i++)
+                        sum += hop->rtt_ms[i];
+                res->response_ms = hop->n_rtts ? (uint32_t)(sum / hop->n_rtts) : 0;
+                finish(t, TRACEROUTE_COMPLETE);
+                return false;
+        }
+        if (t->ttl >= t->params.max_hops) {
+                finish(t, TRACEROUTE_MAX_HOPS_EXCEEDED);
+                return false;
+        }
+        t->ttl++;
+        t->try = 0;
+        return true;
+}
+
+static void send_probe(traceroute *t)
+{
+        size_t len = ICMP_HEADER_SIZE + t->params.data_size;
+        int ttl;
+        ssize_t n;
+
+        if (t->try >= t->params.tries && !next_hop(t))
+                return;
+        t->try++;
+        t->seq++;
+        ttl = (int)t->ttl;
+        if (setsockopt(t->fd, t->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+                       t->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0) {
+                finish(t, TRACEROUTE_INTERNAL);
+                return;
+        }
+        memset(t->packet, 0, ICMP_HEADER_SIZE);
+        t->packet[0] = t->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+        t->packet[4] = (uint8_t)(t->ident >> 8);
+        t->packet[5] = (uint8_t)t->ident;
+        t->packet[6] = (uint8_t)(t->seq >> 8);
+        t->packet[7] = (uint8_t)t->seq;
+        for (size_t i = ICMP_HEADER_SIZE; i < len; i++)
+                t->packet[i] = (uint8_t)i;
+        if (t->family == AF_INET) { /* the kernel sums ICMPv6 itself */
+                uint16_t sum = checksum(t->packet, len);
+                t->packet[2] = (uint8_t)(sum >> 8);
+                t->packet[3] = (uint8_t)sum;
+        }
+        t->sent_at = now_us();
+        n = sendto(t->fd, t->packet, len, 0, (struct sockaddr *)&t->target, t->target_len);
+        if (n < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH) && t->ttl == 1) {
+                finish(t, TRACEROUTE_NO_ROUTE);
+                return;
+        }
+        if (n < 0)
+                log_debug_errno(-errno, "Probe %u to %s: %m", t->seq, t->host);
+        if (sd_event_source_set_time(t->timer, t->sent_at + t->params.timeout_ms * 1000ull) < 0 ||
+            sd_event_source_set_enabled(t->timer, SD_EVENT_ONESHOT) < 0)
+                finish(t, TRACEROUTE_INTERNAL);
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        send_probe(userdata); /* an unanswered try has no RTT */
+        return 0;
+}
+
+static bool ours(traceroute *t, const uint8_t *echo, size_t len)
+{
+        return len >= ICMP_HEADER_SIZE && (uint16_t)(echo[4] << 8 | echo[5]) == t->ident &&
+               (uint16_t)(echo[6] << 8 | echo[7]) == t->seq;
+}
+
+/* Whether an ICMP message answers the current probe; *final when the route ends
+ * there. */
+static bool answers(traceroute *t, const uint8_t *icmp, size_t len, bool *final, uint32_t *code)
+{
+        bool v4 = t->family == AF_INET;
+        const uint8_t *inner = icmp + ICMP_HEADER_SIZE;
+        size_t inner_len = len - ICMP_HEADER_SIZE;
+
+        *code = 0;
+        if (icmp[0] == (v4 ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY)) {
+                *final = true;
+                return ours(t, icmp, len);
+        }
+        if (icmp[0] != (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED) &&
+            icmp[0] != (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
+                return false;
+        *final = icmp[0] == (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH);
+        if (*final)
+                *code = icmp[1];
+        /* the error quotes our request: its IP header, then the echo header */
+        if (v4) {
+                size_t ihl;
+                if (inner_len < 20)
+                        return false;
+                ihl = (size_t)(inner[0] & 0x0f) * 4;
+                if (ihl < 20 || inner_len < ihl || inner[9] != IPPROTO_ICMP)
+                        return false;
+                inner += ihl;
+                inner_len -= ihl;
+        } else {
+                if (inner_len < IP6_HEADER_SIZE || inner[6] != IPPROTO_ICMPV6)
+                        return false;
+                inner += IP6_HEADER_SIZE;
+                inner_len -= IP6_HEADER_SIZE;
+        }
+        return inner_len >= ICMP_HEADER_SIZE && inner[0] == (v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST) &&
+               ours(t, inner, inner_len);
+}
+
+static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+        traceroute *t = userdata;
+        uint8_t buf[2048];
+        struct sockaddr_storage from;
+        socklen_t from_len;
+        const uint8_t *icmp;
+        uint32_t code;
+        bool final;
+        ssize_t n;
+
+        for (;;) {
+                size_t len;
+                from_len = sizeof(from);
+                n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+                             &from_len);
+                if (n < 0) {
+                        if (errno != EAGAIN && errno != EINTR)
+                                log_debug_errno(-errno, "Reading ICMP for %s: %m", t->host);
+                        return 0;
+                }
+                icmp = buf;
+                len = (size_t)n;
+                if (t->family == AF_INET) { /* raw IPv4 sockets see the IP header too */
+                        size_t ihl = len >= 20 ? (size_t)(buf[0] & 0x0f) * 4 : 0;
+                        if (ihl < 20 || len < ihl)
+                                continue;
+                        icmp += ihl;
+                        len -= ihl;
+                }
+                if (len < ICMP_HEADER_SIZE || !sd_event_source_get_enabled(t->timer, NULL) ||
+                    !answers(t, icmp, len, &final, &code))
+                        continue;
+
+                struct traceroute_hop *hop = &t->result.hops[t->result.n_hops];
+                uint64_t rtt = now_us() - t->sent_at;
+                const void *a = t->family == AF_INET
+                                        ? (const void *)&((struct sockaddr_in *)&from)->sin_addr
+                                        : (const void *)&((struct sockaddr_in6 *)&from)->sin6_addr;
+                if (!hop->address[0])
+                        (void)inet_ntop(t->family, a, hop->address, sizeof(hop->address));
+                hop->rtt_ms[hop->n_rtts++] = (uint32_t)((rtt + 500) / 1000);
+                hop->error_code = code;
+                t->reached = t->reached || final;
+                (void)sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+                send_probe(t);
+                return 0;
+        }
+}
+
+/* The source address the kernel would pick towards the host. */
+static void find_source(traceroute *t)
+{
+        struct sockaddr_storage local;
+        socklen_t local_len = sizeof(local);
+        int fd = socket(t->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_storage to = t->target;
+
+        if (fd < 0)
+                return;
+        ((struct sockaddr_in *)&to)->sin_port = htons(9); /* same offset for IPv6 */
+        if (connect(fd, (struct sockaddr *)&to, t->target_len) == 0 &&
+            getsockname(fd, (struct sockaddr *)&local, &local_len) == 0) {
+                const void *a = t->family == AF_INET
+                                        ? (const void *)&((struct sockaddr_in *)&local)->sin_addr
+                                        : (const void *)&((struct sockaddr_in6 *)&local)->sin6_addr;
+                (void)inet_ntop(t->family, a, t->result.address_used,
+                                sizeof(t->result.address_used));
+        }
+        close(fd);
+}
+
+static int open_socket(traceroute *t)
+{
+        int tos = (int)(t->params.dscp << 2);
+
+        t->fd = socket(t->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       t->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+        if (t->fd < 0)
+                return -errno;
+        if (t->family == AF_INET)
+                return setsockopt(t->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0 ? -errno : 0;
+        struct icmp6_filter filter;
+        ICMP6_FILTER_SETBLOCKALL(&filter);
+        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+        ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &filter);
+        ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &filter);
+        (void)setsockopt(t->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter));
+        return setsockopt(t->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0 ? -errno : 0;
+}
+
+int traceroute_start(sd_event *event, const struct traceroute_params *params,
+                     traceroute_done_fn done, void *userdata, traceroute **ret)
+{
+        struct sockaddr_in *sin;
+        struct sockaddr_in6 *sin6;
+        traceroute *t;
+        int r;
+
+        if (!event || !params || !params->host || !done || !ret || params->tries == 0 ||
+            params->tries > TRACEROUTE_MAX_TRIES || params->max_hops == 0 ||
+            params->max_hops > TRACEROUTE_MAX_HOPS || params->data_size > PACKET_MAX - 100)
+                return -EINVAL;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->fd = -1;
+        t->event = sd_event_ref(event);
+        t->params = *params;
+        t->done = done;
+        t->userdata = userdata;
+        t->host = strdup(params->host);
+        t->packet = malloc(ICMP_HEADER_SIZE + params->data_size);
+        t->ident = (uint16_t)(getpid() ^ (uintptr_t)t);
+        t->ttl = 1;
+        if (!t->host || !t->packet) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        t->params.host = t->host;
+        r = sd_event_add_defer(event, &t->finish, on_finish, t);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->finish, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time(event, &t->timer, CLOCK_MONOTONIC, UINT64_MAX, 1000,
+                                      on_timeout, t);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+        if (r < 0)
+                goto fail;
+        *ret = t;
+
+        sin = (struct sockaddr_in *)&t->target;
+        sin6 = (struct sockaddr_in6 *)&t->target;
+        if (params->family != AF_INET6 && inet_pton(AF_INET, params->host, &sin->sin_addr) == 1) {
+                t->family = sin->sin_family = AF_INET;
+                t->target_len = sizeof(*sin);
+        } else if (params->family != AF_INET &&
+                   inet_pton(AF_INET6, params->host, &sin6->sin6_addr) == 1) {
+                t->family = sin6->sin6_family = AF_INET6;
+                t->target_len = sizeof(*sin6);
+        } else {
+                finish(t, TRACEROUTE_CANNOT_RESOLVE); /* only numeric hosts */
+                return 0;
+        }
+        find_source(t);
+        r = open_socket(t);
+        if (r >= 0)
+                r = sd_event_add_io(event, &t->io, t->fd, EPOLLIN, on_readable, t);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot trace the route to %s: %m", params->host);
+                finish(t, TRACEROUTE_INTERNAL);
+                return 0;
+        }
+        send_probe(t);
+        return 0;
+fail:
+        traceroute_free(t);
+        return r;
+}
