@@ -4,60 +4,19 @@
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
-#include <netdb.h>
 #include <netinet/ip_icmp.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "ping.h"
+#include "resolve.h"
 #include "util.h"
 
 #define ICMP_HEADER_SIZE 8
 #define PACKET_MAX       65536
-
-/* getaddrinfo_a() completes on a thread of its own, which writes to an eventfd the loop
- * watches. The job is freed by whichever side lets go of it last: the test (after reading
- * the result, or when it is freed first) or the notification thread. */
-enum { JOB_RUNNING, JOB_DONE, JOB_ORPHANED };
-
-struct resolve_job {
-        struct gaicb cb;
-        struct addrinfo hints;
-        int efd;
-        atomic_int state;
-        char host[];
-};
-
-static void resolve_job_destroy(struct resolve_job *j)
-{
-        if (j->cb.ar_result)
-                freeaddrinfo(j->cb.ar_result);
-        if (j->efd >= 0)
-                close(j->efd);
-        free(j);
-}
-
-static void resolve_job_notify(union sigval value)
-{
-        struct resolve_job *j = value.sival_ptr;
-        uint64_t one = 1;
-
-        (void)!write(j->efd, &one, sizeof(one));
-        if (atomic_exchange(&j->state, JOB_DONE) == JOB_ORPHANED)
-                resolve_job_destroy(j);
-}
-
-static void resolve_job_release(struct resolve_job *j)
-{
-        if (j && atomic_exchange(&j->state, JOB_ORPHANED) == JOB_DONE)
-                resolve_job_destroy(j);
-}
 
 struct ping {
         sd_event *event;
@@ -73,8 +32,7 @@ struct ping {
         uint64_t sent_at;
         uint64_t total_us;
         sd_event_source *io, *timer, *finish;
-        struct resolve_job *job;
-        sd_event_source *job_source;
+        resolve *resolve;
         struct ping_result result;
         uint8_t *packet;
 };
@@ -106,8 +64,7 @@ void ping_free(ping *p)
         sd_event_source_disable_unref(p->io);
         sd_event_source_disable_unref(p->timer);
         sd_event_source_disable_unref(p->finish);
-        sd_event_source_disable_unref(p->job_source);
-        resolve_job_release(p->job);
+        resolve_free(p->resolve);
         sd_event_unref(p->event);
         if (p->fd >= 0)
                 close(p->fd);
@@ -301,72 +258,18 @@ static void begin(ping *p, const struct sockaddr *addr, socklen_t addr_len)
         send_next(p);
 }
 
-static int on_resolved(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+static void on_resolved(const struct sockaddr *addr, socklen_t addr_len, const char *error,
+                        void *userdata)
 {
         ping *p = userdata;
-        const struct addrinfo *ai;
-        int r = gai_error(&p->job->cb);
 
-        if (r == EAI_INPROGRESS)
-                return 0;
-        p->job_source = sd_event_source_disable_unref(p->job_source);
-        for (ai = r == 0 ? p->job->cb.ar_result : NULL; ai; ai = ai->ai_next)
-                if ((ai->ai_family == AF_INET || ai->ai_family == AF_INET6) &&
-                    ai->ai_addrlen <= sizeof(struct sockaddr_storage))
-                        break;
-        if (!ai) {
-                log_debug("Cannot resolve %s: %s", p->host,
-                          r ? gai_strerror(r) : "no address of the wanted family");
-                resolve_job_release(TAKE_PTR(p->job));
+        resolve_free(TAKE_PTR(p->resolve));
+        if (!addr) {
+                log_debug("Cannot resolve %s: %s", p->host, error);
                 finish(p, PING_CANNOT_RESOLVE);
-                return 0;
+                return;
         }
-        struct sockaddr_storage addr = {};
-        socklen_t addr_len = ai->ai_addrlen;
-        memcpy(&addr, ai->ai_addr, addr_len);
-        resolve_job_release(TAKE_PTR(p->job));
-        begin(p, (struct sockaddr *)&addr, addr_len);
-        return 0;
-}
-
-/* Looks the host name up without blocking the loop, in the family ProtocolVersion asks. */
-static int start_resolve(ping *p)
-{
-        struct sigevent sev = {.sigev_notify = SIGEV_THREAD};
-        struct gaicb *list[1];
-        struct resolve_job *j;
-        int r;
-
-        j = calloc(1, sizeof(*j) + strlen(p->host) + 1);
-        if (!j)
-                return -ENOMEM;
-        strcpy(j->host, p->host);
-        j->hints.ai_family = p->params.family;
-        j->hints.ai_socktype = SOCK_RAW;
-        j->cb.ar_name = j->host;
-        j->cb.ar_request = &j->hints;
-        atomic_init(&j->state, JOB_RUNNING);
-        j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (j->efd < 0) {
-                r = -errno;
-                free(j);
-                return r;
-        }
-        r = sd_event_add_io(p->event, &p->job_source, j->efd, EPOLLIN, on_resolved, p);
-        if (r < 0) {
-                resolve_job_destroy(j);
-                return r;
-        }
-        sev.sigev_notify_function = resolve_job_notify;
-        sev.sigev_value.sival_ptr = j;
-        list[0] = &j->cb;
-        if (getaddrinfo_a(GAI_NOWAIT, list, 1, &sev) != 0) {
-                p->job_source = sd_event_source_disable_unref(p->job_source);
-                resolve_job_destroy(j);
-                return -EAGAIN;
-        }
-        p->job = j;
-        return 0;
+        begin(p, addr, addr_len);
 }
 
 int ping_start(sd_event *event, const struct ping_params *params, ping_done_fn done, void *userdata,
@@ -416,7 +319,7 @@ int ping_start(sd_event *event, const struct ping_params *params, ping_done_fn d
                  inet_pton(AF_INET6, params->host, &sin6.sin6_addr) == 1)
                 finish(p, PING_CANNOT_RESOLVE); /* an address of the other family */
         else {
-                r = start_resolve(p);
+                r = resolve_start(event, p->host, params->family, on_resolved, p, &p->resolve);
                 if (r < 0) {
                         log_debug_errno(r, "Cannot resolve %s: %m", params->host);
                         finish(p, PING_INTERNAL);

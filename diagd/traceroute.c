@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "resolve.h"
 #include "traceroute.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ struct traceroute {
         bool reached; /* the current hop is the host, or says it cannot be reached */
         uint64_t sent_at;
         sd_event_source *io, *timer, *finish;
+        resolve *resolve;
         struct traceroute_result result;
         uint8_t *packet;
 };
@@ -64,6 +66,7 @@ void traceroute_free(traceroute *t)
         sd_event_source_disable_unref(t->io);
         sd_event_source_disable_unref(t->timer);
         sd_event_source_disable_unref(t->finish);
+        resolve_free(t->resolve);
         sd_event_unref(t->event);
         if (t->fd >= 0)
                 close(t->fd);
@@ -297,6 +300,40 @@ static int open_socket(traceroute *t)
         return setsockopt(t->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0 ? -errno : 0;
 }
 
+/* Opens the socket and sends the first probe to t->target; failures end the trace. */
+static void begin(traceroute *t, socklen_t target_len)
+{
+        int r;
+
+        t->family = t->target.ss_family;
+        t->target_len = target_len;
+        find_source(t);
+        r = open_socket(t);
+        if (r >= 0)
+                r = sd_event_add_io(t->event, &t->io, t->fd, EPOLLIN, on_readable, t);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot trace the route to %s: %m", t->host);
+                finish(t, TRACEROUTE_INTERNAL);
+                return;
+        }
+        send_probe(t);
+}
+
+static void on_resolved(const struct sockaddr *addr, socklen_t addr_len, const char *error,
+                        void *userdata)
+{
+        traceroute *t = userdata;
+
+        resolve_free(TAKE_PTR(t->resolve));
+        if (!addr) {
+                log_debug("Cannot resolve %s: %s", t->host, error);
+                finish(t, TRACEROUTE_CANNOT_RESOLVE);
+                return;
+        }
+        memcpy(&t->target, addr, addr_len);
+        begin(t, addr_len);
+}
+
 int traceroute_start(sd_event *event, const struct traceroute_params *params,
                      traceroute_done_fn done, void *userdata, traceroute **ret)
 {
@@ -341,26 +378,22 @@ int traceroute_start(sd_event *event, const struct traceroute_params *params,
         sin = (struct sockaddr_in *)&t->target;
         sin6 = (struct sockaddr_in6 *)&t->target;
         if (params->family != AF_INET6 && inet_pton(AF_INET, params->host, &sin->sin_addr) == 1) {
-                t->family = sin->sin_family = AF_INET;
-                t->target_len = sizeof(*sin);
+                sin->sin_family = AF_INET;
+                begin(t, sizeof(*sin));
         } else if (params->family != AF_INET &&
                    inet_pton(AF_INET6, params->host, &sin6->sin6_addr) == 1) {
-                t->family = sin6->sin6_family = AF_INET6;
-                t->target_len = sizeof(*sin6);
+                sin6->sin6_family = AF_INET6;
+                begin(t, sizeof(*sin6));
+        } else if (inet_pton(AF_INET, params->host, &sin->sin_addr) == 1 ||
+                   inet_pton(AF_INET6, params->host, &sin6->sin6_addr) == 1) {
+                finish(t, TRACEROUTE_CANNOT_RESOLVE); /* an address of the other family */
         } else {
-                finish(t, TRACEROUTE_CANNOT_RESOLVE); /* only numeric hosts */
-                return 0;
+                r = resolve_start(event, t->host, params->family, on_resolved, t, &t->resolve);
+                if (r < 0) {
+                        log_debug_errno(r, "Cannot resolve %s: %m", params->host);
+                        finish(t, TRACEROUTE_INTERNAL);
+                }
         }
-        find_source(t);
-        r = open_socket(t);
-        if (r >= 0)
-                r = sd_event_add_io(event, &t->io, t->fd, EPOLLIN, on_readable, t);
-        if (r < 0) {
-                log_debug_errno(r, "Cannot trace the route to %s: %m", params->host);
-                finish(t, TRACEROUTE_INTERNAL);
-                return 0;
-        }
-        send_probe(t);
         return 0;
 fail:
         traceroute_free(t);

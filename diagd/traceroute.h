@@ -15,15 +15,14 @@
 
 enum traceroute_status {
         TRACEROUTE_COMPLETE,
-        TRACEROUTE_CANNOT_RESOLVE, /* Host is not a numeric address of the wanted
-                                      family */
+        TRACEROUTE_CANNOT_RESOLVE, /* Host has no address of the wanted family */
         TRACEROUTE_NO_ROUTE,
         TRACEROUTE_MAX_HOPS_EXCEEDED,
         TRACEROUTE_INTERNAL,
 };
 
 struct traceroute_params {
-        const char *host; /* a numeric IPv4 or IPv6 address */
+        const char *host; /* an IPv4 or IPv6 address, or a host name */
         int family;       /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
         uint32_t tries;
         uint32_t timeout_ms;

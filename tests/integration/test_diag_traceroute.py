@@ -6,6 +6,7 @@ namespace the test builds with veth pairs: nothing leaves the box."""
 
 import os
 import shutil
+import socket
 import subprocess
 
 import cwmptest
@@ -95,6 +96,18 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(hops[0]['ErrorCode'], '0')
         self.assertEqual(len(hops[0]['RTTimes'].split(',')), 2, hops)
 
+    def test_ipv6_loopback_is_one_hop(self):
+        try:
+            socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(('::1', 0))
+        except OSError:
+            self.skipTest('no IPv6 loopback')
+        self.start()
+        top, hops = self.trace({'Host': '::1', 'ProtocolVersion': 'IPv6', 'NumberOfTries': '1'})
+        self.assertEqual(top['DiagnosticsState'], 'Complete')
+        self.assertEqual(top['IPAddressUsed'], '::1')
+        self.assertEqual([h['HostAddress'] for h in hops], ['::1'])
+        self.assertEqual(len(hops[0]['RTTimes'].split(',')), 1, hops)
+
     def test_route_through_a_router(self):
         gateway, target, source = self.router()
         self.start()
@@ -129,7 +142,20 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(len(hops[0]['RTTimes'].split(',')), 2, hops)
         self.assertEqual(hops[1]['RTTimes'], '', hops)
 
-    def test_host_name_is_not_resolved(self):
+    def test_host_name_from_etc_hosts(self):
+        """localhost comes from /etc/hosts (no DNS query): one hop."""
+        with open('/etc/hosts') as f:
+            if not any(l.split()[:1] == ['127.0.0.1'] and 'localhost' in l.split()[1:]
+                       for l in f if not l.startswith('#')):
+                self.skipTest('/etc/hosts has no 127.0.0.1 localhost')
+        self.start()
+        top, hops = self.trace({'Host': 'localhost', 'ProtocolVersion': 'IPv4',
+                                'NumberOfTries': '1'})
+        self.assertEqual(top['DiagnosticsState'], 'Complete')
+        self.assertEqual([h['HostAddress'] for h in hops], ['127.0.0.1'])
+
+    def test_unresolvable_host(self):
+        """The resolver refuses an empty label without sending a query."""
         self.start()
         top, hops = self.trace({'Host': 'bad..name'})
         self.assertEqual(top['DiagnosticsState'], 'Error_CannotResolveHostName')
