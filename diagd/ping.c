@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "log.h"
 #include "ping.h"
 #include "resolve.h"
 #include "util.h"
 
-#define ICMP_HEADER_SIZE 8
-#define PACKET_MAX       65536
+#define PACKET_MAX 65536
 
 struct ping {
         sd_event *event;
@@ -36,26 +36,6 @@ struct ping {
         struct ping_result result;
         uint8_t *packet;
 };
-
-static uint64_t now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint16_t checksum(const uint8_t *data, size_t len)
-{
-        uint32_t sum = 0;
-
-        for (size_t i = 0; i + 1 < len; i += 2)
-                sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-        if (len & 1)
-                sum += (uint32_t)data[len - 1] << 8;
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t)~sum;
-}
 
 void ping_free(ping *p)
 {
@@ -116,20 +96,8 @@ static void send_next(ping *p)
         }
         p->sent++;
         p->seq++;
-        memset(p->packet, 0, ICMP_HEADER_SIZE);
-        p->packet[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-        p->packet[4] = (uint8_t)(p->ident >> 8);
-        p->packet[5] = (uint8_t)p->ident;
-        p->packet[6] = (uint8_t)(p->seq >> 8);
-        p->packet[7] = (uint8_t)p->seq;
-        for (size_t i = ICMP_HEADER_SIZE; i < len; i++)
-                p->packet[i] = (uint8_t)i;
-        if (p->family == AF_INET) { /* the kernel sums ICMPv6 itself */
-                uint16_t sum = checksum(p->packet, len);
-                p->packet[2] = (uint8_t)(sum >> 8);
-                p->packet[3] = (uint8_t)sum;
-        }
-        p->sent_at = now_us();
+        icmp_build_echo(p->packet, len, p->family, p->ident, p->seq);
+        p->sent_at = icmp_now_us();
         n = send(p->fd, p->packet, len, 0);
         if (n < 0)
                 log_debug_errno(-errno, "Echo request %u to %s: %m", p->seq, p->host);
@@ -182,7 +150,7 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
                 if ((uint16_t)(icmp[6] << 8 | icmp[7]) != p->seq ||
                     !sd_event_source_get_enabled(p->timer, NULL))
                         continue; /* a late reply to an earlier request */
-                uint64_t rtt = now_us() - p->sent_at;
+                uint64_t rtt = icmp_now_us() - p->sent_at;
                 struct ping_result *res = &p->result;
                 if (res->successes == 0 || rtt < res->min_us)
                         res->min_us = rtt;

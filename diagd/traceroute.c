@@ -10,14 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "log.h"
 #include "resolve.h"
 #include "traceroute.h"
 #include "util.h"
 
-#define ICMP_HEADER_SIZE 8
-#define IP6_HEADER_SIZE  40
-#define PACKET_MAX       65536
+#define IP6_HEADER_SIZE 40
+#define PACKET_MAX      65536
 
 struct traceroute {
         sd_event *event;
@@ -38,26 +38,6 @@ struct traceroute {
         struct traceroute_result result;
         uint8_t *packet;
 };
-
-static uint64_t now_us(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint16_t checksum(const uint8_t *data, size_t len)
-{
-        uint32_t sum = 0;
-
-        for (size_t i = 0; i + 1 < len; i += 2)
-                sum += (uint32_t)(data[i] << 8 | data[i + 1]);
-        if (len & 1)
-                sum += (uint32_t)data[len - 1] << 8;
-        while (sum >> 16)
-                sum = (sum & 0xffff) + (sum >> 16);
-        return (uint16_t)~sum;
-}
 
 void traceroute_free(traceroute *t)
 {
@@ -132,20 +112,8 @@ static void send_probe(traceroute *t)
                 finish(t, TRACEROUTE_INTERNAL);
                 return;
         }
-        memset(t->packet, 0, ICMP_HEADER_SIZE);
-        t->packet[0] = t->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-        t->packet[4] = (uint8_t)(t->ident >> 8);
-        t->packet[5] = (uint8_t)t->ident;
-        t->packet[6] = (uint8_t)(t->seq >> 8);
-        t->packet[7] = (uint8_t)t->seq;
-        for (size_t i = ICMP_HEADER_SIZE; i < len; i++)
-                t->packet[i] = (uint8_t)i;
-        if (t->family == AF_INET) { /* the kernel sums ICMPv6 itself */
-                uint16_t sum = checksum(t->packet, len);
-                t->packet[2] = (uint8_t)(sum >> 8);
-                t->packet[3] = (uint8_t)sum;
-        }
-        t->sent_at = now_us();
+        icmp_build_echo(t->packet, len, t->family, t->ident, t->seq);
+        t->sent_at = icmp_now_us();
         n = sendto(t->fd, t->packet, len, 0, (struct sockaddr *)&t->target, t->target_len);
         if (n < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH) && t->ttl == 1) {
                 finish(t, TRACEROUTE_NO_ROUTE);
@@ -244,7 +212,7 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
                         continue;
 
                 struct traceroute_hop *hop = &t->result.hops[t->result.n_hops];
-                uint64_t rtt = now_us() - t->sent_at;
+                uint64_t rtt = icmp_now_us() - t->sent_at;
                 const void *a = t->family == AF_INET
                                         ? (const void *)&((struct sockaddr_in *)&from)->sin_addr
                                         : (const void *)&((struct sockaddr_in6 *)&from)->sin6_addr;
