@@ -627,31 +627,45 @@ static int parse_object_command(struct cwmpctl *ctx, int argc, char **argv, cons
         return 0;
 }
 
-static int cmd_add(struct cwmpctl *ctx, int argc, char **argv)
+/* add and del: the object path and a ParameterKey to dmd, a reply of `signature`. Returns
+ * true with *ret_reply set, or false with the exit code (--help, usage, faults) in *exit. */
+static bool object_call(struct cwmpctl *ctx, int argc, char **argv, const char *command,
+                        const char *details, const char *method, const char *signature,
+                        DBusMessage **ret_reply, int *exit)
 {
-        _cleanup_message_ DBusMessage *call = NULL, *reply = NULL;
+        _cleanup_message_ DBusMessage *call = NULL;
         _cleanup_free_ char *key = NULL;
         const char *given_key = NULL, *object = NULL;
+        int r;
+
+        r = parse_object_command(ctx, argc, argv, command, details, &given_key, &object);
+        if (r != 0) {
+                *exit = cwmpctl_option_exit(r);
+                return false;
+        }
+        r = resolve_parameter_key(ctx, given_key, &key);
+        if (r == 0) {
+                call = cwmpctl_new_call(method);
+                if (!call || !dbus_message_append_args(call, DBUS_TYPE_STRING, &object,
+                                                       DBUS_TYPE_STRING, &key, DBUS_TYPE_INVALID))
+                        r = cwmpctl_oom();
+        }
+        if (r == 0)
+                r = cwmpctl_call(ctx, call, ret_reply);
+        if (r == 0)
+                r = cwmpctl_check_reply(*ret_reply, signature);
+        *exit = r;
+        return r == 0;
+}
+
+static int cmd_add(struct cwmpctl *ctx, int argc, char **argv)
+{
+        _cleanup_message_ DBusMessage *reply = NULL;
         uint32_t instance;
         int32_t status;
         int r;
 
-        r = parse_object_command(ctx, argc, argv, "add", add_details, &given_key, &object);
-        if (r != 0)
-                return cwmpctl_option_exit(r);
-        r = resolve_parameter_key(ctx, given_key, &key);
-        if (r > 0)
-                return r;
-
-        call = cwmpctl_new_call("AddObject");
-        if (!call || !dbus_message_append_args(call, DBUS_TYPE_STRING, &object, DBUS_TYPE_STRING,
-                                               &key, DBUS_TYPE_INVALID))
-                return cwmpctl_oom();
-        r = cwmpctl_call(ctx, call, &reply);
-        if (r > 0)
-                return r;
-        r = cwmpctl_check_reply(reply, "ui");
-        if (r > 0)
+        if (!object_call(ctx, argc, argv, "add", add_details, "AddObject", "ui", &reply, &r))
                 return r;
         dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &instance, DBUS_TYPE_INT32, &status,
                               DBUS_TYPE_INVALID);
@@ -662,28 +676,11 @@ static int cmd_add(struct cwmpctl *ctx, int argc, char **argv)
 
 static int cmd_del(struct cwmpctl *ctx, int argc, char **argv)
 {
-        _cleanup_message_ DBusMessage *call = NULL, *reply = NULL;
-        _cleanup_free_ char *key = NULL;
-        const char *given_key = NULL, *object = NULL;
+        _cleanup_message_ DBusMessage *reply = NULL;
         int32_t status;
         int r;
 
-        r = parse_object_command(ctx, argc, argv, "del", del_details, &given_key, &object);
-        if (r != 0)
-                return cwmpctl_option_exit(r);
-        r = resolve_parameter_key(ctx, given_key, &key);
-        if (r > 0)
-                return r;
-
-        call = cwmpctl_new_call("DeleteObject");
-        if (!call || !dbus_message_append_args(call, DBUS_TYPE_STRING, &object, DBUS_TYPE_STRING,
-                                               &key, DBUS_TYPE_INVALID))
-                return cwmpctl_oom();
-        r = cwmpctl_call(ctx, call, &reply);
-        if (r > 0)
-                return r;
-        r = cwmpctl_check_reply(reply, "i");
-        if (r > 0)
+        if (!object_call(ctx, argc, argv, "del", del_details, "DeleteObject", "i", &reply, &r))
                 return r;
         dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &status, DBUS_TYPE_INVALID);
         cwmpctl_print_status_note("del", status);
