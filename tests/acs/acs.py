@@ -798,6 +798,7 @@ class Session:
         self.tls_peer_cert = None
         self.detached_state = None  # the state before the CPE closed mid-session
         self.abandoned = False  # the ACS closed the connection and forgot the session
+        self.connection = None  # the Connection the session goes on at present
         self.refused_after_close = 0
 
     # -- results ------------------------------------------------------------------------
@@ -1012,7 +1013,9 @@ class Connection:
             self.closed_at = time.monotonic()
             self.close()
             s = self.session
-            if s is not None:
+            # A session that already goes on over a newer connection (a CPE opening one per
+            # request) is not affected by an older one closing.
+            if s is not None and s.connection is self:
                 with acs.lock:
                     if s.state not in ('ended', 'failed'):
                         # Over, unless the CPE comes back with the cookie.
@@ -1318,6 +1321,7 @@ class ACS:
                     if s.cookie == cookie and s.state not in ('ended', 'failed'):
                         s.connections += 1
                         conn.session = s
+                        s.connection = conn
                         s.log('resumed on a new connection from %s:%d' % conn.peer)
                         return s, cookie
         return None, cookie
@@ -1401,6 +1405,7 @@ class ACS:
                 session.tls_peer_cert = conn.sock.getpeercert()
             self.sessions.append(session)
             conn.session = session
+            session.connection = conn
             self.changed.notify_all()
         session.inform = msg
         session.record('<- Inform (HTTP %s %s)' % (req.method, req.target), msg.xml)
