@@ -10,7 +10,9 @@
 #include "state.h"
 
 struct deviceinfo;
+struct linux_net;
 struct transaction;
+struct value_watch;
 
 #define DMD_BUS_NAME       "io.cwmp.DataModel"
 #define DMD_OBJECT_PATH    "/io/cwmp/DataModel"
@@ -32,6 +34,8 @@ struct manager {
         struct registry registry;
         struct state state;
         struct deviceinfo *deviceinfo;
+        struct linux_net *linux_net;     /* Ethernet, IP, Routing, Hosts ... from netlink */
+        struct value_watch *value_watch; /* notifications for changes nobody wrote */
         char *introspection; /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */
