@@ -69,7 +69,7 @@ static void handle_register(struct manager *m, DBusMessage *call)
                         bool same_slot = o->kind == OWNER_REMOTE &&
                                          streq(o->subtree, subtrees[i]) &&
                                          (!o->online || streq_ptr(o->bus_name, sender));
-                        if (o->subtree[0] == '\0' || same_slot)
+                        if (registry_local_yields(o, subtrees[i]) || same_slot)
                                 continue;
                         if (dmpath_is_under(o->subtree, subtrees[i]) ||
                             dmpath_is_under(subtrees[i], o->subtree)) {

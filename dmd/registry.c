@@ -82,6 +82,12 @@ size_t registry_below(const struct registry *r, const char *path, struct owner *
         return n;
 }
 
+bool registry_local_yields(const struct owner *o, const char *subtree)
+{
+        return o->kind == OWNER_LOCAL && !streq(o->subtree, subtree) &&
+               dmpath_is_under(subtree, o->subtree);
+}
+
 static bool overlaps(const char *a, const char *b)
 {
         return dmpath_is_under(a, b) || dmpath_is_under(b, a);
@@ -94,8 +100,8 @@ int registry_register(struct registry *r, const char *subtree, const char *bus_n
 
         for (size_t i = 0; i < r->n; i++) {
                 struct owner *o = r->owners[i];
-                if (o->kind == OWNER_LOCAL && o->subtree[0] == '\0')
-                        continue; /* the root owner yields to everyone */
+                if (registry_local_yields(o, subtree))
+                        continue;
                 if (!overlaps(o->subtree, subtree))
                         continue;
                 if (o->kind == OWNER_REMOTE && streq(o->subtree, subtree) &&

@@ -45,6 +45,10 @@ struct owner *registry_lookup(const struct registry *r, const char *path);
 /* Owners whose subtree lies strictly below `path` (a partial path), in registration order. */
 size_t registry_below(const struct registry *r, const char *path, struct owner **out, size_t max);
 
+/* dmd's built-in owners (the root, Device.DeviceInfo. ...) hand any object strictly below
+ * their subtree to a provider that registers it (Device.DeviceInfo.FirmwareImage.). */
+bool registry_local_yields(const struct owner *o, const char *subtree);
+
 /*
  * Registers a remote provider's subtree. Refused with -EEXIST (and *conflict set) when it
  * overlaps another owner's subtree, unless that owner is the same subtree left offline or

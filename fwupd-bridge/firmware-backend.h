@@ -72,6 +72,14 @@ int firmware_backend_install(struct firmware_backend *b, const char *path,
 int firmware_backend_boot_check(struct firmware_backend *b, struct firmware_result *result);
 void firmware_backend_boot_check_done(struct firmware_backend *b);
 
+/* A firmware change the bridge did not start (someone used fwupdmgr, the box was flashed
+ * by other means), seen by the backend: reported to the ACS as an
+ * AutonomousTransferComplete. `version` is the new running version. */
+typedef void (*firmware_autonomous_update)(const char *version,
+                                           const struct firmware_result *result, void *userdata);
+void firmware_backend_set_autonomous_handler(struct firmware_backend *b,
+                                             firmware_autonomous_update handler, void *userdata);
+
 /* The images the backend knows, for Device.DeviceInfo.FirmwareImage.{i}. */
 int firmware_backend_list_images(struct firmware_backend *b, struct firmware_image **images,
                                  size_t *n);

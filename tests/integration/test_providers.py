@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The namespace registry: providers register, vanish, come back, and outlive dmd."""
 
+import os
 import time
 
 import cwmptest
@@ -52,6 +53,27 @@ class ProvidersTest(cwmptest.CwmpTestCase):
         self.assertEqual(self.dm.value(ALPHA + 'Name'), 'first')
         intruder.kill()
         self.assertEqual(sorted(self.dm.providers()), sorted(before))
+
+    def test_object_below_a_built_in_owner(self):
+        # dmd serves Device.DeviceInfo. itself; a provider may take an object below it
+        # (fwupd-bridge's FirmwareImage table), not the subtree itself.
+        sub = DI + 'MemoryStatus.'
+        other = self.sb.start_provider('memory', sub, os.path.join(cwmptest.DMD_SCHEMA_DIR,
+                                                                   '10-deviceinfo.schema'))
+        entry = self.sb.provider_entry(sub)
+        self.assertIsNotNone(entry)
+        self.assertEqual(self.sb.name_owner_pid(entry[1]), other.pid)
+        # The provider answers for the object (this one has no live values to give: 9005),
+        # dmd still answers for the rest of DeviceInfo.
+        f = self.assertAnyFault(self.dm.gpv, [sub + 'Total'])
+        self.assertEqual(f.code, 9005, f)
+        self.assertTrue(self.dm.value(DI + 'UpTime').isdigit())
+        other.kill()
+        self.assertTrue(cwmptest.wait_until(lambda: not self.sb.provider_online(sub),
+                                            cwmptest.scaled(5)))
+        f = self.assertAnyFault(self.dm.gpv, [sub + 'Total'])
+        self.assertEqual(f.code, 9002, f)
+        self.assertTrue(self.dm.value(DI + 'UpTime').isdigit())
 
     def test_unregister_only_own(self):
         before = self.dm.providers()
