@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent-bus.h"
+#include "autonomous-transfer.h"
 #include "bus.h"
 #include "events.h"
 #include "fault.h"
@@ -59,6 +60,38 @@ static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
         }
         r = transfer_complete_queue(m, method, key, fault_code, fault_string, start, complete,
                                     producer, &reason);
+        if (r == -EINVAL) {
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
+                return;
+        }
+        if (r < 0) {
+                fault_reply(m->bus, call, fault_from_errno(r), "Cannot store the result: %s",
+                            strerror(-r));
+                return;
+        }
+        bus_reply_empty(m->bus, call);
+}
+
+static void handle_queue_autonomous_transfer_complete(struct manager *m, DBusMessage *call)
+{
+        struct soap_autonomous_transfer t = {};
+        const char *producer, *reason = NULL;
+        dbus_bool_t is_download;
+        int r;
+
+        if (!dbus_message_get_args(
+                    call, NULL, DBUS_TYPE_STRING, &t.announce_url, DBUS_TYPE_STRING,
+                    &t.transfer_url, DBUS_TYPE_BOOLEAN, &is_download, DBUS_TYPE_STRING,
+                    &t.file_type, DBUS_TYPE_UINT32, &t.file_size, DBUS_TYPE_STRING,
+                    &t.target_file_name, DBUS_TYPE_UINT32, &t.fault_code, DBUS_TYPE_STRING,
+                    &t.fault_string, DBUS_TYPE_STRING, &t.start_time, DBUS_TYPE_STRING,
+                    &t.complete_time, DBUS_TYPE_STRING, &producer, DBUS_TYPE_INVALID)) {
+                (void)bus_reply_error(m->bus, call, DBUS_ERROR_INVALID_ARGS,
+                                      "expected (ssbsusussss)");
+                return;
+        }
+        t.is_download = is_download;
+        r = autonomous_transfer_queue(m, &t, producer, &reason);
         if (r == -EINVAL) {
                 fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
                 return;
@@ -200,6 +233,8 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *msg, void *u
                 handle_queue_event(m, msg);
         else if (streq(member, "QueueTransferComplete"))
                 handle_queue_transfer_complete(m, msg);
+        else if (streq(member, "QueueAutonomousTransferComplete"))
+                handle_queue_autonomous_transfer_complete(m, msg);
         else if (streq(member, "Inform")) {
                 manager_request_session_now(m);
                 bus_reply_empty(m->bus, msg);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent-bus.h"
+#include "autonomous-transfer.h"
 #include "bus.h"
 #include "conreq.h"
 #include "events.h"
@@ -79,6 +80,8 @@ static int on_kick(sd_event_source *s, void *userdata)
         m->session_wanted = false;
         if (transfer_complete_ensure_events(m) < 0)
                 log_error("Cannot queue the events of the stored transfer results");
+        if (autonomous_transfer_ensure_event(m) < 0)
+                log_error("Cannot queue the event of the stored autonomous transfer results");
         m->retry_timer = sd_event_source_disable_unref(m->retry_timer);
         m->notify_timer = sd_event_source_disable_unref(m->notify_timer);
         log_info("Opening a session with %s", manager_acs_url(m));

@@ -13,12 +13,27 @@
 #include "log.h"
 #include "manager.h"
 #include "rpc.h"
+#include "soap-internal.h"
+#include "transfer-rpc.h"
 
 const char *const rpc_supported_methods[] = {
-        "GetRPCMethods",     "SetParameterValues",     "GetParameterValues",
-        "GetParameterNames", "SetParameterAttributes", "GetParameterAttributes",
-        "AddObject",         "DeleteObject",           "Reboot",
-        "FactoryReset",      "ScheduleInform",
+        "GetRPCMethods",
+        "SetParameterValues",
+        "GetParameterValues",
+        "GetParameterNames",
+        "SetParameterAttributes",
+        "GetParameterAttributes",
+        "AddObject",
+        "DeleteObject",
+        "Reboot",
+        "FactoryReset",
+        "ScheduleInform",
+        "Download",
+        "Upload",
+        "ScheduleDownload",
+        "CancelTransfer",
+        "GetQueuedTransfers",
+        "GetAllQueuedTransfers",
 };
 const size_t rpc_n_supported_methods = ELEMENTSOF(rpc_supported_methods);
 
@@ -411,12 +426,31 @@ static int schedule_inform(struct manager *m, const struct soap_message *req)
         return r;
 }
 
+/* The supported methods the session's version defines: a 1.0 ACS does not hear of
+ * ScheduleDownload, which its schema lacks. */
+static int encode_methods(const struct soap_out_header *h, char **body, size_t *len)
+{
+        const char *methods[ELEMENTSOF(rpc_supported_methods)];
+        size_t n = 0;
+
+        for (size_t i = 0; i < rpc_n_supported_methods; i++) {
+                const struct soap_method_info *info = soap_method_by_name(rpc_supported_methods[i]);
+                if (!info || info->since <= h->version)
+                        methods[n++] = rpc_supported_methods[i];
+        }
+        return soap_encode_get_rpc_methods_response(h, methods, n, body, len);
+}
+
 int rpc_handle(struct manager *m, const struct soap_message *req, const struct soap_out_header *h,
                rpc_done_fn done, void *userdata)
 {
         char *body = NULL;
         size_t len = 0;
         int r;
+
+        /* Transfers are the transfer daemon's work, through io.cwmp.Firmware1. */
+        if (transfer_rpc_handles(req->method))
+                return transfer_rpc_handle(m, req, h, done, userdata);
 
         struct rpc_call *c = calloc(1, sizeof(*c));
         if (!c)
@@ -445,8 +479,7 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
                         rpc_call_free(c);
                 return r;
         case SOAP_GET_RPC_METHODS:
-                r = soap_encode_get_rpc_methods_response(h, rpc_supported_methods,
-                                                         rpc_n_supported_methods, &body, &len);
+                r = encode_methods(h, &body, &len);
                 break;
         case SOAP_REBOOT:
                 /* The CommandKey is on disk before the ACS hears yes; the reboot follows the

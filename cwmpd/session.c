@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "autonomous-transfer.h"
 #include "events.h"
 #include "fault.h"
 #include "http-client.h"
@@ -40,7 +41,9 @@ struct session {
         struct soap_message request; /* the ACS request being answered */
         char *request_id;
         bool bootstrap_sent;
-        struct transfer_result transfer; /* the TransferComplete in flight */
+        struct transfer_result transfer;       /* the TransferComplete in flight */
+        struct autonomous_transfer autonomous; /* the AutonomousTransferComplete in flight */
+        char *autonomous_after; /* the last one tried in this session: each goes once */
         unsigned requests_sent;
 };
 
@@ -68,6 +71,8 @@ void session_free(struct session *s)
         soap_message_done(&s->request);
         free(s->request_id);
         transfer_result_done(&s->transfer);
+        autonomous_transfer_done(&s->autonomous);
+        free(s->autonomous_after);
         free(s);
 }
 
@@ -127,6 +132,45 @@ static void send_empty(struct session *s)
         post(s, NULL, 0, SESSION_EMPTY_SENT);
 }
 
+/* The next AutonomousTransferComplete not yet tried in this session, or false. An ACS of
+ * CWMP 1.0 has no such method: what is stored then is dropped, not kept forever. */
+static bool next_autonomous(struct session *s)
+{
+        autonomous_transfer_done(&s->autonomous);
+        while (autonomous_transfer_next(s->m, s->autonomous_after, &s->autonomous)) {
+                free(s->autonomous_after);
+                s->autonomous_after = strdup(s->autonomous.key);
+                if (!s->autonomous_after) {
+                        autonomous_transfer_done(&s->autonomous);
+                        return false;
+                }
+                if (s->version >= CWMP_1_1)
+                        return true;
+                log_warning("Dropping an AutonomousTransferComplete (%s): the ACS speaks CWMP "
+                            "1.0, which lacks it",
+                            s->autonomous.transfer_url);
+                (void)autonomous_transfer_remove(s->m, &s->autonomous);
+                autonomous_transfer_done(&s->autonomous);
+        }
+        return false;
+}
+
+static void send_autonomous(struct session *s)
+{
+        char *body = NULL, id[32];
+        size_t len = 0;
+
+        snprintf(id, sizeof(id), "cpe-atc-%u", ++s->requests_sent);
+        struct soap_out_header h = header_for(s, id);
+        struct soap_autonomous_transfer view = autonomous_transfer_view(&s->autonomous);
+        int r = soap_encode_autonomous_transfer_complete(&h, &view, &body, &len);
+        if (r < 0) {
+                session_end(s, false, "cannot encode AutonomousTransferComplete: %s", strerror(-r));
+                return;
+        }
+        post(s, body, len, SESSION_REQUEST_SENT);
+}
+
 static void send_cpe_requests(struct session *s)
 {
         char *body = NULL, id[32];
@@ -134,8 +178,16 @@ static void send_cpe_requests(struct session *s)
         int r;
 
         transfer_result_done(&s->transfer);
-        if (s->hold_requests || !transfer_complete_next(s->m, &s->transfer)) {
+        autonomous_transfer_done(&s->autonomous);
+        if (s->hold_requests) {
                 send_empty(s);
+                return;
+        }
+        if (!transfer_complete_next(s->m, &s->transfer)) {
+                if (next_autonomous(s))
+                        send_autonomous(s);
+                else
+                        send_empty(s);
                 return;
         }
         snprintf(id, sizeof(id), "cpe-tc-%u", ++s->requests_sent);
@@ -150,11 +202,54 @@ static void send_cpe_requests(struct session *s)
         post(s, body, len, SESSION_REQUEST_SENT);
 }
 
+/* The ACS's answer to an AutonomousTransferComplete. Whatever it is, the session goes on:
+ * a response or a refusal (GenieACS answers 8000) removes the record, 8005 (retry
+ * request) keeps it for a later session. */
+static void handle_autonomous_response(struct session *s, const struct http_response *resp)
+{
+        struct soap_message msg = {};
+        uint32_t code = 0;
+        char detail[256] = "";
+
+        if (resp->body_len == 0 ||
+            soap_decode(resp->body, resp->body_len, &msg, &code, detail, sizeof(detail)) < 0) {
+                session_end(s, false, "the ACS did not answer AutonomousTransferComplete%s%s",
+                            detail[0] ? ": " : "", detail);
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.method == SOAP_FAULT && msg.fault_code == 8005) {
+                log_info("The ACS asked to retry AutonomousTransferComplete later (8005)");
+        } else if (msg.method == SOAP_FAULT ||
+                   msg.method == SOAP_AUTONOMOUS_TRANSFER_COMPLETE_RESPONSE) {
+                if (msg.method == SOAP_FAULT)
+                        log_warning("The ACS refused AutonomousTransferComplete with fault "
+                                    "%" PRIu32 " (%s): dropping it",
+                                    msg.fault_code, msg.fault_string ? msg.fault_string : "");
+                if (autonomous_transfer_remove(s->m, &s->autonomous) < 0)
+                        log_error("Cannot remove the delivered AutonomousTransferComplete");
+        } else {
+                session_end(s, false, "the ACS answered AutonomousTransferComplete with %s",
+                            msg.method_name ? msg.method_name : "nothing");
+                soap_message_done(&msg);
+                return;
+        }
+        if (msg.hold_requests)
+                s->hold_requests = true;
+        soap_message_done(&msg);
+        send_cpe_requests(s);
+}
+
 static void handle_request_response(struct session *s, const struct http_response *resp)
 {
         struct soap_message msg = {};
         uint32_t code = 0;
         char detail[256] = "";
+
+        if (s->autonomous.key) {
+                handle_autonomous_response(s, resp);
+                return;
+        }
 
         if (resp->body_len == 0 ||
             soap_decode(resp->body, resp->body_len, &msg, &code, detail, sizeof(detail)) < 0) {
@@ -336,6 +431,11 @@ static void on_response(struct http_conn *conn, const struct http_response *resp
                   resp->body ? resp->body : "");
         if (resp->status == 401) {
                 session_end(s, false, "the ACS refused our credentials (HTTP 401)");
+                return;
+        }
+        /* SOAP 1.1 carries a fault with HTTP 500: the ACS refusing one of our requests. */
+        if (resp->status == 500 && s->state == SESSION_REQUEST_SENT && resp->body_len > 0) {
+                handle_request_response(s, resp);
                 return;
         }
         if (resp->status != 200 && resp->status != 204) {

@@ -384,6 +384,38 @@ int soap_encode_transfer_complete(const struct soap_out_header *h, const char *c
         return soap_writer_finish(&sw, ret, ret_len);
 }
 
+static void write_fault_struct(struct soap_writer *sw, uint32_t code, const char *text)
+{
+        soap_writer_start(sw, "FaultStruct");
+        soap_writer_element_uint(sw, "FaultCode", code);
+        /* success (0) carries an empty FaultString */
+        soap_writer_element(sw, "FaultString", code == 0 ? "" : text ? text : fault_string(code));
+        soap_writer_end(sw);
+}
+
+int soap_encode_autonomous_transfer_complete(const struct soap_out_header *h,
+                                             const struct soap_autonomous_transfer *t, char **ret,
+                                             size_t *ret_len)
+{
+        _cleanup_(soap_writer_done) struct soap_writer sw = {};
+
+        if (!t || !h || h->version < CWMP_1_1) /* cwmp-1-0 has no AutonomousTransferComplete */
+                return -EINVAL;
+        start_method(&sw, h, "AutonomousTransferComplete");
+        soap_writer_element(&sw, "AnnounceURL", t->announce_url);
+        soap_writer_element(&sw, "TransferURL", t->transfer_url);
+        soap_writer_element_bool(&sw, "IsDownload", t->is_download);
+        soap_writer_element(&sw, "FileType", t->file_type);
+        soap_writer_element_uint(&sw, "FileSize", t->file_size);
+        soap_writer_element(&sw, "TargetFileName", t->target_file_name);
+        write_fault_struct(&sw, t->fault_code, t->fault_string);
+        soap_writer_element(&sw, "StartTime", t->start_time ? t->start_time : SOAP_UNKNOWN_TIME);
+        soap_writer_element(&sw, "CompleteTime",
+                            t->complete_time ? t->complete_time : SOAP_UNKNOWN_TIME);
+        soap_writer_end(&sw);
+        return soap_writer_finish(&sw, ret, ret_len);
+}
+
 int soap_encode_get_rpc_methods(const struct soap_out_header *h, char **ret, size_t *ret_len)
 {
         _cleanup_(soap_writer_done) struct soap_writer sw = {};

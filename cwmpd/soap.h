@@ -244,3 +244,19 @@ int soap_encode_transfer_complete(const struct soap_out_header *h, const char *c
                                   const char *start_time, const char *complete_time, char **ret,
                                   size_t *ret_len);
 int soap_encode_get_rpc_methods(const struct soap_out_header *h, char **ret, size_t *ret_len);
+
+/* AutonomousTransferComplete (CWMP 1.1 and later; -EINVAL for 1.0): a transfer the ACS did
+ * not ask for. The fault code follows the TransferComplete rules (0: success). */
+struct soap_autonomous_transfer {
+        const char *announce_url, *transfer_url;
+        bool is_download;
+        const char *file_type;
+        uint32_t file_size;
+        const char *target_file_name;
+        uint32_t fault_code;
+        const char *fault_string;
+        const char *start_time, *complete_time;
+};
+int soap_encode_autonomous_transfer_complete(const struct soap_out_header *h,
+                                             const struct soap_autonomous_transfer *t, char **ret,
+                                             size_t *ret_len);

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* Results of transfers the box made on its own, kept until the ACS has them. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autonomous-transfer.h"
+#include "events.h"
+#include "kvmap.h"
+#include "manager.h"
+#include "transfer-args.h"
+#include "types.h"
+#include "util.h"
+
+#define PREFIX         "autonomous:"      /* autonomous:<seq> = the record */
+#define PENDING_PREFIX "autonomous-key:"  /* producer key -> record, while stored */
+#define DONE_PREFIX    "autonomous-done:" /* producer keys delivered: a late retry is not news */
+#define SEQ_KEY        "autonomous-seq"
+#define DONE_KEEP      64
+#define EVENT_CODE     "10 AUTONOMOUS TRANSFER COMPLETE"
+#define N_FIELDS       11
+
+void autonomous_transfer_done(struct autonomous_transfer *t)
+{
+        free(t->key);
+        free(t->producer_key);
+        free(t->announce_url);
+        free(t->transfer_url);
+        free(t->file_type);
+        free(t->target_file_name);
+        free(t->fault_string);
+        free(t->start_time);
+        free(t->complete_time);
+        *t = (struct autonomous_transfer){};
+}
+
+static size_t utf8_chars(const char *s)
+{
+        size_t n = 0;
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xC0) != 0x80)
+                        n++;
+        return n;
+}
+
+/* The codes cwmp-1-x.xsd allows in AutonomousTransferComplete (as in TransferComplete). */
+static bool fault_allowed(uint32_t code)
+{
+        return code == 0 || code == 9001 || code == 9002 || code == 9010 || code == 9011 ||
+               code == 9012 || (code >= 9014 && code <= 9020) || (code >= 9033 && code <= 9899);
+}
+
+static bool time_valid(const char *s)
+{
+        struct cw_datetime dt;
+        return s && cw_parse_datetime(s, &dt) >= 0;
+}
+
+static const char *check(const struct soap_autonomous_transfer *t)
+{
+        if (!t->announce_url || utf8_chars(t->announce_url) > 1024)
+                return "AnnounceURL is longer than 1024 characters";
+        if (!t->transfer_url || utf8_chars(t->transfer_url) > 1024)
+                return "TransferURL is longer than 1024 characters";
+        if (!transfer_type_valid(t->file_type))
+                return "FileType is not a file type (\"1 Firmware Upgrade Image\" ...)";
+        if (!t->target_file_name || utf8_chars(t->target_file_name) > 256)
+                return "TargetFileName is longer than 256 characters";
+        if (!fault_allowed(t->fault_code))
+                return "AutonomousTransferComplete cannot carry this fault code";
+        if (!t->fault_string || utf8_chars(t->fault_string) > 256)
+                return "FaultString is longer than 256 characters";
+        if (!time_valid(t->start_time) || !time_valid(t->complete_time))
+                return "StartTime and CompleteTime must be dateTime values";
+        return NULL;
+}
+
+/* Fields are joined with tabs; "%" and tab inside a field are written %25 and %09. */
+static int append_field(struct buf *b, const char *s, bool first)
+{
+        if (!first && buf_append(b, "\t", 1) < 0)
+                return -ENOMEM;
+        for (; *s; s++) {
+                const char *esc = *s == '%' ? "%25" : *s == '\t' ? "%09" : NULL;
+                if (buf_append(b, esc ? esc : s, esc ? 3 : 1) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static char *unescape_field(const char *s, size_t n)
+{
+        char *out = malloc(n + 1), *p = out;
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] == '%' && i + 3 <= n &&
+                    (!strncmp(s + i, "%25", 3) || !strncmp(s + i, "%09", 3))) {
+                        *p++ = s[i + 2] == '5' ? '%' : '\t';
+                        i += 2;
+                } else
+                        *p++ = s[i];
+        }
+        *p = '\0';
+        return out;
+}
+
+static int split(const char *value, char *fields[static N_FIELDS])
+{
+        const char *p = value;
+
+        for (size_t i = 0; i < N_FIELDS; i++) {
+                const char *tab = strchr(p, '\t');
+                size_t n = tab ? (size_t)(tab - p) : strlen(p);
+                if ((i < N_FIELDS - 1) != (tab != NULL))
+                        return -EBADMSG;
+                fields[i] = unescape_field(p, n);
+                if (!fields[i])
+                        return -ENOMEM;
+                p = tab ? tab + 1 : p + n;
+        }
+        return 0;
+}
+
+int autonomous_transfer_queue(struct manager *m, const struct soap_autonomous_transfer *t,
+                              const char *producer_key, const char **reason)
+{
+        _cleanup_(buf_done) struct buf b = {};
+        _cleanup_free_ char *pending = NULL, *done = NULL;
+        char key[64], seq_text[24], size[16], code[16];
+        const char *last = manager_state_get(m, SEQ_KEY);
+        uint64_t seq = last ? strtoull(last, NULL, 10) + 1 : 1;
+        int r;
+
+        *reason = check(t);
+        if (*reason)
+                return -EINVAL;
+        producer_key = producer_key ? producer_key : "";
+        if (producer_key[0]) {
+                /* One record per producer key: a retried hand-off changes nothing. */
+                if (asprintf(&pending, PENDING_PREFIX "%s", producer_key) < 0 ||
+                    asprintf(&done, DONE_PREFIX "%s", producer_key) < 0)
+                        return -ENOMEM;
+                if (manager_state_get(m, pending) || manager_state_get(m, done))
+                        return 1;
+        }
+        snprintf(key, sizeof(key), PREFIX "%020" PRIu64, seq);
+        snprintf(seq_text, sizeof(seq_text), "%" PRIu64, seq);
+        snprintf(size, sizeof(size), "%" PRIu32, t->file_size);
+        snprintf(code, sizeof(code), "%" PRIu32, t->fault_code);
+        const char *fields[N_FIELDS] = {producer_key,        t->announce_url,
+                                        t->transfer_url,     t->is_download ? "1" : "0",
+                                        t->file_type,        size,
+                                        t->target_file_name, code,
+                                        t->fault_string,     t->start_time,
+                                        t->complete_time};
+        for (size_t i = 0; i < N_FIELDS; i++)
+                if (append_field(&b, fields[i], i == 0) < 0)
+                        return -ENOMEM;
+
+        /* The record first, then the event: a crash between them leaves a record whose
+         * event the next session queues again. */
+        r = manager_state_set(m, SEQ_KEY, seq_text);
+        if (r >= 0)
+                r = manager_state_set(m, key, b.data);
+        if (r >= 0 && pending)
+                r = manager_state_set(m, pending, key);
+        if (r >= 0)
+                r = manager_state_save(m);
+        if (r >= 0)
+                r = events_add(m->events, EVENT_CODE, "", "");
+        if (r < 0)
+                return r;
+        manager_request_session(m);
+        return 0;
+}
+
+bool autonomous_transfer_next(struct manager *m, const char *after, struct autonomous_transfer *ret)
+{
+        const char **keys = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        if (kvmap_sorted_keys(m->state, &keys, &n) < 0)
+                return false;
+        for (size_t i = 0; i < n && !found; i++) {
+                char *f[N_FIELDS] = {};
+                if (!startswith(keys[i], PREFIX) || (after && strcmp(keys[i], after) <= 0))
+                        continue;
+                int r = split(kvmap_get(m->state, keys[i]), f);
+                *ret = (struct autonomous_transfer){
+                        .key = strdup(keys[i]),
+                        .producer_key = f[0],
+                        .announce_url = f[1],
+                        .transfer_url = f[2],
+                        .is_download = f[3] && streq(f[3], "1"),
+                        .file_type = f[4],
+                        .target_file_name = f[6],
+                        .fault_string = f[8],
+                        .start_time = f[9],
+                        .complete_time = f[10],
+                };
+                bool ok = r >= 0 && ret->key && cw_parse_uint32(f[5], &ret->file_size) >= 0 &&
+                          cw_parse_uint32(f[7], &ret->fault_code) >= 0;
+                free(f[3]);
+                free(f[5]);
+                free(f[7]);
+                if (!ok) {
+                        autonomous_transfer_done(ret);
+                        continue; /* damaged: skipped, never sent half */
+                }
+                found = true;
+        }
+        free(keys);
+        return found;
+}
+
+/* Remembers the last DONE_KEEP delivered producer keys, oldest forgotten first. */
+static int remember_done(struct manager *m, const char *producer_key)
+{
+        _cleanup_free_ char *key = NULL;
+        const char *k, *v, *oldest = NULL;
+        uint64_t seq = 0, oldest_seq = UINT64_MAX;
+        size_t n = 0;
+        char num[24];
+
+        kvmap_foreach (m->state, i, k, v) {
+                if (!startswith(k, DONE_PREFIX))
+                        continue;
+                uint64_t s = strtoull(v, NULL, 10);
+                n++;
+                if (s >= seq)
+                        seq = s + 1;
+                if (s < oldest_seq) {
+                        oldest_seq = s;
+                        oldest = k;
+                }
+        }
+        if (n >= DONE_KEEP && oldest) {
+                _cleanup_free_ char *victim = strdup(oldest);
+                if (!victim)
+                        return -ENOMEM;
+                (void)manager_state_set(m, victim, NULL);
+        }
+        if (asprintf(&key, DONE_PREFIX "%s", producer_key) < 0)
+                return -ENOMEM;
+        snprintf(num, sizeof(num), "%" PRIu64, seq);
+        return manager_state_set(m, key, num);
+}
+
+static bool any_stored(struct manager *m)
+{
+        const char *k, *v;
+
+        kvmap_foreach (m->state, i, k, v)
+                if (startswith(k, PREFIX))
+                        return true;
+        return false;
+}
+
+int autonomous_transfer_remove(struct manager *m, const struct autonomous_transfer *t)
+{
+        int r = 0;
+
+        if (t->producer_key && t->producer_key[0]) {
+                _cleanup_free_ char *pending = NULL;
+                if (asprintf(&pending, PENDING_PREFIX "%s", t->producer_key) < 0)
+                        return -ENOMEM;
+                r = manager_state_set(m, pending, NULL);
+                if (r >= 0)
+                        r = remember_done(m, t->producer_key);
+        }
+        if (r >= 0)
+                r = manager_state_set(m, t->key, NULL);
+        if (r >= 0)
+                r = manager_state_save(m);
+        if (r >= 0 && !any_stored(m))
+                r = events_acknowledged(m->events, EVENT_CODE, NULL, NULL);
+        return r;
+}
+
+int autonomous_transfer_ensure_event(struct manager *m)
+{
+        if (!any_stored(m))
+                return 0;
+        int r = events_add(m->events, EVENT_CODE, "", "");
+        return r < 0 ? r : 0;
+}
+
+struct soap_autonomous_transfer autonomous_transfer_view(const struct autonomous_transfer *t)
+{
+        return (struct soap_autonomous_transfer){
+                .announce_url = t->announce_url,
+                .transfer_url = t->transfer_url,
+                .is_download = t->is_download,
+                .file_type = t->file_type,
+                .file_size = t->file_size,
+                .target_file_name = t->target_file_name,
+                .fault_code = t->fault_code,
+                .fault_string = t->fault_string,
+                .start_time = t->start_time,
+                .complete_time = t->complete_time,
+        };
+}
