@@ -1690,6 +1690,67 @@ static void test_encode_transfer_complete(void **state)
         }
 }
 
+static void test_encode_autonomous_transfer_complete(void **state)
+{
+        const struct soap_autonomous_transfer ok = {
+                .announce_url = "http://announce.example/?a=1&b=<2>",
+                .transfer_url = "http://files.example/fw.bin",
+                .is_download = true,
+                .file_type = "1 Firmware Upgrade Image",
+                .file_size = 4096,
+                .target_file_name = "fw.bin",
+                .fault_code = 0,
+                .fault_string = "ignored on success",
+                .start_time = "2024-05-01T10:00:00Z",
+                .complete_time = "2024-05-01T10:05:00Z",
+        };
+        struct soap_autonomous_transfer failed = {
+                .announce_url = "",
+                .transfer_url = "http://logs.example/up",
+                .is_download = false,
+                .file_type = "4 Vendor Log File",
+                .target_file_name = "",
+                .fault_code = 9011,
+                .fault_string = NULL, /* TR-069's wording */
+        };
+        char *doc;
+        size_t len;
+
+        FOR_EACH_VERSION(h, v)
+        {
+                int r = soap_encode_autonomous_transfer_complete(&h, &ok, &doc, &len);
+                if (v == CWMP_1_0) {
+                        assert_int_equal(r, -EINVAL); /* not in cwmp-1-0.xsd */
+                        continue;
+                }
+                assert_int_equal(r, 0);
+                assert_valid(doc, len, v);
+                assert_true(contains(doc, "<cwmp:AutonomousTransferComplete><AnnounceURL>"
+                                          "http://announce.example/?a=1&amp;b=&lt;2&gt;"
+                                          "</AnnounceURL><TransferURL>http://files.example/fw.bin"
+                                          "</TransferURL><IsDownload>true</IsDownload>"
+                                          "<FileType>1 Firmware Upgrade Image</FileType>"
+                                          "<FileSize>4096</FileSize><TargetFileName>fw.bin"
+                                          "</TargetFileName><FaultStruct><FaultCode>0</FaultCode>"
+                                          "<FaultString/></FaultStruct><StartTime>"
+                                          "2024-05-01T10:00:00Z</StartTime><CompleteTime>"
+                                          "2024-05-01T10:05:00Z</CompleteTime>"));
+                free(doc);
+
+                assert_int_equal(soap_encode_autonomous_transfer_complete(&h, &failed, &doc, &len),
+                                 0);
+                assert_valid(doc, len, v);
+                assert_true(contains(doc, "<IsDownload>false</IsDownload>"));
+                assert_true(contains(doc, "<FaultCode>9011</FaultCode><FaultString>Upload failure"
+                                          "</FaultString>"));
+                /* unknown times go out as the unknown time */
+                assert_true(contains(doc, "<StartTime>0001-01-01T00:00:00Z</StartTime>"));
+                free(doc);
+        }
+        assert_int_equal(soap_encode_autonomous_transfer_complete(&header_14, NULL, &doc, &len),
+                         -EINVAL);
+}
+
 static void test_encode_faults(void **state)
 {
         const struct soap_fault_param params[] = {
@@ -1979,6 +2040,7 @@ int main(void)
                 cmocka_unit_test(test_encode_empty_responses),
                 cmocka_unit_test(test_encode_transfers),
                 cmocka_unit_test(test_encode_transfer_complete),
+                cmocka_unit_test(test_encode_autonomous_transfer_complete),
                 cmocka_unit_test(test_encode_faults),
                 cmocka_unit_test(test_validator_rejects),
                 cmocka_unit_test(test_encode_invalid_text),
