@@ -16,6 +16,7 @@
 #include "ops.h"
 #include "path.h"
 #include "transaction.h"
+#include "value-watch.h"
 
 #define PROPERTIES_INTERFACE "org.freedesktop.DBus.Properties"
 
@@ -189,6 +190,7 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
         if (!dbus_message_iter_close_container(&it, &arr) ||
             !dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &origin))
                 return -ENOMEM;
+        value_watch_note(m->value_watch, values, n);
         return bus_send(m->bus, sig);
 }
 

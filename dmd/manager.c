@@ -11,6 +11,7 @@
 #include "log.h"
 #include "manager.h"
 #include "transaction.h"
+#include "value-watch.h"
 
 const char *manager_type_name(const struct schema_node *node)
 {
@@ -119,6 +120,7 @@ void manager_free(struct manager *m)
         if (!m)
                 return;
         transaction_queue_free(m);
+        value_watch_free(m->value_watch);
         bus_close(m->bus);
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
@@ -167,6 +169,9 @@ int manager_start(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to acquire %s: %m", DMD_BUS_NAME);
         transaction_resume(m);
+        r = value_watch_new(m, &m->value_watch);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the value watcher: %m");
         log_info("Serving %zu objects and %zu parameters as %s", schema_n_objects(m->schema),
                  schema_n_parameters(m->schema), DMD_BUS_NAME);
         (void)sd_notify(false, "READY=1\nSTATUS=Serving the data model");

@@ -13,12 +13,15 @@ static const struct cfg_item daemon_items[] = {
         {"Daemon", "StateDirectory", cfg_parse_path, offsetof(struct settings, state_dir)},
         {"Daemon", "RuntimeDirectory", cfg_parse_path, offsetof(struct settings, runtime_dir)},
         {"Daemon", "SchemaDirectory", cfg_parse_path, offsetof(struct settings, schema_dir)},
+        {"Notification", "SamplePeriodSec", cfg_parse_uint32,
+         offsetof(struct settings, notification_sample_period_sec)},
 };
 
 void settings_init(struct settings *s)
 {
         *s = (struct settings){
                 .log_level = LOG_INFO,
+                .notification_sample_period_sec = 5,
                 .state_dir = strdup(CWMP_STATE_DIR),
                 .runtime_dir = strdup("/run/cwmp"),
                 .schema_dir = strdup(CWMP_SCHEMA_DIR),

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "deviceinfo.h"
 #include "util.h"
@@ -17,6 +18,7 @@ struct settings {
         struct strv schema_dirs; /* from the command line; replaces schema_dir when given */
         char *bus_address;       /* NULL: the system bus */
         struct deviceinfo_settings deviceinfo;
+        uint32_t notification_sample_period_sec; /* [Notification] SamplePeriodSec=, 0: off */
 };
 
 void settings_init(struct settings *s);

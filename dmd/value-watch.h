@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stddef.h>
+
+struct changed_value;
 struct manager;
 struct value_watch;
 
@@ -18,3 +21,7 @@ void value_watch_free(struct value_watch *w);
 /* Something under `prefix` (a partial path, "Device.IP.Interface.") changed now, e.g. a
  * netlink event: re-read the watched parameters there soon instead of at the next sample. */
 void value_watch_poke(struct value_watch *w, const char *prefix);
+
+/* dmd itself signalled these values (a transaction, a provider's NotifyValueChanges): they
+ * are the last known ones now, so the watcher does not report them a second time. */
+void value_watch_note(struct value_watch *w, const struct changed_value *values, size_t n);
