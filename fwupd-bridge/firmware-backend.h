@@ -85,3 +85,12 @@ int firmware_backend_list_images(struct firmware_backend *b, struct firmware_ima
                                  size_t *n);
 /* The running firmware's version: Device.DeviceInfo.SoftwareVersion. */
 int firmware_backend_running_version(struct firmware_backend *b, char **version);
+
+/* The backend has read its state (the fwupd backend asks fwupd first, asynchronously):
+ * until then firmware_backend_boot_check() answers -EAGAIN and the images and running
+ * version may be unknown. The handler runs once, from the event loop, also for a backend
+ * that is ready at once (slot). */
+typedef void (*firmware_backend_ready)(struct firmware_backend *b, void *userdata);
+void firmware_backend_set_ready_handler(struct firmware_backend *b, firmware_backend_ready handler,
+                                        void *userdata);
+bool firmware_backend_is_ready(struct firmware_backend *b);
