@@ -5,6 +5,7 @@
 extern const char introspect_io_cwmp_DataModel1[];
 extern const char introspect_io_cwmp_Provider1[];
 extern const char introspect_io_cwmp_Agent1[];
+extern const char introspect_io_cwmp_Firmware1[];
 
 /* The standard interfaces every object of ours answers. */
 #define INTROSPECT_STANDARD_INTERFACES                                                             \

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "http-internal.h"
 #include "log.h"
@@ -43,6 +44,10 @@ struct http_conn {
         bool body_too_large;
         bool body_no_memory;
         char error_buffer[CURL_ERROR_SIZE];
+        /* http_conn_get_to_fd: the body goes to this file instead */
+        int out_fd;
+        size_t out_len;
+        int out_error;
 };
 
 /* What the callback sees, owned by the delivery so the callback may free the connection or
@@ -64,10 +69,35 @@ static void delivery_done(struct delivery *d)
 
 /* ---- curl's data callbacks ---- */
 
+static size_t write_out(struct http_conn *conn, const char *data, size_t len)
+{
+        size_t done = 0;
+
+        if (len > conn->max_response_size - conn->out_len) {
+                conn->body_too_large = true;
+                return 0;
+        }
+        while (done < len) {
+                ssize_t n = write(conn->out_fd, data + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        conn->out_error = n < 0 ? -errno : -EIO;
+                        return 0;
+                }
+                done += (size_t)n;
+        }
+        conn->out_len += len;
+        return len;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
         struct http_conn *conn = userdata;
         size_t len = size * nmemb;
+
+        if (conn->out_fd >= 0)
+                return write_out(conn, data, len);
 
         if (len > conn->max_response_size - conn->body.len) {
                 conn->body_too_large = true;
@@ -91,6 +121,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
                 conn->body.len = 0;
                 if (conn->body.data)
                         conn->body.data[0] = '\0';
+                if (conn->out_fd >= 0 && conn->out_len > 0) {
+                        if (lseek(conn->out_fd, 0, SEEK_SET) < 0 ||
+                            ftruncate(conn->out_fd, 0) < 0) {
+                                conn->out_error = -errno;
+                                return 0;
+                        }
+                        conn->out_len = 0;
+                }
         }
         return len;
 }
@@ -99,8 +137,13 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 
 static void request_reset(struct http_conn *conn)
 {
-        if (conn->easy)
+        if (conn->easy) {
                 curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, NULL);
+                curl_easy_setopt(conn->easy, CURLOPT_CUSTOMREQUEST, NULL);
+        }
+        conn->out_fd = -1;
+        conn->out_len = 0;
+        conn->out_error = 0;
         curl_slist_free_all(conn->headers);
         conn->headers = NULL;
         buf_done(&conn->body);
@@ -150,6 +193,11 @@ static int collect(struct http_conn *conn, CURLcode code, struct delivery *d)
         }
         if (conn->body_no_memory)
                 return -ENOMEM;
+        if (conn->out_error < 0) {
+                snprintf(d->message, sizeof(d->message), "Cannot write the body: %s",
+                         strerror(-conn->out_error));
+                return -EIO;
+        }
         error = http_error_from_curl(code, os_errno);
         if (error < 0) {
                 snprintf(d->message, sizeof(d->message), "%s",
@@ -157,8 +205,13 @@ static int collect(struct http_conn *conn, CURLcode code, struct delivery *d)
                 return error;
         }
 
-        d->response.body_len = conn->body.len;
-        d->body = buf_steal(&conn->body);
+        if (conn->out_fd >= 0) {
+                d->response.body_len = conn->out_len;
+                d->body = strdup("");
+        } else {
+                d->response.body_len = conn->body.len;
+                d->body = buf_steal(&conn->body);
+        }
         if (!d->body)
                 return -ENOMEM;
         d->response.body = d->body;
@@ -313,6 +366,7 @@ int http_conn_new(struct http_client *client, const struct http_conn_options *op
         if (!conn)
                 return -ENOMEM;
         conn->client = http_client_ref(client);
+        conn->out_fd = -1;
         conn->max_response_size =
                 options->max_response_size ? options->max_response_size : DEFAULT_MAX_RESPONSE_SIZE;
 
@@ -393,7 +447,7 @@ oom:
         return -ENOMEM;
 }
 
-static int prepare(struct http_conn *conn, bool post, const char *body, size_t len,
+static int prepare(struct http_conn *conn, bool post, bool put, const char *body, size_t len,
                    const char *const *headers)
 {
         CURLcode code;
@@ -409,6 +463,8 @@ static int prepare(struct http_conn *conn, bool post, const char *body, size_t l
                 if (code == CURLE_OK)
                         code = curl_easy_setopt(conn->easy, CURLOPT_COPYPOSTFIELDS,
                                                 body ? body : "");
+                if (code == CURLE_OK && put)
+                        code = curl_easy_setopt(conn->easy, CURLOPT_CUSTOMREQUEST, "PUT");
         } else if (code == CURLE_OK) {
                 code = curl_easy_setopt(conn->easy, CURLOPT_HTTPGET, 1L);
         }
@@ -422,12 +478,12 @@ static int prepare(struct http_conn *conn, bool post, const char *body, size_t l
         return 0;
 }
 
-static int start(struct http_conn *conn, bool post, const char *body, size_t len,
-                 const char *const *headers, http_done_fn done, void *userdata)
+static int start(struct http_conn *conn, bool post, bool put, int out_fd, const char *body,
+                 size_t len, const char *const *headers, http_done_fn done, void *userdata)
 {
         int r;
 
-        if (!conn || !done || (post && len > 0 && !body))
+        if (!conn || !done || ((post || put) && len > 0 && !body))
                 return -EINVAL;
         for (const char *const *h = headers; h && *h; h++)
                 if (!header_is_valid(*h))
@@ -439,8 +495,9 @@ static int start(struct http_conn *conn, bool post, const char *body, size_t len
         conn->done = done;
         conn->userdata = userdata;
         conn->busy = true;
+        conn->out_fd = out_fd;
 
-        r = prepare(conn, post, body, len, headers);
+        r = prepare(conn, post || put, put, body, len, headers);
         if (r < 0) {
                 /* Accepted requests always answer through the loop. */
                 conn->failure_error = r;
@@ -459,11 +516,25 @@ static int start(struct http_conn *conn, bool post, const char *body, size_t len
 int http_conn_post(struct http_conn *conn, const char *body, size_t len, const char *const *headers,
                    http_done_fn done, void *userdata)
 {
-        return start(conn, true, body, len, headers, done, userdata);
+        return start(conn, true, false, -1, body, len, headers, done, userdata);
 }
 
 int http_conn_get(struct http_conn *conn, const char *const *headers, http_done_fn done,
                   void *userdata)
 {
-        return start(conn, false, NULL, 0, headers, done, userdata);
+        return start(conn, false, false, -1, NULL, 0, headers, done, userdata);
+}
+
+int http_conn_get_to_fd(struct http_conn *conn, int fd, const char *const *headers,
+                        http_done_fn done, void *userdata)
+{
+        if (fd < 0)
+                return -EBADF;
+        return start(conn, false, false, fd, NULL, 0, headers, done, userdata);
+}
+
+int http_conn_put(struct http_conn *conn, const char *body, size_t len, const char *const *headers,
+                  http_done_fn done, void *userdata)
+{
+        return start(conn, false, true, -1, body, len, headers, done, userdata);
 }

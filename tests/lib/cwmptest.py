@@ -58,6 +58,10 @@ AGENT_PATH = '/io/cwmp/Agent'
 AGENT_IFACE = 'io.cwmp.Agent1'
 
 DIAG_BUS_NAME = 'io.cwmp.Diagnostics'
+FIRMWARE_BUS_NAME = 'io.cwmp.Firmware'
+FIRMWARE_PATH = '/io/cwmp/Firmware'
+FIRMWARE_IFACE = 'io.cwmp.Firmware1'
+FWUPD_BRIDGE_SCHEMA_DIR = os.path.join(SOURCE_DIR, 'fwupd-bridge', 'schema')
 IP_DIAG = 'Device.IP.Diagnostics.'
 DNS_DIAG = 'Device.DNS.Diagnostics.'
 
@@ -683,6 +687,38 @@ class Agent:
                            self.timeout)
 
 
+class Firmware:
+    """io.cwmp.Firmware1 of fwupd-bridge, by its well-known name."""
+
+    def __init__(self, conn, timeout=None):
+        self.conn = conn
+        self.timeout = timeout or CALL_TIMEOUT
+
+    def call(self, method, signature='', *args, timeout=None):
+        return call_method(self.conn, FIRMWARE_BUS_NAME, FIRMWARE_PATH, FIRMWARE_IFACE, method,
+                           signature, args, timeout or self.timeout)
+
+    def download(self, key, file_type, url, username='', password='', file_size=0,
+                 target='', delay=0):
+        return self.call('Download', 'sssssusu', key, file_type, url, username, password,
+                         file_size, target, delay)
+
+    def upload(self, key, file_type, url, username='', password='', delay=0):
+        return self.call('Upload', 'sssssu', key, file_type, url, username, password, delay)
+
+    def schedule_download(self, key, file_type, url, windows, username='', password='',
+                          file_size=0, target=''):
+        """windows: [(start, end, mode, message, max_retries)]"""
+        return self.call('ScheduleDownload', 'sssssusa(uussi)', key, file_type, url, username,
+                         password, file_size, target, windows)
+
+    def cancel(self, key):
+        return self.call('CancelTransfer', 's', key)
+
+    def queued(self):
+        return self.call('GetAllQueuedTransfers')
+
+
 def _openssl(*args, cwd):
     r = subprocess.run(['openssl'] + list(args), cwd=cwd, capture_output=True, text=True,
                        timeout=60)
@@ -1108,6 +1144,40 @@ class Sandbox:
                 self.wait_provider_online(IP_DIAG, d.pid)
                 self.wait_provider_online(DNS_DIAG, d.pid)
         return d
+
+    def start_fwupd_bridge(self, sections=None, extra_args=(), env=None, wait=True,
+                           label='fwupd-bridge', schema_dirs=None):
+        """fwupd-bridge with a config in the sandbox (`sections`: {section: {key: value}},
+        written to etc/LABEL.conf; its download directory defaults to the state directory),
+        its state directory in the sandbox. With wait, returns once it sent READY=1."""
+        state = self.path('state', label)
+        os.makedirs(state, exist_ok=True)
+        conf = {'Transfers': {'DownloadDirectory': self.path('state', label, 'downloads')}}
+        for section, items in (sections or {}).items():
+            target = conf.setdefault(section, {})
+            for k, v in items.items():
+                if v is None:
+                    target.pop(k, None)
+                else:
+                    target[k] = str(v)
+        cfg = self.path('etc', label + '.conf')
+        write_ini(cfg, conf)
+        argv = [binary('fwupd-bridge', 'fwupd-bridge'), '--config', cfg, '--state-dir', state]
+        for d in schema_dirs or [FWUPD_BRIDGE_SCHEMA_DIR]:
+            argv += ['--schema-dir', d]
+        if os.environ.get('CWMP_DEBUG'):
+            argv.append('--debug')
+        argv += list(extra_args)
+        d = Daemon(self, label, argv, bus_name=FIRMWARE_BUS_NAME, env=env)
+        d.state_dir = state
+        d.config_path = cfg
+        self.add_daemon(d)
+        d.start(wait=wait)
+        return d
+
+    @property
+    def firmware(self):
+        return Firmware(self.conn)
 
     @property
     def agent(self):

@@ -4,9 +4,11 @@
 #include <dbus/dbus.h>
 #include <stdbool.h>
 
-/* Waits until no ACS session is open: TR-181 starts a requested diagnostic once the session
- * that requested it has ended. cwmpd (io.cwmp.Agent) tells its SessionState and signals
- * SessionEnded; without cwmpd on the bus no session is open. */
+/* Waits until no ACS session is open, for work the ACS requested that must not run during
+ * its session: a diagnostic starts once the session that requested it has ended (TR-181), a
+ * file transfer runs between sessions. cwmpd (io.cwmp.Agent) tells its SessionState and
+ * signals SessionEnded; without cwmpd on the bus no session is open. It also tells when
+ * cwmpd appears on the bus, so hand-offs waiting for it can go at once. */
 
 struct session_watch;
 typedef void (*session_idle_fn)(void *userdata);

@@ -76,7 +76,7 @@ void session_watch_wait_idle(struct session_watch *w)
                 w->asking = true;
                 return;
         }
-        log_warning("Cannot ask cwmpd for its session state: starting now");
+        log_debug("Cannot ask cwmpd for its session state: idle now");
         idle(w);
 }
 
@@ -142,7 +142,7 @@ int session_watch_new(DBusConnection *bus, session_idle_fn on_idle, agent_appear
                                    "',member='NameOwnerChanged',arg0='" AGENT_BUS_NAME "'",
                                    &error);
         if (dbus_error_is_set(&error)) {
-                log_error("Cannot watch cwmpd: %s", error.message);
+                log_debug("Cannot watch cwmpd: %s", error.message);
                 dbus_error_free(&error);
                 session_watch_free(w);
                 return -EIO;
