@@ -83,8 +83,9 @@ struct fwupd_backend {
         /* an install awaiting its reboot, checked once the device is known */
         bool boot_outcome;
         struct firmware_result boot_result;
-        /* the last install's outcome, for the image's Status */
+        /* the last install's outcome, for the image's Status and BootFailureLog */
         char *last_status;
+        char *last_log;
 };
 
 /* Pending calls outlive the backend if it is freed first: they hold this, not it. */
@@ -278,15 +279,22 @@ static char *boot_id(void)
         return id;
 }
 
-static int set_last_status(struct fwupd_backend *b, const char *status)
+/* The last outcome (NULL: success), kept across restarts in the state file. */
+static int set_last_status(struct fwupd_backend *b, const char *status, const char *log)
 {
-        char *copy = status ? strdup(status) : NULL;
+        char *copy = status ? strdup(status) : NULL, *log_copy = log ? strdup(log) : NULL;
+        const char *kv[] = {"last_status", status, "last_log", log, NULL};
 
-        if (status && !copy)
+        if ((status && !copy) || (log && !log_copy)) {
+                free(copy);
+                free(log_copy);
                 return -ENOMEM;
+        }
         free(b->last_status);
+        free(b->last_log);
         b->last_status = copy;
-        return 0;
+        b->last_log = log_copy;
+        return update_state(b, kv);
 }
 
 /* ---- the device list ---- */
@@ -347,6 +355,11 @@ static void first_devices(struct fwupd_backend *b)
 
         if (load_state(b, &state) < 0)
                 return;
+        free(b->last_status);
+        free(b->last_log);
+        b->last_status =
+                kvmap_get(state, "last_status") ? strdup(kvmap_get(state, "last_status")) : NULL;
+        b->last_log = kvmap_get(state, "last_log") ? strdup(kvmap_get(state, "last_log")) : NULL;
         known_id = kvmap_get(state, "device_id");
         known = kvmap_get(state, "running_version");
         if (b->device.id) {
@@ -453,7 +466,7 @@ static void finish_install(struct fwupd_backend *b)
                                 log_error("Cannot record the install awaiting a reboot");
                 }
         }
-        (void)set_last_status(b, job->result.fault_code ? "InstallationFailed" : NULL);
+        (void)set_last_status(b, job->result.fault_code ? "InstallationFailed" : NULL, NULL);
         if (b->device.id) {
                 const char *kv[] = {"device_id", b->device.id, "running_version", b->device.version,
                                     NULL};
@@ -612,7 +625,7 @@ static int fwupd_install(struct firmware_backend *base, const char *path,
                 free(TAKE_PTR(b->job));
                 return r;
         }
-        (void)set_last_status(b, NULL);
+        (void)set_last_status(b, NULL, NULL);
         log_info("Installing %s on %s through fwupd", path, id);
         return 0;
 }
@@ -727,7 +740,10 @@ static void fwupd_boot_check_done(struct firmware_backend *base)
         if (!b->device.id)
                 kv[4] = NULL;
         (void)update_state(b, kv);
-        (void)set_last_status(b, b->boot_result.fault_code ? "ActivationFailed" : NULL);
+        if (b->boot_result.fault_code)
+                (void)set_last_status(b, "ActivationFailed", b->boot_result.fault_string);
+        else
+                (void)set_last_status(b, NULL, NULL);
         b->boot_outcome = false;
 }
 
@@ -747,9 +763,7 @@ static int fwupd_list_images(struct firmware_backend *base, struct firmware_imag
         img->name = strdup(b->device.name[0] ? b->device.name : b->device.id);
         img->version = strdup(b->device.version);
         img->status = strdup(status);
-        img->boot_failure_log = strdup(b->boot_outcome || !streq(status, "ActivationFailed")
-                                               ? ""
-                                               : b->boot_result.fault_string);
+        img->boot_failure_log = strdup(b->last_log && !b->job ? b->last_log : "");
         img->available = true;
         img->active = true;
         if (!img->name || !img->version || !img->status || !img->boot_failure_log) {
@@ -791,6 +805,7 @@ static void fwupd_free(struct firmware_backend *base)
         free(b->state_dir);
         free(b->wanted_id);
         free(b->last_status);
+        free(b->last_log);
         sd_event_unref(base->event);
         free(b);
 }
