@@ -283,6 +283,11 @@ class Message:
             return name
         return '?' + t
 
+    def transfers(self):
+        """The TransferList of a (All)QueuedTransfers response: [{field: text}]."""
+        lst = self.child('TransferList')
+        return [] if lst is None else [{c.tag: c.text or '' for c in t} for t in lst]
+
     def array_problems(self):
         """Every soap-enc:arrayType whose count is not the number of items."""
         problems = []
@@ -728,12 +733,14 @@ class Script:
     delay         seconds to wait before every answer of the session
     end_status    204 (the standard), or 200 with an empty body (tolerated by CPEs)
     close_on_end  "Connection: close" on the final answer, as GenieACS does
+    cpe_request_faults  {method: ACS fault code}: answer those CPE requests with the fault
+                  (GenieACS answers AutonomousTransferComplete with 8000)
     """
 
     def __init__(self, rpcs=(), version=None, hold_requests=False, inform_fault=None,
                  inform_fault_status=500, inform_status=None, inform_close=False,
                  inform_delay=0, inform_pause=None, delay=0, end_status=204,
-                 close_on_end=False, name=None):
+                 close_on_end=False, name=None, cpe_request_faults=None):
         self.rpcs = list(rpcs)
         self.version = version
         self.hold_requests = hold_requests
@@ -747,6 +754,7 @@ class Script:
         self.end_status = end_status
         self.close_on_end = close_on_end
         self.name = name
+        self.cpe_request_faults = dict(cpe_request_faults or {})
 
     @property
     def fails_inform(self):
@@ -1584,7 +1592,10 @@ class ACS:
         session.cpe_requests.append(msg)
         if msg.id is None:
             self.failure('%s: %s has no cwmp:ID' % (label, msg.method))
-        if msg.method == 'GetRPCMethods':
+        refused = session.script.cpe_request_faults.get(msg.method)
+        if refused:
+            body = fault_body(refused, ACS_FAULTS.get(refused, 'Refused'))
+        elif msg.method == 'GetRPCMethods':
             body = '<cwmp:GetRPCMethodsResponse>%s</cwmp:GetRPCMethodsResponse>' % _strings(
                 'MethodList', ACS_METHODS)
         elif msg.method == 'Kicked':
