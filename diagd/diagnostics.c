@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "diagnostics.h"
 #include "handoff.h"
+#include "interface-ref.h"
 #include "kvmap.h"
 #include "log.h"
 #include "nslookup.h"
 #include "ping.h"
+#include "server-selection.h"
 #include "session-watch.h"
 #include "store.h"
+#include "tr143-diag.h"
 #include "traceroute.h"
 #include "types.h"
+#include "udpecho-server.h"
+#include "udpecho.h"
 #include "util.h"
 
 #define IP_PREFIX   "Device.IP.Diagnostics."
@@ -27,16 +34,42 @@
 #define NS_PREFIX   DNS_PREFIX "NSLookupDiagnostics."
 #define NS_RESULT   NS_PREFIX "Result."
 #define STATE       "DiagnosticsState"
+#define UE_PREFIX   IP_PREFIX "UDPEchoDiagnostics."
+#define UE_RESULT   UE_PREFIX "IndividualPacketResult."
+#define SS_PREFIX   IP_PREFIX "ServerSelectionDiagnostics."
+#define UC_PREFIX   IP_PREFIX "UDPEchoConfig."
+
+#define UE_MAX_RESULTS 100 /* UDPEchoDiagnosticsMaxResults */
 
 #define EVENT_DIAGNOSTICS_COMPLETE "8 DIAGNOSTICS COMPLETE"
 
-enum test { TEST_PING, TEST_NSLOOKUP, TEST_TRACEROUTE, N_TESTS };
+enum test {
+        TEST_PING,
+        TEST_NSLOOKUP,
+        TEST_TRACEROUTE,
+        TEST_DOWNLOAD,
+        TEST_UPLOAD,
+        TEST_UDPECHO,
+        TEST_SERVER_SELECTION,
+        N_TESTS
+};
 enum phase { PHASE_IDLE, PHASE_WAITING, PHASE_RUNNING };
 
-static const char *const test_prefix[N_TESTS] = {PING_PREFIX, NS_PREFIX, TR_PREFIX};
-static const char *const test_state[N_TESTS] = {PING_PREFIX STATE, NS_PREFIX STATE,
-                                                TR_PREFIX STATE};
-static const char *const test_label[N_TESTS] = {"ipping", "nslookup", "traceroute"};
+static const char *const test_prefix[N_TESTS] = {
+        PING_PREFIX,         NS_PREFIX, TR_PREFIX, TR143_DOWNLOAD_PREFIX,
+        TR143_UPLOAD_PREFIX, UE_PREFIX, SS_PREFIX};
+static const char *const test_state[N_TESTS] = {
+        PING_PREFIX STATE,         NS_PREFIX STATE, TR_PREFIX STATE, TR143_DOWNLOAD_PREFIX STATE,
+        TR143_UPLOAD_PREFIX STATE, UE_PREFIX STATE, SS_PREFIX STATE};
+static const char *const test_label[N_TESTS] = {"ipping", "nslookup", "traceroute",     "download",
+                                                "upload", "udpecho",  "serverselection"};
+/* the Interface parameter of the tests that bind to one (the others leave it to the route) */
+static const char *const test_interface[N_TESTS] = {
+        [TEST_PING] = PING_PREFIX "Interface",
+        [TEST_TRACEROUTE] = TR_PREFIX "Interface",
+        [TEST_UDPECHO] = UE_PREFIX "Interface",
+        [TEST_SERVER_SELECTION] = SS_PREFIX "Interface",
+};
 
 /* One provider per subtree: a SetParameterValues that spans both subtrees is then two
  * owners' commits, each applied and stored on its own. */
@@ -63,6 +96,23 @@ struct diagnostics {
         ping *ping;
         nslookup *ns;
         traceroute *tr;
+        struct tr143_diag *transfer[2]; /* by enum tr143_direction */
+        udpecho *ue;
+        server_selection *ss;
+        char *ue_results_file;
+        struct kvmap *ue_results; /* IndividualPacketResult.{i}. by full name, and "count" */
+        /* the Linux name of each test's Interface, looked up before the test starts */
+        struct test_ref {
+                struct diagnostics *d;
+                enum test t;
+        } test_ref[N_TESTS];
+        interface_ref *iface_lookup[N_TESTS];
+        char ifname[N_TESTS][IFNAMSIZ];
+        /* the UDP echo responder */
+        udpecho_server *echo_server;
+        interface_ref *echo_iface_lookup;
+        struct udpecho_counters echo_counters;
+        bool echo_enabled;
 };
 
 /* ---- stored values ---- */
@@ -194,6 +244,7 @@ static int run_ping(struct diagnostics *d)
                 .family = streq(version, "IPv4")   ? AF_INET
                           : streq(version, "IPv6") ? AF_INET6
                                                    : AF_UNSPEC,
+                .interface = d->ifname[TEST_PING],
                 .repetitions = stored_uint(d, PING_PREFIX "NumberOfRepetitions", 3),
                 .timeout_ms = stored_uint(d, PING_PREFIX "Timeout", 1000),
                 .data_size = stored_uint(d, PING_PREFIX "DataBlockSize", 56),
@@ -418,6 +469,7 @@ static int run_traceroute(struct diagnostics *d)
                 .family = streq(version, "IPv4")   ? AF_INET
                           : streq(version, "IPv6") ? AF_INET6
                                                    : AF_UNSPEC,
+                .interface = d->ifname[TEST_TRACEROUTE],
                 .tries = stored_uint(d, TR_PREFIX "NumberOfTries", 3),
                 .timeout_ms = stored_uint(d, TR_PREFIX "Timeout", 5000),
                 .data_size = stored_uint(d, TR_PREFIX "DataBlockSize", 38),
@@ -427,31 +479,451 @@ static int run_traceroute(struct diagnostics *d)
         return traceroute_start(d->event, &params, on_traceroute_done, d, &d->tr);
 }
 
+/* ---- DownloadDiagnostics, UploadDiagnostics (tr143-diag.c) ---- */
+
+static enum tr143_direction transfer_direction(enum test t)
+{
+        return t == TEST_UPLOAD ? TR143_UPLOAD : TR143_DOWNLOAD;
+}
+
+static void on_transfer_done(enum tr143_direction direction, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        enum test t = direction == TR143_UPLOAD ? TEST_UPLOAD : TEST_DOWNLOAD;
+
+        d->phase[t] = PHASE_IDLE;
+        queue_complete_event(d, t);
+}
+
+/* ---- UDPEchoDiagnostics ---- */
+
+static int family_of(const char *protocol_version)
+{
+        return streq(protocol_version, "IPv4")   ? AF_INET
+               : streq(protocol_version, "IPv6") ? AF_INET6
+                                                 : AF_UNSPEC;
+}
+
+static bool stored_bool(struct diagnostics *d, const char *name)
+{
+        bool v = false;
+        (void)cw_parse_bool(stored(d, name), &v);
+        return v;
+}
+
+/* xsd:dateTime to the microsecond, as TR-181 asks; 0 is the unknown time. */
+static void format_time_us(uint64_t us, char *buf, size_t size)
+{
+        size_t n;
+
+        if (us == 0 || cw_format_datetime((int64_t)(us / 1000000), 0, buf, size) < 0) {
+                snprintf(buf, size, "0001-01-01T00:00:00Z");
+                return;
+        }
+        n = strlen(buf); /* it ends in "Z" */
+        snprintf(buf + n - 1, size - n + 1, ".%06uZ", (unsigned)(us % 1000000));
+}
+
+static const char *udpecho_status_name(enum udpecho_status s)
+{
+        switch (s) {
+        case UDPECHO_COMPLETE:
+                return "Complete";
+        case UDPECHO_CANNOT_RESOLVE:
+                return "Error_CannotResolveHostName";
+        case UDPECHO_NO_ROUTE:
+                return "Error_Other"; /* UDPEchoDiagnostics has no Error_NoRouteToHost */
+        case UDPECHO_INTERNAL:
+        default:
+                return "Error_Internal";
+        }
+}
+
+static int set_packet(struct kvmap *m, size_t i, const char *field, const char *value)
+{
+        char name[160];
+        snprintf(name, sizeof(name), UE_RESULT "%zu.%s", i, field);
+        return kvmap_set(m, name, value);
+}
+
+/* The IndividualPacketResult table (its first UE_MAX_RESULTS rows), kept in a file of our
+ * own; res NULL empties it. */
+static int save_ue_results(struct diagnostics *d, const struct udpecho_result *res)
+{
+        static const char *const fields[5] = {"TestGenSN", "TestRespSN", "TestRespRcvTimeStamp",
+                                              "TestRespReplyTimeStamp",
+                                              "TestRespReplyFailureCount"};
+        _cleanup_kvmap_ struct kvmap *m = kvmap_new();
+        size_t n = !res ? 0 : res->n_packets < UE_MAX_RESULTS ? res->n_packets : UE_MAX_RESULTS;
+        char text[40];
+        int r = 0;
+
+        if (!m)
+                return -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const struct udpecho_packet *pk = &res->packets[i];
+                uint32_t numbers[5] = {pk->gen_sn, pk->resp_sn, pk->resp_recv_ts, pk->resp_reply_ts,
+                                       pk->resp_failures};
+
+                r = set_packet(m, i + 1, "PacketSuccess", pk->success ? "true" : "false");
+                format_time_us(pk->send_us, text, sizeof(text));
+                if (r >= 0)
+                        r = set_packet(m, i + 1, "PacketSendTime", text);
+                format_time_us(pk->receive_us, text, sizeof(text));
+                if (r >= 0)
+                        r = set_packet(m, i + 1, "PacketReceiveTime", text);
+                for (int k = 0; r >= 0 && k < 5; k++) {
+                        snprintf(text, sizeof(text), "%" PRIu32, numbers[k]);
+                        r = set_packet(m, i + 1, fields[k], text);
+                }
+        }
+        snprintf(text, sizeof(text), "%zu", n);
+        if (r >= 0)
+                r = kvmap_set(m, "count", text);
+        if (r < 0)
+                return r;
+        r = store_save(d->ue_results_file, m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save %s: %m", d->ue_results_file);
+        kvmap_free(d->ue_results);
+        d->ue_results = TAKE_PTR(m);
+        return 0;
+}
+
+/* Publishes results (µs) and, unless state is NULL, the new DiagnosticsState with them. */
+static int publish_udpecho(struct diagnostics *d, const struct udpecho_result *res,
+                           const char *state)
+{
+        static const char *const names[5] = {
+                UE_PREFIX "SuccessCount", UE_PREFIX "FailureCount", UE_PREFIX "AverageResponseTime",
+                UE_PREFIX "MinimumResponseTime", UE_PREFIX "MaximumResponseTime"};
+        uint64_t numbers[5] = {res->successes, res->failures, res->avg_us, res->min_us,
+                               res->max_us};
+        struct cwmp_value v[7];
+        char text[5][24];
+        size_t n = 0;
+
+        v[n++] = (struct cwmp_value){UE_PREFIX "IPAddressUsed", res->address_used};
+        for (int i = 0; i < 5; i++) {
+                snprintf(text[i], sizeof(text[i]), "%" PRIu64,
+                         numbers[i] > UINT32_MAX ? UINT32_MAX : numbers[i]);
+                v[n++] = (struct cwmp_value){names[i], text[i]};
+        }
+        if (state)
+                v[n++] = (struct cwmp_value){UE_PREFIX STATE, state};
+        return publish(d, v, n);
+}
+
+static void on_udpecho_done(const struct udpecho_result *res, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *state = udpecho_status_name(res->status);
+        bool individual = stored_bool(d, UE_PREFIX "EnableIndividualPacketResults");
+
+        d->phase[TEST_UDPECHO] = PHASE_IDLE;
+        log_info("UDPEcho to %s: %s, %u/%u answered, average %" PRIu64 " us",
+                 stored(d, UE_PREFIX "Host"), state, res->successes, res->successes + res->failures,
+                 res->avg_us);
+        if (save_ue_results(d, individual ? res : NULL) < 0)
+                state = "Error_Internal";
+        queue_complete_event(d, TEST_UDPECHO);
+        (void)publish_udpecho(d, res, state);
+        udpecho_free(TAKE_PTR(d->ue)); /* res is its own */
+}
+
+static int run_udpecho(struct diagnostics *d)
+{
+        /* the old results go first: storing values invalidates what stored() returned */
+        int r = save_ue_results(d, NULL);
+        if (r >= 0)
+                r = publish_udpecho(d, &(struct udpecho_result){}, NULL);
+        if (r < 0)
+                return r;
+        struct udpecho_params params = {
+                .host = stored(d, UE_PREFIX "Host"),
+                .port = (uint16_t)stored_uint(d, UE_PREFIX "Port", 7),
+                .family = family_of(stored(d, UE_PREFIX "ProtocolVersion")),
+                .interface = d->ifname[TEST_UDPECHO],
+                .repetitions = stored_uint(d, UE_PREFIX "NumberOfRepetitions", 1),
+                .timeout_ms = stored_uint(d, UE_PREFIX "Timeout", 5000),
+                .data_size = stored_uint(d, UE_PREFIX "DataBlockSize", 24),
+                .dscp = stored_uint(d, UE_PREFIX "DSCP", 0),
+                .inter_ms = stored_uint(d, UE_PREFIX "InterTransmissionTime", 1000),
+        };
+        return udpecho_start(d->event, &params, on_udpecho_done, d, &d->ue);
+}
+
+static const char *udpecho_get(struct diagnostics *d, const char *name)
+{
+        if (streq(name, IP_PREFIX "IPv4UDPEchoDiagnosticsSupported") ||
+            streq(name, IP_PREFIX "IPv6UDPEchoDiagnosticsSupported") ||
+            streq(name, IP_PREFIX "IPv4ServerSelectionDiagnosticsSupported") ||
+            streq(name, IP_PREFIX "IPv6ServerSelectionDiagnosticsSupported"))
+                return "true";
+        if (streq(name, UE_PREFIX "UDPEchoDiagnosticsMaxResults"))
+                return "100"; /* UE_MAX_RESULTS */
+        if (streq(name, UE_PREFIX "IndividualPacketResultNumberOfEntries"))
+                return kvmap_get(d->ue_results, "count") ?: "0";
+        if (startswith(name, UE_RESULT))
+                return kvmap_get(d->ue_results, name);
+        return NULL;
+}
+
+/* ---- ServerSelectionDiagnostics ---- */
+
+static int publish_server_selection(struct diagnostics *d,
+                                    const struct server_selection_result *res, const char *state)
+{
+        uint64_t numbers[3] = {res->min_us, res->avg_us, res->max_us};
+        char text[3][24];
+        struct cwmp_value v[6] = {
+                {SS_PREFIX "FastestHost", res->fastest},
+                {SS_PREFIX "MinimumResponseTime", text[0]},
+                {SS_PREFIX "AverageResponseTime", text[1]},
+                {SS_PREFIX "MaximumResponseTime", text[2]},
+                {SS_PREFIX "IPAddressUsed", res->address_used},
+                {SS_PREFIX STATE, state},
+        };
+
+        for (int i = 0; i < 3; i++)
+                snprintf(text[i], sizeof(text[i]), "%" PRIu64,
+                         numbers[i] > UINT32_MAX ? UINT32_MAX : numbers[i]);
+        return publish(d, v, state ? 6 : 5);
+}
+
+static void on_server_selection_done(const struct server_selection_result *res, void *userdata)
+{
+        struct diagnostics *d = userdata;
+        const char *state = res->status == SERVER_SELECTION_COMPLETE ? "Complete"
+                            : res->status == SERVER_SELECTION_CANNOT_RESOLVE
+                                    ? "Error_CannotResolveHostName"
+                                    : "Error_Internal";
+
+        d->phase[TEST_SERVER_SELECTION] = PHASE_IDLE;
+        if (!stored(d, SS_PREFIX "HostList")[0])
+                state = "Error_Other"; /* nothing to choose from */
+        log_info("ServerSelection: %s, fastest %s, average %" PRIu64 " us", state,
+                 res->fastest[0] ? res->fastest : "none", res->avg_us);
+        queue_complete_event(d, TEST_SERVER_SELECTION);
+        (void)publish_server_selection(d, res, state);
+        server_selection_free(TAKE_PTR(d->ss)); /* res is its own */
+}
+
+static int run_server_selection(struct diagnostics *d)
+{
+        const char *hosts[SERVER_SELECTION_MAX_HOSTS];
+        _cleanup_free_ char *list = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        /* the old results go first: storing values invalidates what stored() returned */
+        int r = publish_server_selection(d, &(struct server_selection_result){}, NULL);
+        if (r < 0)
+                return r;
+        list = strdup(stored(d, SS_PREFIX "HostList"));
+        if (!list)
+                return -ENOMEM;
+        for (char *h = strtok_r(list, ",", &save); h && n < ELEMENTSOF(hosts);
+             h = strtok_r(NULL, ",", &save)) {
+                while (*h == ' ')
+                        h++;
+                for (size_t e = strlen(h); e > 0 && h[e - 1] == ' '; e--)
+                        h[e - 1] = '\0';
+                if (*h)
+                        hosts[n++] = h;
+        }
+        struct server_selection_params params = {
+                .hosts = hosts,
+                .n_hosts = n,
+                .protocol = streq(stored(d, SS_PREFIX "Protocol"), "UDP Echo")
+                                    ? SERVER_SELECTION_UDP_ECHO
+                                    : SERVER_SELECTION_ICMP,
+                .family = family_of(stored(d, SS_PREFIX "ProtocolVersion")),
+                .interface = d->ifname[TEST_SERVER_SELECTION],
+                .repetitions = stored_uint(d, SS_PREFIX "NumberOfRepetitions", 3),
+                .timeout_ms = stored_uint(d, SS_PREFIX "Timeout", 1000),
+        };
+        return server_selection_start(d->event, &params, on_server_selection_done, d, &d->ss);
+}
+
+/* ---- UDPEchoConfig: the responder ---- */
+
+static void echo_listen(struct diagnostics *d, const char *ifname)
+{
+        struct udpecho_server_config cfg = {
+                .port = (uint16_t)stored_uint(d, UC_PREFIX "UDPPort", 7),
+                .ifname = ifname,
+                .source = stored(d, UC_PREFIX "SourceIPAddress"),
+                .echo_plus = stored_bool(d, UC_PREFIX "EchoPlusEnabled"),
+        };
+        int r = udpecho_server_new(d->event, &cfg, &d->echo_counters, &d->echo_server);
+
+        if (r < 0)
+                log_warning_errno(r, "Cannot answer UDP echo on port %u: %m", cfg.port);
+        else
+                log_info("Answering UDP echo on port %u%s%s", cfg.port, ifname ? " of " : "",
+                         ifname ? ifname : "");
+}
+
+static void on_echo_interface(int error, const char *ifname, void *userdata)
+{
+        struct diagnostics *d = userdata;
+
+        interface_ref_free(TAKE_PTR(d->echo_iface_lookup));
+        if (error < 0) {
+                log_warning_errno(error, "UDP echo: %s names no IP interface: %m",
+                                  stored(d, UC_PREFIX "Interface"));
+                return;
+        }
+        echo_listen(d, ifname);
+}
+
+/* Starts, restarts or stops the responder after its settings changed (and at start). The
+ * counters are cleared when Enable goes from false to true. */
+static void echo_configure(struct diagnostics *d)
+{
+        bool enable = stored_bool(d, UC_PREFIX "Enable");
+        const char *iface = stored(d, UC_PREFIX "Interface");
+        int r;
+
+        udpecho_server_free(TAKE_PTR(d->echo_server));
+        interface_ref_free(TAKE_PTR(d->echo_iface_lookup));
+        if (enable && !d->echo_enabled)
+                d->echo_counters = (struct udpecho_counters){};
+        d->echo_enabled = enable;
+        if (!enable)
+                return;
+        if (!iface[0]) {
+                echo_listen(d, NULL);
+                return;
+        }
+        r = interface_ref_lookup(d->bus, iface, on_echo_interface, d, &d->echo_iface_lookup);
+        if (r < 0)
+                log_warning_errno(r, "UDP echo: cannot look up %s: %m", iface);
+}
+
+static int echo_get(struct diagnostics *d, const char *name, char **value)
+{
+        const struct udpecho_counters *c = &d->echo_counters;
+        const char *field = name + strlen(UC_PREFIX);
+        char text[40];
+
+        if (streq(field, "EchoPlusSupported"))
+                snprintf(text, sizeof(text), "true");
+        else if (streq(field, "PacketsReceived"))
+                snprintf(text, sizeof(text), "%" PRIu32, c->packets_received);
+        else if (streq(field, "PacketsResponded"))
+                snprintf(text, sizeof(text), "%" PRIu32, c->packets_responded);
+        else if (streq(field, "BytesReceived"))
+                snprintf(text, sizeof(text), "%" PRIu32, c->bytes_received);
+        else if (streq(field, "BytesResponded"))
+                snprintf(text, sizeof(text), "%" PRIu32, c->bytes_responded);
+        else if (streq(field, "TimeFirstPacketReceived"))
+                format_time_us(c->first_us, text, sizeof(text));
+        else if (streq(field, "TimeLastPacketReceived"))
+                format_time_us(c->last_us, text, sizeof(text));
+        else
+                return -ENOENT;
+        *value = strdup(text);
+        return *value ? 0 : -ENOMEM;
+}
+
 /* ---- DiagnosticsState ---- */
 
 static void cancel(struct diagnostics *d, enum test t)
 {
-        if (t == TEST_PING)
+        interface_ref_free(TAKE_PTR(d->iface_lookup[t]));
+        switch (t) {
+        case TEST_PING:
                 ping_free(TAKE_PTR(d->ping));
-        else if (t == TEST_NSLOOKUP)
+                break;
+        case TEST_NSLOOKUP:
                 nslookup_free(TAKE_PTR(d->ns));
-        else
+                break;
+        case TEST_TRACEROUTE:
                 traceroute_free(TAKE_PTR(d->tr));
+                break;
+        case TEST_DOWNLOAD:
+        case TEST_UPLOAD:
+                tr143_diag_cancel(d->transfer[transfer_direction(t)]);
+                break;
+        case TEST_UDPECHO:
+                udpecho_free(TAKE_PTR(d->ue));
+                break;
+        case TEST_SERVER_SELECTION:
+                server_selection_free(TAKE_PTR(d->ss));
+                break;
+        default:
+                break;
+        }
         d->phase[t] = PHASE_IDLE;
+}
+
+static int start_test(struct diagnostics *d, enum test t)
+{
+        switch (t) {
+        case TEST_PING:
+                return run_ping(d);
+        case TEST_NSLOOKUP:
+                return run_nslookup(d);
+        case TEST_TRACEROUTE:
+                return run_traceroute(d);
+        case TEST_DOWNLOAD:
+        case TEST_UPLOAD:
+                return tr143_diag_start(d->transfer[transfer_direction(t)]);
+        case TEST_UDPECHO:
+                return run_udpecho(d);
+        case TEST_SERVER_SELECTION:
+                return run_server_selection(d);
+        default:
+                return -EINVAL;
+        }
+}
+
+/* A test that cannot start ends in Error_Internal, with its event. */
+static void start_failed(struct diagnostics *d, enum test t, int r)
+{
+        log_warning_errno(r, "Cannot start %s: %m", test_label[t]);
+        cancel(d, t);
+        queue_complete_event(d, t);
+        (void)set_state(d, t, "Error_Internal");
+}
+
+static void on_interface(int error, const char *ifname, void *userdata)
+{
+        struct test_ref *ref = userdata;
+        struct diagnostics *d = ref->d;
+        enum test t = ref->t;
+        int r;
+
+        interface_ref_free(TAKE_PTR(d->iface_lookup[t]));
+        if (error < 0) {
+                log_warning("%s: %s names no IP interface", test_label[t],
+                            stored(d, test_interface[t]));
+                start_failed(d, t, error);
+                return;
+        }
+        snprintf(d->ifname[t], sizeof(d->ifname[t]), "%s", ifname);
+        log_debug("%s: %s is %s", test_label[t], stored(d, test_interface[t]), ifname);
+        r = start_test(d, t);
+        if (r < 0)
+                start_failed(d, t, r);
 }
 
 static void run(struct diagnostics *d, enum test t)
 {
+        const char *iface = test_interface[t] ? stored(d, test_interface[t]) : "";
         int r;
 
         d->phase[t] = PHASE_RUNNING;
-        r = t == TEST_PING ? run_ping(d) : t == TEST_NSLOOKUP ? run_nslookup(d) : run_traceroute(d);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot start %s: %m", test_label[t]);
-                cancel(d, t);
-                queue_complete_event(d, t);
-                (void)set_state(d, t, "Error_Internal");
-        }
+        d->ifname[t][0] = '\0';
+        if (iface[0]) /* the Linux name of the interface first, from dmd */
+                r = interface_ref_lookup(d->bus, iface, on_interface, &d->test_ref[t],
+                                         &d->iface_lookup[t]);
+        else
+                r = start_test(d, t);
+        if (r < 0)
+                start_failed(d, t, r);
 }
 
 static void on_session_idle(void *userdata)
@@ -500,6 +972,13 @@ static int on_committed(sd_event_source *s, void *userdata)
                         (void)set_state(d, (enum test)t, "None");
                 }
         }
+        size_t i = 0;
+        const char *key;
+        bool echo = false;
+        while (kvmap_next(d->written, &i, &key, NULL))
+                echo = echo || startswith(key, UC_PREFIX);
+        if (echo)
+                echo_configure(d);
         kvmap_clear(d->written);
         return 0;
 }
@@ -511,6 +990,11 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
         struct diagnostics *d = userdata;
         const char *v = NULL;
 
+        for (int i = 0; i < 2; i++) {
+                int r = tr143_diag_get(d->transfer[i], name, value);
+                if (r != -ENOENT)
+                        return r;
+        }
         if (streq(name, IP_PREFIX "IPv4PingSupported") ||
             streq(name, IP_PREFIX "IPv6PingSupported"))
                 v = "true";
@@ -522,6 +1006,10 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 v = kvmap_get(d->hops, "count") ?: "0";
         else if (startswith(name, TR_HOPS))
                 v = kvmap_get(d->hops, name);
+        if (!v && startswith(name, UC_PREFIX))
+                return echo_get(d, name, value);
+        if (!v)
+                v = udpecho_get(d, name);
         if (!v)
                 return -ENOENT;
         *value = strdup(v);
@@ -532,11 +1020,17 @@ static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **ins
                              void *userdata)
 {
         struct diagnostics *d = userdata;
-        struct kvmap *m = streq(table, NS_RESULT) ? d->ns_results
-                          : streq(table, TR_HOPS) ? d->hops
-                                                  : NULL;
+        struct kvmap *m = streq(table, NS_RESULT)   ? d->ns_results
+                          : streq(table, TR_HOPS)   ? d->hops
+                          : streq(table, UE_RESULT) ? d->ue_results
+                                                    : NULL;
         uint32_t count = 0;
 
+        for (int i = 0; !m && i < 2; i++) {
+                int r = tr143_diag_list_instances(d->transfer[i], table, instances, n);
+                if (r != -ENOENT)
+                        return r;
+        }
         if (!m)
                 return -ENOENT;
         (void)cw_parse_uint32(kvmap_get(m, "count") ?: "0", &count);
@@ -551,10 +1045,25 @@ static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **ins
 
 static int on_validate(cwmp_provider *p, const char *name, const char *value, void *userdata)
 {
-        /* TR-181: the ACS writes Requested (or Canceled) only; the rest is the CPE's */
-        if (streq(name, test_state[TEST_PING]) || streq(name, test_state[TEST_NSLOOKUP]) ||
-            streq(name, test_state[TEST_TRACEROUTE]))
-                return streq(value, "Requested") || streq(value, "Canceled") ? 0 : -EINVAL;
+        int r = tr143_diag_validate(name, value);
+        struct in6_addr a;
+
+        if (r != -ENOENT)
+                return r;
+        for (int t = 0; t < N_TESTS; t++) {
+                /* TR-181: the ACS writes Requested (or Canceled) only; the rest is the CPE's */
+                if (streq(name, test_state[t]))
+                        return streq(value, "Requested") || streq(value, "Canceled") ? 0 : -EINVAL;
+                if (test_interface[t] && streq(name, test_interface[t]))
+                        return interface_ref_valid(value) ? 0 : -EINVAL;
+        }
+        if (streq(name, UC_PREFIX "Interface"))
+                return interface_ref_valid(value) ? 0 : -EINVAL;
+        if (streq(name, UC_PREFIX "SourceIPAddress"))
+                return !value[0] || inet_pton(AF_INET, value, &a) == 1 ||
+                                       inet_pton(AF_INET6, value, &a) == 1
+                               ? 0
+                               : -EINVAL;
         return 0;
 }
 
@@ -590,6 +1099,16 @@ void diagnostics_free(struct diagnostics *d)
         ping_free(d->ping);
         nslookup_free(d->ns);
         traceroute_free(d->tr);
+        for (int i = 0; i < 2; i++)
+                tr143_diag_free(d->transfer[i]);
+        udpecho_free(d->ue);
+        server_selection_free(d->ss);
+        for (int t = 0; t < N_TESTS; t++)
+                interface_ref_free(d->iface_lookup[t]);
+        udpecho_server_free(d->echo_server);
+        interface_ref_free(d->echo_iface_lookup);
+        kvmap_free(d->ue_results);
+        free(d->ue_results_file);
         for (int o = 0; o < N_OWNERS; o++)
                 cwmp_provider_free(d->provider[o]);
         session_watch_free(d->watch);
@@ -621,7 +1140,11 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         d->ns_results = kvmap_new();
         d->written = kvmap_new();
         d->hops = kvmap_new();
-        if (!d->ns_results || !d->written || !d->hops ||
+        d->ue_results = kvmap_new();
+        for (int t = 0; t < N_TESTS; t++)
+                d->test_ref[t] = (struct test_ref){d, (enum test)t};
+        if (!d->ns_results || !d->written || !d->hops || !d->ue_results ||
+            asprintf(&d->ue_results_file, "%s/udpecho-results.state", cfg->state_dir) < 0 ||
             asprintf(&d->hops_file, "%s/traceroute-results.state", cfg->state_dir) < 0 ||
             asprintf(&d->results_file, "%s/nslookup-results.state", cfg->state_dir) < 0 ||
             asprintf(&handoff_state, "%s/handoffs.state", cfg->state_dir) < 0 ||
@@ -635,6 +1158,9 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
         r = store_load(d->hops_file, d->hops, NULL);
         if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Ignoring %s: %m", d->hops_file);
+        r = store_load(d->ue_results_file, d->ue_results, NULL);
+        if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Ignoring %s: %m", d->ue_results_file);
 
         for (int o = 0; o < N_OWNERS; o++) {
                 _cleanup_free_ char *state = NULL;
@@ -659,6 +1185,12 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
                 cwmp_provider_set_ops(d->provider[o], &provider_ops, d);
         }
 
+        for (int i = 0; i < 2; i++) {
+                r = tr143_diag_new(event, bus, d->provider[OWNER_IP], (enum tr143_direction)i,
+                                   cfg->state_dir, on_transfer_done, d, &d->transfer[i]);
+                if (r < 0)
+                        goto fail;
+        }
         r = handoff_new(event, bus, handoff_state, &d->handoff);
         if (r >= 0)
                 r = session_watch_new(bus, on_session_idle, on_agent_appeared, d, &d->watch);
@@ -682,6 +1214,7 @@ int diagnostics_start(struct diagnostics *d)
                 if (r < 0)
                         return r;
         }
+        echo_configure(d); /* the responder, if enabled */
         /* a test requested before a restart runs again: its results never came */
         for (int t = 0; t < N_TESTS; t++)
                 if (streq(stored(d, test_state[t]), "Requested"))

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip_icmp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "icmp.h"
+#include "util.h"
 
 uint64_t icmp_now_us(void)
 {
@@ -42,4 +46,37 @@ void icmp_build_echo(uint8_t *packet, size_t len, int family, uint16_t ident, ui
                 packet[2] = (uint8_t)(sum >> 8);
                 packet[3] = (uint8_t)sum;
         }
+}
+
+int icmp_bind_to_device(int fd, const char *ifname)
+{
+        if (!ifname || !ifname[0])
+                return 0;
+        if (strlen(ifname) >= IFNAMSIZ)
+                return -ENODEV;
+        return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname)) < 0
+                       ? -errno
+                       : 0;
+}
+
+int icmp_open(int family, uint32_t dscp, const char *ifname, bool *raw)
+{
+        int proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+        int tos = (int)(dscp << 2);
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+        *raw = fd >= 0;
+        if (fd < 0 && (errno == EPERM || errno == EACCES))
+                fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+        if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+                       family == AF_INET ? IP_TOS : IPV6_TCLASS, &tos, sizeof(tos)) < 0)
+                return -errno;
+        r = icmp_bind_to_device(fd, ifname);
+        if (r < 0)
+                return r;
+        return TAKE_FD(fd);
 }

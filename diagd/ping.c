@@ -21,7 +21,7 @@
 struct ping {
         sd_event *event;
         struct ping_params params;
-        char *host;
+        char *host, *interface;
         ping_done_fn done;
         void *userdata;
         int fd;
@@ -50,6 +50,7 @@ void ping_free(ping *p)
                 close(p->fd);
         free(p->packet);
         free(p->host);
+        free(p->interface);
         free(p);
 }
 
@@ -166,31 +167,18 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
 
 static int open_socket(ping *p, const struct sockaddr *addr, socklen_t addr_len)
 {
-        int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-        int tos = (int)(p->params.dscp << 2);
         struct sockaddr_storage local;
         socklen_t local_len = sizeof(local);
 
-        p->fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-        p->raw = p->fd >= 0;
-        if (p->fd < 0 && (errno == EPERM || errno == EACCES))
-                p->fd = socket(p->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+        p->fd = icmp_open(p->family, p->params.dscp, p->params.interface, &p->raw);
         if (p->fd < 0)
-                return -errno;
+                return p->fd;
         log_debug("Pinging %s over %s", p->host, p->raw ? "a raw socket" : "the ping socket");
-        if (p->family == AF_INET) {
-                if (setsockopt(p->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0)
-                        return -errno;
-        } else {
+        if (p->family == AF_INET6 && p->raw) {
                 struct icmp6_filter filter;
-                if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0)
-                        return -errno;
-                if (p->raw) {
-                        ICMP6_FILTER_SETBLOCKALL(&filter);
-                        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
-                        (void)setsockopt(p->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter,
-                                         sizeof(filter));
-                }
+                ICMP6_FILTER_SETBLOCKALL(&filter);
+                ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+                (void)setsockopt(p->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter));
         }
         /* connect() picks the route and the source address, and filters what we read */
         if (connect(p->fd, addr, addr_len) < 0)
@@ -262,11 +250,16 @@ int ping_start(sd_event *event, const struct ping_params *params, ping_done_fn d
         p->host = strdup(params->host);
         p->packet = malloc(ICMP_HEADER_SIZE + params->data_size);
         p->ident = (uint16_t)(getpid() ^ (uintptr_t)p);
+        if (params->interface && !(p->interface = strdup(params->interface))) {
+                r = -ENOMEM;
+                goto fail;
+        }
         if (!p->host || !p->packet) {
                 r = -ENOMEM;
                 goto fail;
         }
         p->params.host = p->host;
+        p->params.interface = p->interface;
         r = sd_event_add_defer(event, &p->finish, on_finish, p);
         if (r >= 0)
                 r = sd_event_source_set_enabled(p->finish, SD_EVENT_OFF);

@@ -16,8 +16,9 @@ enum ping_status {
 };
 
 struct ping_params {
-        const char *host; /* an IPv4 or IPv6 address, or a host name */
-        int family;       /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
+        const char *host;      /* an IPv4 or IPv6 address, or a host name */
+        int family;            /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
+        const char *interface; /* the Linux interface to send through, NULL or "": the route's */
         uint32_t repetitions;
         uint32_t timeout_ms;
         uint32_t data_size;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -22,11 +23,12 @@
 struct traceroute {
         sd_event *event;
         struct traceroute_params params;
-        char *host;
+        char *host, *interface;
         traceroute_done_fn done;
         void *userdata;
         int fd;
         int family;
+        bool raw; /* else the ping socket: answers from routers come on its error queue */
         struct sockaddr_storage target;
         socklen_t target_len;
         uint16_t ident, seq;
@@ -52,6 +54,7 @@ void traceroute_free(traceroute *t)
                 close(t->fd);
         free(t->packet);
         free(t->host);
+        free(t->interface);
         free(t);
 }
 
@@ -134,7 +137,9 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 static bool ours(traceroute *t, const uint8_t *echo, size_t len)
 {
-        return len >= ICMP_HEADER_SIZE && (uint16_t)(echo[4] << 8 | echo[5]) == t->ident &&
+        /* the ping socket rewrites the identifier: only raw ones check it */
+        return len >= ICMP_HEADER_SIZE &&
+               (!t->raw || (uint16_t)(echo[4] << 8 | echo[5]) == t->ident) &&
                (uint16_t)(echo[6] << 8 | echo[7]) == t->seq;
 }
 
@@ -177,6 +182,65 @@ static bool answers(traceroute *t, const uint8_t *icmp, size_t len, bool *final,
                ours(t, inner, inner_len);
 }
 
+/* The current probe was answered by `from`: the hop is recorded, the next probe goes. */
+static void answered(traceroute *t, const struct sockaddr_storage *from, bool final, uint32_t code)
+{
+        struct traceroute_hop *hop = &t->result.hops[t->result.n_hops];
+        uint64_t rtt = icmp_now_us() - t->sent_at;
+        const void *a = t->family == AF_INET
+                                ? (const void *)&((const struct sockaddr_in *)from)->sin_addr
+                                : (const void *)&((const struct sockaddr_in6 *)from)->sin6_addr;
+
+        if (!hop->address[0])
+                (void)inet_ntop(t->family, a, hop->address, sizeof(hop->address));
+        hop->rtt_ms[hop->n_rtts++] = (uint32_t)((rtt + 500) / 1000);
+        hop->error_code = code;
+        t->reached = t->reached || final;
+        (void)sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
+        send_probe(t);
+}
+
+/* The ping socket: a Time Exceeded or Destination Unreachable about one of our requests
+ * comes on the error queue (IP_RECVERR), with the request as data and the router that sent
+ * it as the offender. Returns whether it answered the current probe. */
+static bool read_error_queue(traceroute *t)
+{
+        uint8_t buf[2048], control[512];
+        struct iovec iov = {buf, sizeof(buf)};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+        bool v4 = t->family == AF_INET;
+
+        for (int i = 0; i < 64; i++) {
+                const struct sock_extended_err *ee = NULL;
+                struct sockaddr_storage from = {};
+                ssize_t n;
+
+                msg.msg_control = control;
+                msg.msg_controllen = sizeof(control);
+                n = recvmsg(t->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+                if (n < 0)
+                        return false;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                        if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+                            (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
+                                ee = (const struct sock_extended_err *)CMSG_DATA(c);
+                if (!ee || ee->ee_origin != (v4 ? SO_EE_ORIGIN_ICMP : SO_EE_ORIGIN_ICMP6) ||
+                    !sd_event_source_get_enabled(t->timer, NULL) || !ours(t, buf, (size_t)n))
+                        continue;
+                if (ee->ee_type != (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED) &&
+                    ee->ee_type != (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
+                        continue;
+                memcpy(&from, SO_EE_OFFENDER(ee),
+                       v4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+                if (from.ss_family != t->family)
+                        continue;
+                bool final = ee->ee_type == (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH);
+                answered(t, &from, final, final ? ee->ee_code : 0);
+                return true;
+        }
+        return false;
+}
+
 static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
         traceroute *t = userdata;
@@ -188,19 +252,23 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
         bool final;
         ssize_t n;
 
-        for (;;) {
+        if (!t->raw && read_error_queue(t))
+                return 0;
+        for (int i = 0; i < 64; i++) {
                 size_t len;
                 from_len = sizeof(from);
                 n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
                              &from_len);
                 if (n < 0) {
-                        if (errno != EAGAIN && errno != EINTR)
-                                log_debug_errno(-errno, "Reading ICMP for %s: %m", t->host);
-                        return 0;
+                        if (errno == EAGAIN || errno == EINTR)
+                                return 0;
+                        /* the ping socket reports the error it queued once more here */
+                        log_debug_errno(-errno, "Reading ICMP for %s: %m", t->host);
+                        continue;
                 }
                 icmp = buf;
                 len = (size_t)n;
-                if (t->family == AF_INET) { /* raw IPv4 sockets see the IP header too */
+                if (t->family == AF_INET && t->raw) { /* raw IPv4 sockets see the IP header */
                         size_t ihl = len >= 20 ? (size_t)(buf[0] & 0x0f) * 4 : 0;
                         if (ihl < 20 || len < ihl)
                                 continue;
@@ -210,21 +278,10 @@ static int on_readable(sd_event_source *s, int fd, uint32_t revents, void *userd
                 if (len < ICMP_HEADER_SIZE || !sd_event_source_get_enabled(t->timer, NULL) ||
                     !answers(t, icmp, len, &final, &code))
                         continue;
-
-                struct traceroute_hop *hop = &t->result.hops[t->result.n_hops];
-                uint64_t rtt = icmp_now_us() - t->sent_at;
-                const void *a = t->family == AF_INET
-                                        ? (const void *)&((struct sockaddr_in *)&from)->sin_addr
-                                        : (const void *)&((struct sockaddr_in6 *)&from)->sin6_addr;
-                if (!hop->address[0])
-                        (void)inet_ntop(t->family, a, hop->address, sizeof(hop->address));
-                hop->rtt_ms[hop->n_rtts++] = (uint32_t)((rtt + 500) / 1000);
-                hop->error_code = code;
-                t->reached = t->reached || final;
-                (void)sd_event_source_set_enabled(t->timer, SD_EVENT_OFF);
-                send_probe(t);
+                answered(t, &from, final, code);
                 return 0;
         }
+        return 0;
 }
 
 /* The source address the kernel would pick towards the host. */
@@ -237,6 +294,7 @@ static void find_source(traceroute *t)
 
         if (fd < 0)
                 return;
+        (void)icmp_bind_to_device(fd, t->interface);
         ((struct sockaddr_in *)&to)->sin_port = htons(9); /* same offset for IPv6 */
         if (connect(fd, (struct sockaddr *)&to, t->target_len) == 0 &&
             getsockname(fd, (struct sockaddr *)&local, &local_len) == 0) {
@@ -251,21 +309,28 @@ static void find_source(traceroute *t)
 
 static int open_socket(traceroute *t)
 {
-        int tos = (int)(t->params.dscp << 2);
+        int on = 1;
 
-        t->fd = socket(t->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       t->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+        t->fd = icmp_open(t->family, t->params.dscp, t->interface, &t->raw);
         if (t->fd < 0)
-                return -errno;
-        if (t->family == AF_INET)
-                return setsockopt(t->fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0 ? -errno : 0;
-        struct icmp6_filter filter;
-        ICMP6_FILTER_SETBLOCKALL(&filter);
-        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
-        ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &filter);
-        ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &filter);
-        (void)setsockopt(t->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter));
-        return setsockopt(t->fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof(tos)) < 0 ? -errno : 0;
+                return t->fd;
+        log_debug("Tracing the route to %s over %s", t->host,
+                  t->raw ? "a raw socket" : "the ping socket");
+        if (!t->raw)
+                return setsockopt(t->fd, t->family == AF_INET ? SOL_IP : SOL_IPV6,
+                                  t->family == AF_INET ? IP_RECVERR : IPV6_RECVERR, &on,
+                                  sizeof(on)) < 0
+                               ? -errno
+                               : 0;
+        if (t->family == AF_INET6) {
+                struct icmp6_filter filter;
+                ICMP6_FILTER_SETBLOCKALL(&filter);
+                ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
+                ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &filter);
+                ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &filter);
+                (void)setsockopt(t->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof(filter));
+        }
+        return 0;
 }
 
 /* Opens the socket and sends the first probe to t->target; failures end the trace. */
@@ -326,11 +391,16 @@ int traceroute_start(sd_event *event, const struct traceroute_params *params,
         t->packet = malloc(ICMP_HEADER_SIZE + params->data_size);
         t->ident = (uint16_t)(getpid() ^ (uintptr_t)t);
         t->ttl = 1;
+        if (params->interface && !(t->interface = strdup(params->interface))) {
+                r = -ENOMEM;
+                goto fail;
+        }
         if (!t->host || !t->packet) {
                 r = -ENOMEM;
                 goto fail;
         }
         t->params.host = t->host;
+        t->params.interface = t->interface;
         r = sd_event_add_defer(event, &t->finish, on_finish, t);
         if (r >= 0)
                 r = sd_event_source_set_enabled(t->finish, SD_EVENT_OFF);

@@ -5,10 +5,10 @@
 #include <sys/socket.h>
 #include <systemd/sd-event.h>
 
-/* TraceRoute: ICMP echo requests with a growing hop limit on a raw socket, on
- * sd-event. Each hop is tried NumberOfTries times, one request at a time; the
- * hop that answers with an echo reply (or a destination unreachable) ends the
- * route. */
+/* TraceRoute: ICMP echo requests with a growing hop limit on a raw socket, or on the
+ * unprivileged ping socket without CAP_NET_RAW, on sd-event. Each hop is tried NumberOfTries times,
+ * one request at a time; the hop that answers with an echo reply (or a destination unreachable)
+ * ends the route. */
 
 #define TRACEROUTE_MAX_HOPS  64
 #define TRACEROUTE_MAX_TRIES 3
@@ -22,8 +22,9 @@ enum traceroute_status {
 };
 
 struct traceroute_params {
-        const char *host; /* an IPv4 or IPv6 address, or a host name */
-        int family;       /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
+        const char *host;      /* an IPv4 or IPv6 address, or a host name */
+        int family;            /* AF_UNSPEC (Any), AF_INET, AF_INET6 */
+        const char *interface; /* the Linux interface to send through, NULL or "": the route's */
         uint32_t tries;
         uint32_t timeout_ms;
         uint32_t data_size;
