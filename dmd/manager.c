@@ -10,6 +10,7 @@
 #include "deviceinfo.h"
 #include "log.h"
 #include "manager.h"
+#include "system-owners.h"
 #include "transaction.h"
 #include "value-watch.h"
 
@@ -105,6 +106,10 @@ int manager_new(struct settings *settings, struct manager **ret)
                                        deviceinfo_live_instances);
         if (r < 0)
                 goto fail;
+        /* Time and DNS.Client: built in, from the running system. */
+        r = system_owners_setup(m);
+        if (r < 0)
+                goto fail;
         r = transaction_recover(m);
         if (r < 0)
                 goto fail;
@@ -124,6 +129,7 @@ void manager_free(struct manager *m)
         bus_close(m->bus);
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
+        system_owners_free(m);
         state_done(&m->state);
         schema_free(m->schema);
         free(m->introspection);

@@ -10,6 +10,8 @@
 #include "state.h"
 
 struct deviceinfo;
+struct dns_client;
+struct time_status;
 struct linux_net;
 struct transaction;
 struct value_watch;
@@ -36,7 +38,9 @@ struct manager {
         struct deviceinfo *deviceinfo;
         struct linux_net *linux_net;     /* Ethernet, IP, Routing, Hosts ... from netlink */
         struct value_watch *value_watch; /* notifications for changes nobody wrote */
-        char *introspection; /* the interfaces of /io/cwmp/DataModel, as XML */
+        struct time_status *time_status; /* Device.Time. */
+        struct dns_client *dns_client;   /* Device.DNS.Client. */
+        char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */
         struct transaction *tx_current;
