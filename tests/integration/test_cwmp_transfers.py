@@ -406,6 +406,102 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertNoNewSession(1, 1)
 
 
+class FileServer:
+    """Files served over HTTP on loopback, in a thread: {path: bytes}; records the paths
+    asked for."""
+
+    def __init__(self, files):
+        outer = self
+        self.files = dict(files)
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append(self.path)
+                body = outer.files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header('Content-Type', 'application/octet-stream')
+                self.send_header('Content-Length', str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return 'http://127.0.0.1:%d%s' % (self.httpd.server_address[1], path)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class EndToEndTest(cwmptest.CwmpAgentTestCase):
+    """The real transfer daemon (fwupd-bridge) behind cwmpd."""
+
+    def test_download_of_a_vendor_configuration_file(self):
+        """The ACS asks for a Vendor Configuration File; the session ends; fwupd-bridge
+        fetches it from the test's HTTP server and applies it through dmd; a later session
+        reports "7 TRANSFER COMPLETE" and "M Download" with the TransferComplete."""
+        path = os.path.join(cwmptest.BUILD_DIR, 'fwupd-bridge', 'fwupd-bridge')
+        if not os.access(path, os.X_OK):
+            self.skipTest('fwupd-bridge is not built (%s)' % path)
+        level = cwmptest.ALPHA + 'Level'
+        config = ('# CWMP vendor configuration file, version 1\n'
+                  '%s\tunsignedInt\t77\n' % level).encode()
+        files = FileServer({'/box.cfg': config})
+        self.addCleanup(files.stop)
+        self.start_cwmp()
+        self.sb.start_fwupd_bridge()
+        self.assertEqual(self.dm.value(level), '50')
+
+        A = self.A
+        before = self.acs.session_count()
+        s = self.run_session([A.download('e2e-1', '3 Vendor Configuration File',
+                                         files.url('/box.cfg'), file_size=len(config),
+                                         target_file_name='box.cfg')])
+        self.assertSessionOk(s)
+        r = s.responses[0]
+        self.assertResponse(r, 'DownloadResponse')
+        self.assertEqual((r.text('Status'), r.text('StartTime'), r.text('CompleteTime')),
+                         ('1', UNKNOWN_TIME, UNKNOWN_TIME))
+
+        def reported():
+            return [(i, m) for i, x in enumerate(self.acs.sessions) if i > before
+                    for m in x.cpe_requests if m.method == 'TransferComplete']
+        self.assertTrue(self.acs.wait_for(reported, cwmptest.scaled(30)),
+                        'no TransferComplete; ACS sessions %r' % self.acs.sessions)
+        self.acs.wait_idle(cwmptest.scaled(20))
+        (index, tc), = reported()
+        later = self.acs.sessions[index]
+        self.assertSessionOk(later)
+        self.assertIn(('7 TRANSFER COMPLETE', ''), later.events)
+        self.assertIn(('M Download', 'e2e-1'), later.events)
+        fault = tc.child('FaultStruct')
+        self.assertEqual(tc.text('CommandKey'), 'e2e-1')
+        self.assertEqual((tc.text('FaultCode', fault), tc.text('FaultString', fault)),
+                         ('0', ''), tc.xml)
+        start, done = tc.text('StartTime'), tc.text('CompleteTime')
+        self.assertNotEqual(start, UNKNOWN_TIME)
+        self.assertNotEqual(done, UNKNOWN_TIME)
+        self.assertLessEqual(start[:19], done[:19])
+        self.assertEqual(files.requests, ['/box.cfg'])
+        self.assertEqual(self.dm.value(level), '77')
+        # Reported once: nothing stays queued on either side.
+        self.assertEqual(self.agent.prop('PendingEvents'), [])
+        self.assertEqual(self.sb.firmware.queued(), [])
+        s = self.run_session([A.get_queued_transfers()])
+        self.assertEqual(s.responses[0].transfers(), [])
+        self.assertFalse([m for m in s.cpe_requests if m.method == 'TransferComplete'])
+
+
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--fake-firmware']:
         run_fake_firmware()
