@@ -19,7 +19,7 @@ static const struct cfg_item items[] = {
         {"Transfers", "ConnectTimeout", cfg_parse_uint32, S(connect_timeout_s)},
         {"Transfers", "MaxAttempts", cfg_parse_uint32, S(max_attempts)},
         {"Transfers", "RetryInterval", cfg_parse_uint32, S(retry_interval_s)},
-        {"Transfers", "ReserveBytes", cfg_parse_uint32, S(reserve_bytes)},
+        {"Transfers", "ReserveMiB", cfg_parse_uint32, S(reserve_mib)},
         {"Transfers", "CAFile", cfg_parse_path, S(ca_file)},
         {"Transfers", "CAPath", cfg_parse_path, S(ca_path)},
         {"Transfers", "MaxConfigSize", cfg_parse_uint32, S(max_config_size)},
@@ -43,7 +43,7 @@ void settings_init(struct settings *s)
                 .connect_timeout_s = 30,
                 .max_attempts = 3,
                 .retry_interval_s = 60,
-                .reserve_bytes = 1024 * 1024,
+                .reserve_mib = 1,
                 .max_config_size = 4 * 1024 * 1024,
                 .log_max_bytes = 256 * 1024,
         };

@@ -16,7 +16,7 @@ struct settings {
         uint32_t connect_timeout_s;
         uint32_t max_attempts;     /* restarts of a transfer a crash interrupted */
         uint32_t retry_interval_s; /* between attempts inside a ScheduleDownload window */
-        uint32_t reserve_bytes;    /* free space kept beyond a download's FileSize */
+        uint32_t reserve_mib;      /* free space (MiB) a download leaves untouched */
         char *ca_file, *ca_path;   /* trust for HTTPS file servers; NULL: the system's */
         uint32_t max_config_size;  /* a Vendor Configuration File, either way */
         /* [Firmware] */

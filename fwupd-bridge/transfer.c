@@ -225,7 +225,7 @@ static int start_download(struct transfer *t)
 {
         const struct settings *s = t->ctx.settings;
         struct statvfs vfs;
-        uint64_t avail, limit;
+        uint64_t avail, limit, reserve;
         int r;
 
         r = store_mkdir_p(s->download_dir);
@@ -238,7 +238,8 @@ static int start_download(struct transfer *t)
         if (statvfs(s->download_dir, &vfs) < 0)
                 return -errno;
         avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-        avail = avail > s->reserve_bytes ? avail - s->reserve_bytes : 0;
+        reserve = (uint64_t)s->reserve_mib << 20;
+        avail = avail > reserve ? avail - reserve : 0;
         if (t->job->file_size > avail) {
                 finish(t, CWMP_FAULT_TRANSFER_FAILURE,
                        "File transfer failure: not enough space for the file (FileSize %" PRIu32

@@ -259,13 +259,15 @@ struct config_op {
         config_apply_fn apply_done;
         void *userdata;
         struct kvmap *writable;    /* read: the writable parameters' names */
-        struct config_file values; /* apply: what to set */
+        struct config_file values; /* apply: what the file says */
+        char *parameter_key;       /* apply: the key in force, kept as it is */
 };
 
 static void op_destroy(struct config_op *op)
 {
         kvmap_free(op->writable);
         config_file_done(&op->values);
+        free(op->parameter_key);
         free(op);
 }
 
@@ -514,10 +516,68 @@ static int append_values(DBusMessage *msg, const struct config_file *f, const ch
         return ok ? 0 : -ENOMEM;
 }
 
+/* Only what differs is set: a value the file and the box agree on is left alone (and not
+ * validated again). An unknown name in the file fails the whole file here. */
+static void on_current(DBusMessage *reply, void *userdata)
+{
+        struct config_op *op = userdata;
+        _cleanup_dbus_message_ DBusMessage *msg = NULL;
+        _cleanup_kvmap_ struct kvmap *current = kvmap_new();
+        struct config_file changes = {};
+        DBusMessageIter it, array, row;
+        const char *name, *type, *value;
+        char message[256];
+        uint32_t code;
+        int r = 0;
+
+        if (op->canceled)
+                return;
+        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                error_message(reply, message, sizeof(message), &code);
+                apply_fail(op, code, message);
+                return;
+        }
+        if (!current || !dbus_message_iter_init(reply, &it) ||
+            dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY) {
+                apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Unexpected answer from dmd");
+                return;
+        }
+        dbus_message_iter_recurse(&it, &array);
+        for (; r >= 0 && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+             dbus_message_iter_next(&array)) {
+                dbus_message_iter_recurse(&array, &row);
+                if (next_string(&row, &name) >= 0 && next_string(&row, &type) >= 0 &&
+                    next_string(&row, &value) >= 0)
+                        r = kvmap_set(current, name, value);
+        }
+        for (size_t i = 0; r >= 0 && i < op->values.n; i++) {
+                const struct config_entry *e = &op->values.entries[i];
+                if (!streq_ptr(kvmap_get(current, e->name), e->value))
+                        r = config_file_add(&changes, e->name, e->type, e->value);
+        }
+        if (r < 0) {
+                config_file_done(&changes);
+                apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Out of memory");
+                return;
+        }
+        if (changes.n == 0) {
+                op->apply_done(0, NULL, op->userdata);
+                op->canceled = true;
+                return;
+        }
+        msg = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
+                                           "SetParameterValues");
+        if (!msg || append_values(msg, &changes, op->parameter_key) < 0 ||
+            call(op, msg, on_set) < 0)
+                apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Cannot ask dmd to apply the file");
+        config_file_done(&changes);
+}
+
 static void on_parameter_key(DBusMessage *reply, void *userdata)
 {
         struct config_op *op = userdata;
         _cleanup_dbus_message_ DBusMessage *msg = NULL;
+        _cleanup_free_ const char **names = NULL;
         DBusMessageIter it, array, row;
         const char *name, *type, *key = "";
 
@@ -535,10 +595,22 @@ static void on_parameter_key(DBusMessage *reply, void *userdata)
                                 key = "";
                 }
         }
+        op->parameter_key = strdup(key);
+        if (op->parameter_key && op->values.n == 0) {
+                op->apply_done(0, NULL, op->userdata); /* an empty file changes nothing */
+                op->canceled = true;
+                return;
+        }
+        names = calloc(op->values.n + 1, sizeof(*names));
+        for (size_t i = 0; names && i < op->values.n; i++)
+                names[i] = op->values.entries[i].name;
         msg = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
-                                           "SetParameterValues");
-        if (!msg || append_values(msg, &op->values, key) < 0 || call(op, msg, on_set) < 0)
-                apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Cannot ask dmd to apply the file");
+                                           "GetParameterValues");
+        if (!op->parameter_key || !names || !msg ||
+            !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names,
+                                      (int)op->values.n, DBUS_TYPE_INVALID) ||
+            call(op, msg, on_current) < 0)
+                apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Cannot ask dmd for the values");
 }
 
 int config_apply_start(DBusConnection *bus, const struct config_file *f, config_apply_fn done,
