@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 """diagd's TraceRoute: DiagnosticsState=Requested, "8 DIAGNOSTICS COMPLETE" in the next
 Inform, then the RouteHops table. Routes are loopback's, or go through a router in a network
-namespace the test builds with veth pairs: nothing leaves the box."""
+namespace the test builds with veth pairs: nothing leaves the box. The hops are compared with
+those the system's traceroute(8) finds on the same route, where it is installed."""
 
 import os
 import shutil
 import socket
 import subprocess
+import sys
 
 import cwmptest
 from cwmptest import DIAGD_SCHEMA_DIR
@@ -42,9 +44,10 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
             hops.append({k[len(p):]: v for k, v in h.items()})
         return top, hops
 
-    def router(self, target_answers=True):
+    def router(self, target_answers=True, client_ns=False):
         """here --veth-- router namespace --veth-- target namespace; returns the router's
-        address towards us, the target's address and our own."""
+        address towards us, the target's address and our own. With client_ns, "here" is a
+        namespace of its own too (self.client_ns), where the test may change settings."""
         if not shutil.which('ip'):
             self.skipTest('needs ip(8)')
         tag = '%d' % (os.getpid() % 100000)
@@ -54,17 +57,26 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
 
         def ip(*args):
             return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+        c = []  # the client's namespace, for ip -n
+        if client_ns:
+            self.client_ns = 'cwmptrc' + tag
+            c = ['-n', self.client_ns]
+            if not ip('netns', 'add', self.client_ns):
+                self.skipTest('cannot create a network namespace')
+            self.addCleanup(ip, 'netns', 'del', self.client_ns)
+            self.assertTrue(ip(*c, 'link', 'set', 'lo', 'up'))
         for ns in (r_ns, t_ns):
             if not ip('netns', 'add', ns):
                 self.skipTest('cannot create a network namespace')
             self.addCleanup(ip, 'netns', 'del', ns)
-        if not ip('link', 'add', here, 'type', 'veth', 'peer', 'name', r_in):
+        if not ip(*c, 'link', 'add', here, 'type', 'veth', 'peer', 'name', r_in):
             self.skipTest('cannot create a veth pair')
-        self.addCleanup(ip, 'link', 'del', here)
+        if not client_ns:
+            self.addCleanup(ip, 'link', 'del', here)
         steps = [
-            ('link', 'set', r_in, 'netns', r_ns),
-            ('addr', 'add', net + '.1/30', 'dev', here),
-            ('link', 'set', here, 'up'),
+            (*c, 'link', 'set', r_in, 'netns', r_ns),
+            (*c, 'addr', 'add', net + '.1/30', 'dev', here),
+            (*c, 'link', 'set', here, 'up'),
             ('-n', r_ns, 'link', 'add', r_out, 'type', 'veth', 'peer', 'name', t_in),
             ('-n', r_ns, 'link', 'set', t_in, 'netns', t_ns),
             ('-n', r_ns, 'addr', 'add', net + '.2/30', 'dev', r_in),
@@ -74,7 +86,7 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
             ('-n', t_ns, 'addr', 'add', net + '.6/30', 'dev', t_in),
             ('-n', t_ns, 'link', 'set', t_in, 'up'),
             ('-n', t_ns, 'route', 'add', 'default', 'via', net + '.5'),
-            ('route', 'add', net + '.4/30', 'via', net + '.2'),
+            (*c, 'route', 'add', net + '.4/30', 'via', net + '.2'),
         ]
         for step in steps:
             self.assertTrue(ip(*step), step)
@@ -108,6 +120,23 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual([h['HostAddress'] for h in hops], ['::1'])
         self.assertEqual(len(hops[0]['RTTimes'].split(',')), 1, hops)
 
+    def system_traceroute(self, target, namespace=None):
+        """The hop addresses traceroute(8) finds (ICMP echo, as ours), or None without it."""
+        tool = shutil.which('traceroute')
+        if not tool:
+            print('traceroute(8) is not installed: no comparison', file=sys.stderr)
+            return None
+        argv = [tool, '-n', '-I', '-q', '1', '-w', '2', '-m', '5', target]
+        if namespace:
+            argv = ['ip', 'netns', 'exec', namespace] + argv
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        hops = []
+        for line in out.stdout.splitlines()[1:]:  # the first is the header
+            fields = line.split()
+            hops.append('' if fields[1] == '*' else fields[1])
+        return hops
+
     def test_route_through_a_router(self):
         gateway, target, source = self.router()
         self.start()
@@ -116,6 +145,9 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(top['DiagnosticsState'], 'Complete')
         self.assertEqual(top['IPAddressUsed'], source)
         self.assertEqual([h['HostAddress'] for h in hops], [gateway, target], hops)
+        system = self.system_traceroute(target)
+        if system is not None:
+            self.assertEqual([h['HostAddress'] for h in hops], system)
         for h in hops:
             rtts = h['RTTimes'].split(',')
             self.assertEqual(len(rtts), 3, h)
@@ -123,6 +155,35 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         # The table survives a restart of diagd.
         self.diagd = self.sb.restart_provider(self.diagd)
         self.assertEqual(self.dm.value(TR + 'RouteHops.2.HostAddress'), target)
+
+    def test_route_without_cap_net_raw(self):
+        """Without CAP_NET_RAW the trace goes over the ping socket, reading the routers'
+        Time Exceeded from its error queue. diagd runs in the client namespace, where ping
+        sockets are allowed (the host's settings stay as they are)."""
+        if not all(shutil.which(t) for t in ('setpriv', 'ip')):
+            self.skipTest('needs setpriv(1) and ip(8)')
+        gateway, target, source = self.router(client_ns=True)
+        wrapper = ['ip', 'netns', 'exec', self.client_ns, 'sh', '-c',
+                   'echo "0 2147483647" > /proc/sys/net/ipv4/ping_group_range && '
+                   'exec setpriv --inh-caps=-all --bounding-set=-net_raw "$@"', 'diagd']
+        self.start_cwmp(extra_schema_dirs=[DIAGD_SCHEMA_DIR])
+        self.diagd = self.sb.start_diagd(extra_args=['--debug'], wrapper=wrapper)
+        top, hops = self.trace({'Host': target, 'NumberOfTries': '2', 'Timeout': '2000',
+                                'MaxHopCount': '5'})
+        self.assertIn('Tracing the route to %s over the ping socket' % target, self.diagd.log())
+        self.assertEqual(top['DiagnosticsState'], 'Complete')
+        self.assertEqual(top['IPAddressUsed'], source)
+        self.assertEqual([h['HostAddress'] for h in hops], [gateway, target], hops)
+        for h in hops:
+            self.assertEqual(len(h['RTTimes'].split(',')), 2, h)
+            self.assertEqual(h['ErrorCode'], '0')
+        system = self.system_traceroute(target, self.client_ns)
+        if system is not None:
+            self.assertEqual([h['HostAddress'] for h in hops], system)
+        # a hop limit short of the host: the router's Time Exceeded ends the trace
+        top, hops = self.trace({'MaxHopCount': '1'})
+        self.assertEqual(top['DiagnosticsState'], 'Error_MaxHopCountExceeded')
+        self.assertEqual([h['HostAddress'] for h in hops], [gateway])
 
     def test_max_hop_count_exceeded(self):
         gateway, target, source = self.router()
