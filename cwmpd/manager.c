@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent-bus.h"
+#include "bulkdata.h"
 #include "autonomous-transfer.h"
 #include "bus.h"
 #include "conreq.h"
@@ -724,6 +725,7 @@ void manager_free(struct manager *m)
         session_free(m->dead_session);
         conreq_http_free(m->conreq_http);
         conreq_udp_free(m->conreq_udp);
+        bulkdata_free(m->bulkdata);
         management_server_free(m->ms);
         sd_event_source_disable_unref(m->kick);
         sd_event_source_disable_unref(m->reap);
@@ -744,6 +746,34 @@ void manager_free(struct manager *m)
         sd_event_unref(m->event);
         settings_done(&m->settings);
         free(m);
+}
+
+/* Device.BulkData., when the schema declares it: its fragment is the one dmd loads too. */
+static int start_bulkdata(struct manager *m)
+{
+        _cleanup_free_ char *state = NULL, *schema = NULL;
+        const struct schema_node *node = schema_find(m->schema, "Device.BulkData.");
+        int r;
+
+        if (!node) {
+                log_info("The schema has no Device.BulkData.: no bulk data reports");
+                return 0;
+        }
+        if (asprintf(&state, "%s/bulkdata.state", m->settings.state_dir) < 0 ||
+            !(schema = strdup(node->file)))
+                return log_error_errno(-ENOMEM, "Out of memory");
+        const struct bulkdata_options options = {
+                .schema_file = schema,
+                .state_file = state,
+                .state_dir = m->settings.state_dir,
+                .runtime_dir = m->settings.runtime_dir,
+        };
+        r = bulkdata_new(m->event, m->bus, m->http, &options, &m->bulkdata);
+        if (r >= 0)
+                r = bulkdata_start(m->bulkdata);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.BulkData.: %m");
+        return 0;
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
@@ -815,6 +845,9 @@ int manager_start(struct manager *m)
         r = management_server_start(m->ms);
         if (r < 0)
                 return log_error_errno(r, "Failed to register Device.ManagementServer.: %m");
+        r = start_bulkdata(m);
+        if (r < 0)
+                return r;
 
         r = detect_bootstrap(m);
         if (r >= 0)

@@ -11,6 +11,7 @@
 #include "settings.h"
 #include "soap.h"
 
+struct bulkdata;
 struct events;
 struct http_client;
 struct management_server;
@@ -36,6 +37,7 @@ struct manager {
         struct http_client *http;
         struct events *events;
         struct management_server *ms;
+        struct bulkdata *bulkdata; /* Device.BulkData. */
         struct conreq_http *conreq_http;
         struct conreq_udp *conreq_udp;
         char *udp_address; /* learnt by STUN, or the listener's */

@@ -367,6 +367,14 @@ fail:
 
 /* ---- stored values and changes ---- */
 
+CWMP_EXPORT int cwmp_provider_get_instances(cwmp_provider *p, const char *table,
+                                            uint32_t **instances, size_t *n)
+{
+        if (!p || !table || !instances || !n || !endswith_char(table, '.'))
+                return -EINVAL;
+        return provider_table_instances(p, table, instances, n, NULL);
+}
+
 CWMP_EXPORT const char *cwmp_provider_get_stored(cwmp_provider *p, const char *name)
 {
         const struct schema_node *n;

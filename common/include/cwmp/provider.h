@@ -76,6 +76,10 @@ int cwmp_provider_start(cwmp_provider *p);
 
 /* Reads a stored value ("persist" parameters) or NULL. */
 const char *cwmp_provider_get_stored(cwmp_provider *p, const char *name);
+/* Instance numbers of a table the library keeps ("Device.Thing.Item." with parent
+ * instances resolved), sorted; *instances is malloc'd (NULL when there are none). */
+int cwmp_provider_get_instances(cwmp_provider *p, const char *table, uint32_t **instances,
+                                size_t *n);
 /* Reports values that changed on their own to dmd (which signals ValueChanged). */
 int cwmp_provider_notify_changes(cwmp_provider *p, const struct cwmp_value *values, size_t n);
 
