@@ -21,6 +21,7 @@
 
 #define FIRMWARE_BUS_NAME "io.cwmp.Firmware"
 #define FIRMWARE_SCHEMA   "40-firmware.schema"
+#define DEFAULT_LOG_UNITS "dmd.service cwmpd.service diagd.service fwupd-bridge.service"
 
 uint64_t manager_now(struct manager *m)
 {
@@ -70,6 +71,14 @@ int manager_new(const struct manager_options *options, struct manager **ret)
                 m->settings.download_dir = NULL;
                 r = -ENOMEM;
         }
+        if (r >= 0 && !m->settings.slot_dir &&
+            asprintf(&m->settings.slot_dir, "%s/firmware", m->settings.state_dir) < 0) {
+                m->settings.slot_dir = NULL;
+                r = -ENOMEM;
+        }
+        if (r >= 0 && !m->settings.log_units &&
+            !(m->settings.log_units = strdup(DEFAULT_LOG_UNITS)))
+                r = -ENOMEM;
         if (m->settings.max_queued == 0 || m->settings.max_queued > JOBS_MAX_QUEUED)
                 m->settings.max_queued = JOBS_MAX_QUEUED;
         if (m->settings.max_attempts == 0)
