@@ -150,6 +150,11 @@ static void on_autonomous(const char *version, const struct firmware_result *res
         results_kick(m);
 }
 
+static void on_backend_ready(struct firmware_backend *b, void *userdata)
+{
+        scheduler_boot_check(userdata);
+}
+
 static int find_schema(struct manager *m, char **ret)
 {
         for (size_t i = 0; i < m->schema_dirs.n; i++) {
@@ -186,6 +191,7 @@ static int start_firmware(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Cannot set up the %s firmware backend: %m", s->backend);
         firmware_backend_set_autonomous_handler(m->backend, on_autonomous, m);
+        firmware_backend_set_ready_handler(m->backend, on_backend_ready, m);
 
         r = find_schema(m, &schema_dir);
         if (r == -ENOENT) {

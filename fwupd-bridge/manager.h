@@ -66,6 +66,8 @@ int scheduler_start(struct manager *m);
 void scheduler_stop(struct manager *m);
 /* Something changed (a job queued or canceled, a session ended): look again. */
 void scheduler_kick(struct manager *m);
+/* The firmware backend is ready: report an install the reboot has settled. */
+void scheduler_boot_check(struct manager *m);
 /* A job ended: store its result and hand it to cwmpd. */
 void scheduler_job_completed(struct manager *m, struct job *j);
 

@@ -8,6 +8,7 @@
 
 #include "fault.h"
 #include "firmware-backend.h"
+#include "firmware-provider.h"
 #include "http-client.h"
 #include "log.h"
 #include "manager.h"
@@ -135,6 +136,7 @@ static void start_job(struct manager *m, struct job *j)
                 .bus = m->bus,
                 .http = m->http,
                 .backend = m->backend,
+                .provider = m->provider,
                 .settings = &m->settings,
         };
         int r;
@@ -237,23 +239,42 @@ void scheduler_kick(struct manager *m)
                 log_warning("Cannot schedule the next transfer");
 }
 
+/* Firmware written before a reboot: the backend tells how the boot went, once it has read
+ * its state. Until then (and while the box has not rebooted) the job waits. */
+void scheduler_boot_check(struct manager *m)
+{
+        struct firmware_result fr;
+        struct job *waiting = NULL;
+        int r;
+
+        if (!m->backend)
+                return;
+        for (size_t i = 0; i < job_store_count(m->jobs) && !waiting; i++) {
+                struct job *j = job_store_get(m->jobs, i);
+                if (j->state == JOB_IN_PROGRESS && j->awaiting_reboot)
+                        waiting = j;
+        }
+        r = firmware_backend_boot_check(m->backend, &fr);
+        if (r <= 0)
+                return; /* not ready yet (-EAGAIN), or no reboot since */
+        if (waiting) {
+                waiting->awaiting_reboot = false;
+                /* the result on disk first: a crash before _done() only repeats this */
+                complete(m, waiting, fr.fault_code, fr.fault_string);
+        }
+        firmware_backend_boot_check_done(m->backend);
+        if (m->provider)
+                (void)firmware_provider_images_changed(m->provider);
+}
+
 /* What the previous run left: transfers it was running, firmware waiting for a reboot. */
 static void recover(struct manager *m)
 {
         for (size_t i = 0; i < job_store_count(m->jobs); i++) {
                 struct job *j = job_store_get(m->jobs, i);
-                struct firmware_result fr;
 
-                if (j->state != JOB_IN_PROGRESS)
+                if (j->state != JOB_IN_PROGRESS || j->awaiting_reboot)
                         continue;
-                if (j->awaiting_reboot) {
-                        if (!m->backend || firmware_backend_boot_check(m->backend, &fr) <= 0)
-                                continue; /* not rebooted yet */
-                        j->awaiting_reboot = false;
-                        complete(m, j, fr.fault_code, fr.fault_string);
-                        firmware_backend_boot_check_done(m->backend);
-                        continue;
-                }
                 if (j->attempts >= m->settings.max_attempts) {
                         if (j->kind == JOB_UPLOAD)
                                 complete(m, j, CWMP_FAULT_UPLOAD_FAILURE,
@@ -269,6 +290,7 @@ static void recover(struct manager *m)
                 j->state = JOB_NOT_STARTED;
                 save_or_log(m, j);
         }
+        scheduler_boot_check(m);
 }
 
 int scheduler_start(struct manager *m)

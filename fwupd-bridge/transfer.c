@@ -12,6 +12,7 @@
 
 #include "fault.h"
 #include "firmware-backend.h"
+#include "firmware-provider.h"
 #include "http-client.h"
 #include "log.h"
 #include "store.h"
@@ -36,6 +37,7 @@ struct transfer {
         int fd;
         char *path;      /* the downloaded file */
         bool installing; /* the backend owns the file until it answers */
+        bool installed;  /* the backend answered */
         bool tried_post; /* an Upload the server refused with 405, sent again as POST */
         struct config_op *config;
         char *body; /* an Upload's content */
@@ -58,6 +60,21 @@ static void finish(struct transfer *t, uint32_t code, const char *format, ...)
 static void finish(struct transfer *t, uint32_t code, const char *format, ...)
 {
         va_list ap;
+
+        /* Device.DeviceInfo.FirmwareImage.{i}.Status follows a firmware download */
+        if (t->kind == FILE_FIRMWARE && t->ctx.provider) {
+                if (code == CWMP_FAULT_FILE_CORRUPTED || code == CWMP_FAULT_FILE_AUTHENTICATION)
+                        (void)firmware_provider_set_transfer_status(t->ctx.provider,
+                                                                    "ValidationFailed");
+                else if (code && !t->installed)
+                        (void)firmware_provider_set_transfer_status(t->ctx.provider,
+                                                                    "DownloadFailed");
+                else if (code)
+                        (void)firmware_provider_set_transfer_status(t->ctx.provider,
+                                                                    "InstallationFailed");
+                else
+                        (void)firmware_provider_images_changed(t->ctx.provider);
+        }
 
         t->result.fault_code = code;
         t->result.fault_string[0] = '\0';
@@ -118,6 +135,7 @@ static void on_installed(const struct firmware_result *res, void *userdata)
         struct transfer *t = userdata;
 
         t->installing = false;
+        t->installed = true;
         t->result.reboot_required = res->fault_code == 0 && res->reboot_required;
         finish(t, res->fault_code, "%s", res->fault_string);
 }
@@ -191,6 +209,8 @@ static void downloaded(struct transfer *t)
         }
         close(t->fd);
         t->fd = -1;
+        if (t->ctx.provider)
+                (void)firmware_provider_set_transfer_status(t->ctx.provider, "Validating");
         t->installing = true;
         r = firmware_backend_install(t->ctx.backend, t->path, on_installed, t);
         if (r < 0) {
@@ -263,6 +283,8 @@ static int start_download(struct transfer *t)
         t->fd = open(t->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (t->fd < 0)
                 return -errno;
+        if (t->kind == FILE_FIRMWARE && t->ctx.provider)
+                (void)firmware_provider_set_transfer_status(t->ctx.provider, "Downloading");
         r = new_conn(t, (size_t)limit);
         if (r >= 0)
                 r = http_conn_get_to_fd(t->conn, t->fd, NULL, on_downloaded, t);

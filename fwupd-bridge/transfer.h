@@ -16,6 +16,7 @@
  */
 
 struct firmware_backend;
+struct firmware_provider;
 struct http_client;
 struct transfer;
 
@@ -23,7 +24,8 @@ struct transfer_context {
         sd_event *event;
         DBusConnection *bus;
         struct http_client *http;
-        struct firmware_backend *backend; /* NULL: no firmware */
+        struct firmware_backend *backend;   /* NULL: no firmware */
+        struct firmware_provider *provider; /* NULL: FirmwareImage. not served */
         const struct settings *settings;
 };
 
