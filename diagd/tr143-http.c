@@ -113,14 +113,13 @@ static bool token_in_list(const char *v, size_t len, const char *token)
         size_t n = strlen(token);
 
         while (len > 0) {
-                size_t item = 0, start;
+                size_t item = 0, end;
                 while (len > 0 && (*v == ' ' || *v == '\t' || *v == ','))
                         v++, len--;
-                start = 0;
                 while (item < len && v[item] != ',')
                         item++;
-                size_t end = item;
-                while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+                end = item;
+                while (end > 0 && (v[end - 1] == ' ' || v[end - 1] == '\t'))
                         end--;
                 if (end == n && strncasecmp(v, token, n) == 0)
                         return true;
