@@ -63,13 +63,25 @@ static const char *const test_state[N_TESTS] = {
         TR143_UPLOAD_PREFIX STATE, UE_PREFIX STATE, SS_PREFIX STATE};
 static const char *const test_label[N_TESTS] = {"ipping", "nslookup", "traceroute",     "download",
                                                 "upload", "udpecho",  "serverselection"};
-/* the Interface parameter of the tests that bind to one (the others leave it to the route) */
-static const char *const test_interface[N_TESTS] = {
-        [TEST_PING] = PING_PREFIX "Interface",
-        [TEST_TRACEROUTE] = TR_PREFIX "Interface",
-        [TEST_UDPECHO] = UE_PREFIX "Interface",
-        [TEST_SERVER_SELECTION] = SS_PREFIX "Interface",
-};
+/* The Interface parameter of the tests that bind to one, NULL for those that leave it to the
+ * route or handle it on their own. */
+static const char *test_interface(enum test t)
+{
+        switch (t) {
+        case TEST_PING:
+                return PING_PREFIX "Interface";
+        case TEST_NSLOOKUP:
+                return NS_PREFIX "Interface";
+        case TEST_TRACEROUTE:
+                return TR_PREFIX "Interface";
+        case TEST_UDPECHO:
+                return UE_PREFIX "Interface";
+        case TEST_SERVER_SELECTION:
+                return SS_PREFIX "Interface";
+        default:
+                return NULL;
+        }
+}
 
 /* One provider per subtree: a SetParameterValues that spans both subtrees is then two
  * owners' commits, each applied and stored on its own. */
@@ -359,6 +371,7 @@ static int run_nslookup(struct diagnostics *d)
                 .host_name = stored(d, NS_PREFIX "HostName"),
                 .server = stored(d, NS_PREFIX "DNSServer"),
                 .resolv_conf = d->resolv_conf,
+                .interface = d->ifname[TEST_NSLOOKUP],
                 .repetitions = stored_uint(d, NS_PREFIX "NumberOfRepetitions", 1),
                 .timeout_ms = stored_uint(d, NS_PREFIX "Timeout", 1000),
         };
@@ -899,12 +912,12 @@ static void on_interface(int error, const char *ifname, void *userdata)
         interface_ref_free(TAKE_PTR(d->iface_lookup[t]));
         if (error < 0) {
                 log_warning("%s: %s names no IP interface", test_label[t],
-                            stored(d, test_interface[t]));
+                            stored(d, test_interface(t)));
                 start_failed(d, t, error);
                 return;
         }
         snprintf(d->ifname[t], sizeof(d->ifname[t]), "%s", ifname);
-        log_debug("%s: %s is %s", test_label[t], stored(d, test_interface[t]), ifname);
+        log_debug("%s: %s is %s", test_label[t], stored(d, test_interface(t)), ifname);
         r = start_test(d, t);
         if (r < 0)
                 start_failed(d, t, r);
@@ -912,7 +925,7 @@ static void on_interface(int error, const char *ifname, void *userdata)
 
 static void run(struct diagnostics *d, enum test t)
 {
-        const char *iface = test_interface[t] ? stored(d, test_interface[t]) : "";
+        const char *iface = test_interface(t) ? stored(d, test_interface(t)) : "";
         int r;
 
         d->phase[t] = PHASE_RUNNING;
@@ -1054,7 +1067,7 @@ static int on_validate(cwmp_provider *p, const char *name, const char *value, vo
                 /* TR-181: the ACS writes Requested (or Canceled) only; the rest is the CPE's */
                 if (streq(name, test_state[t]))
                         return streq(value, "Requested") || streq(value, "Canceled") ? 0 : -EINVAL;
-                if (test_interface[t] && streq(name, test_interface[t]))
+                if (test_interface(t) && streq(name, test_interface(t)))
                         return interface_ref_valid(value) ? 0 : -EINVAL;
         }
         if (streq(name, UC_PREFIX "Interface"))

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "icmp.h"
 #include "log.h"
 #include "nslookup.h"
 #include "util.h"
@@ -321,7 +322,8 @@ int nslookup_start(sd_event *event, const struct nslookup_params *params, nslook
                 return 0;
         }
         n->fd = socket(n->server.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (n->fd < 0 || connect(n->fd, (struct sockaddr *)&n->server, n->server_len) < 0 ||
+        if (n->fd < 0 || icmp_bind_to_device(n->fd, params->interface) < 0 ||
+            connect(n->fd, (struct sockaddr *)&n->server, n->server_len) < 0 ||
             sd_event_add_io(event, &n->io, n->fd, EPOLLIN, on_readable, n) < 0) {
                 log_debug_errno(-errno, "Cannot reach DNS server %s: %m", server);
                 finish(n, NSLOOKUP_INTERNAL);

@@ -30,6 +30,7 @@ struct nslookup_params {
         const char *host_name;
         const char *server;      /* numeric; "" or NULL: the first nameserver of resolv_conf */
         const char *resolv_conf; /* NULL: /etc/resolv.conf */
+        const char *interface;   /* the Linux interface to send through, NULL or "": the route's */
         uint32_t repetitions;
         uint32_t timeout_ms;
 };

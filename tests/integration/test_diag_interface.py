@@ -19,6 +19,7 @@ PING = DIAG + 'IPPing.'
 TR = DIAG + 'TraceRoute.'
 UE = DIAG + 'UDPEchoDiagnostics.'
 UC = DIAG + 'UDPEchoConfig.'
+NS = 'Device.DNS.Diagnostics.NSLookupDiagnostics.'
 DIAG_COMPLETE = '8 DIAGNOSTICS COMPLETE'
 
 
@@ -83,7 +84,8 @@ class InterfaceTest(cwmptest.CwmpAgentTestCase):
         self.start()
         for prefix, settings in ((PING, {'Host': '127.0.0.1', 'NumberOfRepetitions': '1'}),
                                  (TR, {'Host': '127.0.0.1', 'NumberOfTries': '1'}),
-                                 (UE, {'Host': '127.0.0.1', 'NumberOfRepetitions': '1'})):
+                                 (UE, {'Host': '127.0.0.1', 'NumberOfRepetitions': '1'}),
+                                 (NS, {'HostName': 'example.test', 'DNSServer': '127.0.0.1'})):
             settings['Interface'] = 'Device.IP.Interface.9999'
             self.assertEqual(self.run_test(prefix, settings), 'Error_Internal', prefix)
         for bad in ('eth0', 'Device.IP.Interface.', 'Device.IP.Interface.0',
@@ -116,6 +118,13 @@ class InterfaceTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(state, 'Complete')
         self.assertEqual(self.dm.value(TR + 'RouteHops.1.HostAddress'), host)
         self.assertEqual(self.dm.value(TR + 'RouteHopsNumberOfEntries'), '1')
+
+        # A DNS server on loopback is not reachable through the pair: bound to it the query
+        # never gets an answer.
+        state = self.run_test(NS, {'HostName': 'example.test', 'DNSServer': '127.0.0.1',
+                                   'Interface': veth, 'Timeout': '300'})
+        self.assertEqual(state, 'Complete')
+        self.assertEqual(self.dm.value(NS + 'Result.1.Status'), 'Error_Timeout')
 
     def test_udp_echo_bound_to_loopback(self):
         self.start()
