@@ -10,7 +10,7 @@
 #include "introspect.h"
 #include "log.h"
 #include "manager.h"
-#include "transfer-args.h"
+#include "request-check.h"
 
 #define FIRMWARE_OBJECT_PATH "/io/cwmp/Firmware"
 #define FIRMWARE_INTERFACE   "io.cwmp.Firmware1"

@@ -13,7 +13,7 @@
 #include "log.h"
 #include "manager.h"
 #include "session-watch.h"
-#include "transfer-args.h"
+#include "request-check.h"
 #include "transfer.h"
 
 #define USEC_PER_SEC 1000000ull

@@ -16,7 +16,7 @@
 #include "http-client.h"
 #include "log.h"
 #include "store.h"
-#include "transfer-args.h"
+#include "request-check.h"
 #include "transfer-fault.h"
 #include "transfer.h"
 #include "util.h"

@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "fault.h"
-#include "transfer-args.h"
+#include "request-check.h"
 #include "util.h"
 
 #define MAX_URL_LENGTH     256u
