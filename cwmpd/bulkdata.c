@@ -390,6 +390,8 @@ static void retain(struct profile *p)
 
 static void drop_reports(struct profile *p, size_t n)
 {
+        if (n == 0)
+                return;
         for (size_t i = 0; i < n; i++)
                 report_forget(&p->reports[i]);
         memmove(p->reports, p->reports + n, (p->n_reports - n) * sizeof(*p->reports));

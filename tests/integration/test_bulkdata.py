@@ -300,13 +300,16 @@ class BulkDataTest(cwmptest.CwmpTestCase):
     def test_retry_after_5xx(self):
         c = self.collector()
         c.statuses = [503, 500]
+        # the phase: reports are due at reference + k * 30 s, the next one in two seconds
+        reference = int(time.time()) + 2 + 30 * 1000
         self.add_profile({'HTTP.URL': c.url, 'ReportingInterval': 30,
-                          'TimeReference': '2020-01-01T00:00:01Z', 'HTTP.RetryEnable': 'true',
+                          'TimeReference': time.strftime('%Y-%m-%dT%H:%M:%SZ',
+                                                         time.gmtime(reference)),
+                          'HTTP.RetryEnable': 'true',
                           'HTTP.RetryMinimumWaitInterval': 1,
                           'HTTP.RetryIntervalMultiplier': 1000},
                          [(ALPHA + 'Level', '')])
-        # the first report is due at the next :01 or :31 of the minute
-        attempts = c.wait(3, timeout=40, delivered=False)
+        attempts = c.wait(3, timeout=15, delivered=False)
         self.assertEqual([a['status'] for a in attempts[:3]], [503, 500, 200])
         bodies = [json.loads(body_text(a)) for a in attempts[:3]]
         self.assertEqual(bodies[0], bodies[2], 'the retry carries the same report')
@@ -316,7 +319,7 @@ class BulkDataTest(cwmptest.CwmpTestCase):
             self.assertGreater(gap, 0.8)
             self.assertLess(gap, scaled(4))
         stamp = bodies[0]['Report'][0]['CollectionTime']
-        self.assertEqual(stamp // 1000 % 30, 1, 'aligned to TimeReference: %d' % stamp)
+        self.assertEqual(stamp // 1000 % 30, reference % 30, 'aligned to TimeReference')
 
     def test_retained_failed_reports(self):
         c = self.collector()
