@@ -248,3 +248,21 @@ fail:
         }
         return r;
 }
+
+int deviceinfo_read_software_version_file(const char *path, char **ret)
+{
+        _cleanup_free_ char *data = NULL;
+        size_t len;
+        int r = deviceinfo_read_file(path, SMALL_FILE_MAX, &data, &len);
+        if (r < 0)
+                return r;
+        len = strcspn(data, "\n");
+        _cleanup_free_ char *value = NULL;
+        r = deviceinfo_text_clean(data, len, DEVICEINFO_SHORT_MAX, &value);
+        if (r < 0)
+                return r;
+        if (value[0] == '\0')
+                return -ENODATA;
+        *ret = TAKE_PTR(value);
+        return 0;
+}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "deviceinfo.h"
 
@@ -137,3 +138,57 @@ deviceinfo_process_table_find(const struct deviceinfo_process_table *t, uint32_t
 /* Mappings from the kernel's view to TR-181's, exposed for tests. */
 const char *deviceinfo_process_state(char kernel_state);
 unsigned deviceinfo_process_priority(long kernel_priority);
+
+/* ---- temperature sensors (deviceinfo-temperature.c) ---- */
+
+#define DEVICEINFO_SENSOR_NAME_MAX 256u
+#define DEVICEINFO_TEMPERATURE_MIN (-274)
+
+struct deviceinfo_sensor {
+        char *key;   /* stable across boots ("thermal/thermal_zone0", "hwmon/coretemp/temp1");
+                      * NULL for a duplicate, which is left out */
+        char *name;  /* TR-181 Name */
+        char *input; /* the file holding millidegrees */
+};
+
+/* Lists the sensors of SYS/class/thermal and SYS/class/hwmon, in name order. */
+int deviceinfo_scan_sensors(const char *sys, struct deviceinfo_sensor **ret, size_t *ret_n);
+void deviceinfo_sensors_done(struct deviceinfo_sensor *v, size_t n);
+/* Degrees Celsius, rounded, from a millidegree text ("45500\n" -> 46). */
+int deviceinfo_parse_millidegrees(const char *s, int *ret);
+int deviceinfo_read_sensor(const struct deviceinfo_sensor *s, int *ret_degrees);
+
+/* ---- vendor files (deviceinfo-files.c) ---- */
+
+struct deviceinfo_vendor_file {
+        char *path;
+        char *extra;       /* configuration files: the description */
+        uint32_t max_size; /* log files: bytes, 0 when not known */
+};
+
+/* "PATH [DESCRIPTION]" (configuration files) or "PATH [MAXIMUM_SIZE]" (log files). */
+int deviceinfo_vendor_file_parse(const char *value, bool is_log, struct deviceinfo_vendor_file *ret,
+                                 const char **reason);
+void deviceinfo_vendor_files_done(struct deviceinfo_vendor_file *v, size_t n);
+bool deviceinfo_file_exists(const char *path);
+/* TR-181 Name: the path, or its last part when longer than 64 characters. */
+int deviceinfo_file_name(const char *path, char **ret);
+/* The modification time, as a UTC dateTime. */
+int deviceinfo_file_date(const char *path, char **ret);
+/* Does the file live on storage that survives a reboot (not tmpfs or ramfs)? */
+int deviceinfo_file_persistent(const char *path, bool *ret);
+
+/* ---- FirstUseDate (deviceinfo-first-use.c) ---- */
+
+#define DEVICEINFO_FIRST_USE_FILE "dmd-first-use"
+#define DEVICEINFO_UNKNOWN_TIME   "0001-01-01T00:00:00Z"
+
+/* The date kept in STATE_DIR/DEVICEINFO_FIRST_USE_FILE; when there is none yet, `now` is
+ * kept and returned if the clock is trusted, else the unknown time. */
+int deviceinfo_first_use(const char *state_dir, bool clock_trusted, time_t now, char **ret);
+
+/* ---- software version file ---- */
+
+/* The first line of the file fwupd-bridge writes, cleaned; -ENOENT / -ENODATA when the file
+ * is missing or empty. */
+int deviceinfo_read_software_version_file(const char *path, char **ret);

@@ -3,19 +3,50 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "deviceinfo-internal.h"
+#include "instance-map.h"
 #include "log.h"
+#include "time-status.h"
 
 #define DEVICEINFO_PREFIX "Device.DeviceInfo."
 #define PROCESS_TABLE     DEVICEINFO_PREFIX "ProcessStatus.Process."
+#define SENSOR_TABLE      DEVICEINFO_PREFIX "TemperatureStatus.TemperatureSensor."
+#define CONFIG_TABLE      DEVICEINFO_PREFIX "VendorConfigFile."
+#define LOG_TABLE         DEVICEINFO_PREFIX "VendorLogFile."
+
+/* A sensor of the last scan, with its last reading. */
+struct sensor_state {
+        struct deviceinfo_sensor s;
+        uint32_t instance;
+        int value, error; /* error: the last read failed (negative errno) */
+        time_t read_at;
+        uint64_t read_usec; /* CLOCK_MONOTONIC, 0: never read */
+};
 
 struct deviceinfo {
-        char *proc, *sys, *etc, *persistent_dir;
+        char *proc, *sys, *etc, *run, *persistent_dir;
         char *identity[_DEVICEINFO_IDENTITY_MAX];
+        char *software_version_file;
         struct deviceinfo_cpu_usage cpu;
         struct deviceinfo_process_table processes;
+        struct deviceinfo_vendor_file *config_files, *log_files;
+        size_t n_config_files, n_log_files;
+        /* Temperature sensors, scanned at most once per DEVICEINFO_SNAPSHOT_USEC. */
+        struct instance_map sensor_numbers;
+        struct sensor_state *sensors;
+        size_t n_sensors;
+        uint64_t sensors_usec;
+        bool sensors_valid;
 };
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 /* ---- settings ---- */
 
@@ -78,6 +109,35 @@ static int parse_oui(const char *value, void *data, const char **reason)
         return 0;
 }
 
+/* One file per assignment; an empty assignment empties the list. */
+static int parse_file_list(const char *value, struct strv *list, bool is_log, const char **reason)
+{
+        struct deviceinfo_vendor_file f;
+        if (value[0] == '\0') {
+                strv_done(list);
+                return 0;
+        }
+        int r = deviceinfo_vendor_file_parse(value, is_log, &f, reason);
+        if (r < 0)
+                return r;
+        free(f.path);
+        free(f.extra);
+        r = strv_push(list, value);
+        if (r < 0)
+                *reason = "out of memory";
+        return r;
+}
+
+static int parse_config_file(const char *value, void *data, const char **reason)
+{
+        return parse_file_list(value, data, false, reason);
+}
+
+static int parse_log_file(const char *value, void *data, const char **reason)
+{
+        return parse_file_list(value, data, true, reason);
+}
+
 #define ITEM(key, parser, field)                                                                   \
         {                                                                                          \
                 "DeviceInfo", key, parser, offsetof(struct deviceinfo_settings, field)             \
@@ -92,6 +152,9 @@ const struct cfg_item deviceinfo_cfg_items[] = {
         ITEM("SerialNumber", parse_short_text, serial_number),
         ITEM("HardwareVersion", parse_short_text, hardware_version),
         ITEM("SoftwareVersion", parse_short_text, software_version),
+        ITEM("SoftwareVersionFile", cfg_parse_path, software_version_file),
+        ITEM("VendorConfigFile", parse_config_file, vendor_config_files),
+        ITEM("VendorLogFile", parse_log_file, vendor_log_files),
 };
 const size_t deviceinfo_n_cfg_items = ELEMENTSOF(deviceinfo_cfg_items);
 
@@ -105,6 +168,9 @@ void deviceinfo_settings_done(struct deviceinfo_settings *s)
         free(s->serial_number);
         free(s->hardware_version);
         free(s->software_version);
+        free(s->software_version_file);
+        strv_done(&s->vendor_config_files);
+        strv_done(&s->vendor_log_files);
         *s = (struct deviceinfo_settings){0};
 }
 
@@ -114,6 +180,35 @@ static int copy_path(const char *path, const char *fallback, char **ret)
 {
         *ret = strdup(path ? path : fallback);
         return *ret ? 0 : -ENOMEM;
+}
+
+static int load_files(const struct strv *list, bool is_log, struct deviceinfo_vendor_file **ret,
+                      size_t *ret_n)
+{
+        struct deviceinfo_vendor_file *v = calloc(list->n ? list->n : 1, sizeof(*v));
+        const char *reason;
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < list->n; i++) {
+                int r = deviceinfo_vendor_file_parse(list->v[i], is_log, &v[i], &reason);
+                if (r < 0) {
+                        deviceinfo_vendor_files_done(v, i);
+                        return r;
+                }
+        }
+        *ret = v;
+        *ret_n = list->n;
+        return 0;
+}
+
+static void free_sensors(struct sensor_state *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].s.key);
+                free(v[i].s.name);
+                free(v[i].s.input);
+        }
+        free(v);
 }
 
 int deviceinfo_new(const struct deviceinfo_settings *s, const struct deviceinfo_paths *p,
@@ -133,7 +228,22 @@ int deviceinfo_new(const struct deviceinfo_settings *s, const struct deviceinfo_
         if (r >= 0)
                 r = copy_path(p->etc, "/etc", &d->etc);
         if (r >= 0)
+                r = copy_path(p->run, "/run", &d->run);
+        if (r >= 0)
                 r = copy_path(p->persistent_dir, CWMP_STATE_DIR, &d->persistent_dir);
+        if (r >= 0)
+                r = copy_path(s ? s->software_version_file : NULL, DEVICEINFO_SOFTWARE_VERSION_FILE,
+                              &d->software_version_file);
+        if (r >= 0 && s)
+                r = load_files(&s->vendor_config_files, false, &d->config_files,
+                               &d->n_config_files);
+        if (r >= 0 && s)
+                r = load_files(&s->vendor_log_files, true, &d->log_files, &d->n_log_files);
+        if (r >= 0) {
+                _cleanup_free_ char *numbers =
+                        deviceinfo_path(d->persistent_dir, "/" DEVICEINFO_SENSOR_STATE_FILE);
+                r = numbers ? instance_map_init(&d->sensor_numbers, numbers) : -ENOMEM;
+        }
         if (r >= 0)
                 r = deviceinfo_identity_load(s, d->proc, d->sys, d->etc, d->identity);
         if (r >= 0)
@@ -157,6 +267,12 @@ void deviceinfo_free(struct deviceinfo *d)
         for (size_t i = 0; i < _DEVICEINFO_IDENTITY_MAX; i++)
                 free(d->identity[i]);
         deviceinfo_process_table_done(&d->processes);
+        deviceinfo_vendor_files_done(d->config_files, d->n_config_files);
+        deviceinfo_vendor_files_done(d->log_files, d->n_log_files);
+        free_sensors(d->sensors, d->n_sensors);
+        instance_map_done(&d->sensor_numbers);
+        free(d->software_version_file);
+        free(d->run);
         free(d->proc);
         free(d->sys);
         free(d->etc);
@@ -167,6 +283,7 @@ void deviceinfo_free(struct deviceinfo *d)
 void deviceinfo_invalidate(struct deviceinfo *d)
 {
         deviceinfo_process_table_invalidate(&d->processes);
+        d->sensors_valid = false;
 }
 
 /* ---- values ---- */
@@ -269,6 +386,177 @@ static int get_memory_value(struct deviceinfo *d, const char *field, char **valu
         return -ENOENT;
 }
 
+static int format_int(int v, char **ret)
+{
+        return asprintf(ret, "%d", v) < 0 ? -ENOMEM : 0;
+}
+
+static int format_time(time_t t, char **ret)
+{
+        struct tm tm;
+        char buf[32];
+        if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                return -EINVAL;
+        return format_string(buf, ret);
+}
+
+/* ---- temperature sensors ---- */
+
+static int refresh_sensors(struct deviceinfo *d)
+{
+        uint64_t now = now_usec();
+        struct deviceinfo_sensor *found = NULL;
+        size_t n = 0, k = 0;
+
+        if (d->sensors_valid && now - d->sensors_usec < DEVICEINFO_SNAPSHOT_USEC)
+                return 0;
+        int r = deviceinfo_scan_sensors(d->sys, &found, &n);
+        if (r < 0)
+                return r;
+        struct sensor_state *v = calloc(n ? n : 1, sizeof(*v));
+        if (!v) {
+                deviceinfo_sensors_done(found, n);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct deviceinfo_sensor *f = &found[i];
+                uint32_t instance = f->key ? instance_map_get(&d->sensor_numbers, f->key) : 0;
+                if (instance == 0) {
+                        free(f->key);
+                        free(f->name);
+                        free(f->input);
+                        continue;
+                }
+                v[k] = (struct sensor_state){.s = *f, .instance = instance};
+                /* The last reading of a sensor we knew stays until the next read. */
+                for (size_t j = 0; j < d->n_sensors; j++)
+                        if (streq(d->sensors[j].s.key, f->key)) {
+                                v[k].value = d->sensors[j].value;
+                                v[k].error = d->sensors[j].error;
+                                v[k].read_at = d->sensors[j].read_at;
+                                v[k].read_usec = d->sensors[j].read_usec;
+                        }
+                k++;
+        }
+        free(found);
+        r = instance_map_save(&d->sensor_numbers);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save the temperature sensors' numbering: %m");
+        free_sensors(d->sensors, d->n_sensors);
+        d->sensors = v;
+        d->n_sensors = k;
+        d->sensors_usec = now;
+        d->sensors_valid = true;
+        return 0;
+}
+
+static struct sensor_state *find_sensor(struct deviceinfo *d, uint32_t instance)
+{
+        for (size_t i = 0; i < d->n_sensors; i++)
+                if (d->sensors[i].instance == instance)
+                        return &d->sensors[i];
+        return NULL;
+}
+
+/* Value, Status and LastUpdate of one request come from one reading. */
+static void read_sensor(struct sensor_state *st)
+{
+        uint64_t now = now_usec();
+        if (st->read_usec && now - st->read_usec < DEVICEINFO_SNAPSHOT_USEC)
+                return;
+        int v;
+        st->error = deviceinfo_read_sensor(&st->s, &v);
+        if (st->error >= 0) {
+                st->value = v;
+                st->read_at = time(NULL);
+        }
+        st->read_usec = now;
+}
+
+static int get_sensor_value(struct deviceinfo *d, const char *rest, char **value)
+{
+        uint32_t instance;
+        const char *field;
+        int r = parse_instance(rest, &instance, &field);
+        if (r < 0)
+                return r;
+        r = refresh_sensors(d);
+        if (r < 0)
+                return r;
+        struct sensor_state *st = find_sensor(d, instance);
+        if (!st)
+                return -ENOENT;
+        if (streq(field, "Name"))
+                return format_string(st->s.name, value);
+        if (!streq(field, "Status") && !streq(field, "Value") && !streq(field, "LastUpdate"))
+                return -ENOENT;
+        read_sensor(st);
+        if (streq(field, "Status"))
+                return format_string(st->error < 0 ? "Error" : "Enabled", value);
+        /* Never read successfully: TR-181's "no value" forms. */
+        if (streq(field, "Value"))
+                return st->read_at ? format_int(st->value, value) : format_int(-274, value);
+        return st->read_at ? format_time(st->read_at, value)
+                           : format_string(DEVICEINFO_UNKNOWN_TIME, value);
+}
+
+/* ---- vendor files ---- */
+
+/* The i-th file (1-based) of a list, if it exists now. */
+static const struct deviceinfo_vendor_file *find_file(const struct deviceinfo_vendor_file *v,
+                                                      size_t n, uint32_t instance)
+{
+        if (instance == 0 || instance > n || !deviceinfo_file_exists(v[instance - 1].path))
+                return NULL;
+        return &v[instance - 1];
+}
+
+static size_t count_files(const struct deviceinfo_vendor_file *v, size_t n)
+{
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+                k += deviceinfo_file_exists(v[i].path);
+        return k;
+}
+
+static int get_file_value(struct deviceinfo *d, const char *rest, bool is_log, char **value)
+{
+        uint32_t instance;
+        const char *field;
+        int r = parse_instance(rest, &instance, &field);
+        if (r < 0)
+                return r;
+        const struct deviceinfo_vendor_file *f =
+                is_log ? find_file(d->log_files, d->n_log_files, instance)
+                       : find_file(d->config_files, d->n_config_files, instance);
+        if (!f)
+                return -ENOENT;
+        if (streq(field, "Name"))
+                return deviceinfo_file_name(f->path, value);
+        if (!is_log && streq(field, "Date"))
+                return deviceinfo_file_date(f->path, value);
+        if (!is_log && streq(field, "Description"))
+                return format_string(f->extra, value);
+        if (is_log && streq(field, "MaximumSize"))
+                return format_unsigned(f->max_size, value);
+        if (is_log && streq(field, "Persistent")) {
+                bool persistent;
+                r = deviceinfo_file_persistent(f->path, &persistent);
+                if (r < 0)
+                        return r;
+                return format_string(persistent ? "true" : "false", value);
+        }
+        return -ENOENT;
+}
+
+static int get_software_version(struct deviceinfo *d, char **value)
+{
+        int r = deviceinfo_read_software_version_file(d->software_version_file, value);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        return format_string(d->identity[DEVICEINFO_SOFTWARE_VERSION], value);
+}
+
 int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
 {
         int r;
@@ -276,9 +564,31 @@ int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
         if (!startswith(name, DEVICEINFO_PREFIX))
                 return -ENOENT;
 
+        if (streq(name, DEVICEINFO_PREFIX "SoftwareVersion"))
+                return get_software_version(d, value);
         for (size_t i = 0; i < ELEMENTSOF(identity_parameters); i++)
                 if (streq(name, identity_parameters[i].name))
                         return format_string(d->identity[identity_parameters[i].id], value);
+
+        if (streq(name, DEVICEINFO_PREFIX "FirstUseDate"))
+                return deviceinfo_first_use(d->persistent_dir, time_clock_synchronized(d->run),
+                                            time(NULL), value);
+        if (streq(name, DEVICEINFO_PREFIX "VendorConfigFileNumberOfEntries"))
+                return format_unsigned(count_files(d->config_files, d->n_config_files), value);
+        if (streq(name, DEVICEINFO_PREFIX "VendorLogFileNumberOfEntries"))
+                return format_unsigned(count_files(d->log_files, d->n_log_files), value);
+        if (startswith(name, CONFIG_TABLE))
+                return get_file_value(d, name + strlen(CONFIG_TABLE), false, value);
+        if (startswith(name, LOG_TABLE))
+                return get_file_value(d, name + strlen(LOG_TABLE), true, value);
+        if (streq(name, DEVICEINFO_PREFIX "TemperatureStatus.TemperatureSensorNumberOfEntries")) {
+                r = refresh_sensors(d);
+                if (r < 0)
+                        return r;
+                return format_unsigned(d->n_sensors, value);
+        }
+        if (startswith(name, SENSOR_TABLE))
+                return get_sensor_value(d, name + strlen(SENSOR_TABLE), value);
 
         if (streq(name, DEVICEINFO_PREFIX "UpTime")) {
                 uint64_t seconds;
@@ -308,12 +618,65 @@ int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
         return -ENOENT; /* ProvisioningCode (dmd stores it) and whatever is not ours */
 }
 
-static int append_instance(struct strv *instances, uint32_t instance)
+static int append_instance(struct strv *instances, const char *table, uint32_t instance)
 {
         char *path;
-        if (asprintf(&path, PROCESS_TABLE "%" PRIu32 ".", instance) < 0)
+        if (asprintf(&path, "%s%" PRIu32 ".", table, instance) < 0)
                 return -ENOMEM;
         return strv_push_take(instances, path);
+}
+
+enum table_kind { TABLE_PROCESS, TABLE_SENSOR, TABLE_CONFIG, TABLE_LOG, _TABLE_MAX };
+static const char *const table_paths[_TABLE_MAX] = {PROCESS_TABLE, SENSOR_TABLE, CONFIG_TABLE,
+                                                    LOG_TABLE};
+
+/* The instance numbers of one table now, ascending. */
+static int table_instances(struct deviceinfo *d, enum table_kind t, struct strv *out)
+{
+        int r = 0;
+        switch (t) {
+        case TABLE_PROCESS:
+                r = deviceinfo_process_table_refresh(&d->processes);
+                for (size_t i = 0; r >= 0 && i < d->processes.n_procs; i++)
+                        r = append_instance(out, PROCESS_TABLE, d->processes.procs[i].id.instance);
+                return r;
+        case TABLE_SENSOR:
+                r = refresh_sensors(d);
+                for (size_t i = 0; r >= 0 && i < d->n_sensors; i++)
+                        r = append_instance(out, SENSOR_TABLE, d->sensors[i].instance);
+                return r;
+        case TABLE_CONFIG:
+                for (size_t i = 0; r >= 0 && i < d->n_config_files; i++)
+                        if (deviceinfo_file_exists(d->config_files[i].path))
+                                r = append_instance(out, CONFIG_TABLE, (uint32_t)i + 1);
+                return r;
+        case TABLE_LOG:
+                for (size_t i = 0; r >= 0 && i < d->n_log_files; i++)
+                        if (deviceinfo_file_exists(d->log_files[i].path))
+                                r = append_instance(out, LOG_TABLE, (uint32_t)i + 1);
+                return r;
+        default:
+                return -EINVAL;
+        }
+}
+
+static bool table_has(struct deviceinfo *d, enum table_kind t, uint32_t instance, int *error)
+{
+        *error = 0;
+        switch (t) {
+        case TABLE_PROCESS:
+                *error = deviceinfo_process_table_refresh(&d->processes);
+                return *error >= 0 && deviceinfo_process_table_find(&d->processes, instance);
+        case TABLE_SENSOR:
+                *error = refresh_sensors(d);
+                return *error >= 0 && find_sensor(d, instance);
+        case TABLE_CONFIG:
+                return find_file(d->config_files, d->n_config_files, instance) != NULL;
+        case TABLE_LOG:
+                return find_file(d->log_files, d->n_log_files, instance) != NULL;
+        default:
+                return false;
+        }
 }
 
 int deviceinfo_get_instances(struct deviceinfo *d, const char *object, struct strv *instances)
@@ -323,35 +686,28 @@ int deviceinfo_get_instances(struct deviceinfo *d, const char *object, struct st
         if (object[0] != '\0' && !endswith_char(object, '.'))
                 return -EINVAL;
 
-        /* At or above the table: all of it. */
-        if (startswith(PROCESS_TABLE, object)) {
-                r = deviceinfo_process_table_refresh(&d->processes);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < d->processes.n_procs; i++) {
-                        r = append_instance(instances, d->processes.procs[i].id.instance);
+        for (enum table_kind t = 0; t < _TABLE_MAX; t++) {
+                const char *table = table_paths[t];
+                /* At or above the table: all of it. */
+                if (startswith(table, object)) {
+                        r = table_instances(d, t, instances);
                         if (r < 0)
                                 return r;
+                        continue;
                 }
-                return 0;
+                /* One instance: none of our rows has sub-objects. */
+                if (startswith(object, table)) {
+                        uint32_t instance;
+                        const char *rest;
+                        r = parse_instance(object + strlen(table), &instance, &rest);
+                        if (r < 0)
+                                return r;
+                        if (rest[0] != '\0')
+                                return -ENOENT;
+                        if (!table_has(d, t, instance, &r))
+                                return r < 0 ? r : -ENOENT;
+                        return append_instance(instances, table, instance);
+                }
         }
-
-        /* One instance: it has no sub-objects. */
-        if (startswith(object, PROCESS_TABLE)) {
-                uint32_t instance;
-                const char *rest;
-                r = parse_instance(object + strlen(PROCESS_TABLE), &instance, &rest);
-                if (r < 0)
-                        return r;
-                if (rest[0] != '\0')
-                        return -ENOENT;
-                r = deviceinfo_process_table_refresh(&d->processes);
-                if (r < 0)
-                        return r;
-                if (!deviceinfo_process_table_find(&d->processes, instance))
-                        return -ENOENT;
-                return append_instance(instances, instance);
-        }
-
         return 0; /* elsewhere: no tables of ours */
 }

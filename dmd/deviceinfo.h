@@ -35,6 +35,15 @@
  * "System Serial Number" ...) count as absent. Values are cut to their TR-181 size.
  * AdditionalSoftwareVersion carries the running kernel ("Linux 6.1.0-18-amd64").
  *
+ * SoftwareVersion is the first line of SoftwareVersionFile= when that file exists (fwupd-bridge
+ * rewrites it when the running firmware changes), read at each request.
+ *
+ * TemperatureStatus.TemperatureSensor.{i}.: every thermal zone and hwmon temperature input
+ * of /sys; a sensor keeps its instance number across boots (STATE_DIR/
+ * DEVICEINFO_SENSOR_STATE_FILE). VendorConfigFile.{i}. and VendorLogFile.{i}.: the files
+ * configured that exist; instance i is the i-th assignment. FirstUseDate: see
+ * deviceinfo-first-use.c. ProcessStatus.CPU.{i}.: one per CPU of /proc/stat.
+ *
  * ProvisioningCode is declared in the schema as a persisted parameter that dmd stores:
  * deviceinfo_get() answers -ENOENT for it, as for anything that is not a live value here.
  *
@@ -51,6 +60,7 @@
 #define DEVICEINFO_SERIAL_APP_ID      "b289a14ae3a74d1a98c69dfac853a5fd"
 #define DEVICEINFO_PROCESS_STATE_FILE "deviceinfo-processes"
 #define DEVICEINFO_SNAPSHOT_USEC      (100u * 1000u)
+#define DEVICEINFO_SENSOR_STATE_FILE  "dmd-temperature-sensors"
 
 /* The [DeviceInfo] section of dmd.conf: Manufacturer=, ManufacturerOUI=, ModelName=,
  * Description=, ProductClass=, SerialNumber=, HardwareVersion=, SoftwareVersion=. NULL (or
@@ -60,7 +70,15 @@
 struct deviceinfo_settings {
         char *manufacturer, *manufacturer_oui, *model_name, *description, *product_class,
                 *serial_number, *hardware_version, *software_version;
+        /* SoftwareVersionFile=: the running version as fwupd-bridge writes it; NULL means
+         * DEVICEINFO_SOFTWARE_VERSION_FILE. Present and not empty, it wins over the above. */
+        char *software_version_file;
+        /* VendorConfigFile=PATH [DESCRIPTION] and VendorLogFile=PATH [MAXIMUM_SIZE], one
+         * assignment per file, in instance order; an empty assignment clears the list. */
+        struct strv vendor_config_files, vendor_log_files;
 };
+
+#define DEVICEINFO_SOFTWARE_VERSION_FILE CWMP_STATE_DIR "/firmware/software-version"
 
 extern const struct cfg_item deviceinfo_cfg_items[];
 extern const size_t deviceinfo_n_cfg_items;
@@ -76,6 +94,7 @@ struct deviceinfo_paths {
         const char *proc;
         const char *sys;
         const char *etc;
+        const char *run; /* NULL: "/run" (systemd-timesyncd's state, for FirstUseDate) */
         const char *persistent_dir;
         const char *runtime_dir;
 };

@@ -72,8 +72,11 @@ int dns_parse_resolv_conf(const char *data, struct dns_server_list *out)
                 if (alen == 0 || alen > ADDRESS_MAX || l.n >= DNS_CLIENT_MAX_SERVERS)
                         continue;
                 s[alen] = '\0';
-                if (strspn(s, "0123456789abcdefABCDEF.:%") != alen)
-                        continue; /* not an address; a zone id may follow '%' */
+                /* An address, then maybe '%' and a zone (an interface name). */
+                size_t host = strcspn(s, "%");
+                if (host == 0 || strspn(s, "0123456789abcdefABCDEF.:") != host ||
+                    (s[host] == '%' && s[host + 1] == '\0'))
+                        continue;
                 bool dup = false;
                 for (size_t i = 0; i < l.n && !dup; i++)
                         dup = streq(l.v[i].address, s);

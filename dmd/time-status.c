@@ -78,6 +78,15 @@ static bool tz_rule_valid(const char *s, size_t len)
         return true;
 }
 
+/* A POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") rather than a zone name ("Europe/Paris",
+ * ":Europe/Paris"): a '/' may come only in the transition rules, after a ','. */
+static bool tz_is_rule(const char *tz)
+{
+        size_t slash = strcspn(tz, "/"), comma = strcspn(tz, ",");
+        return tz[0] != ':' && tz_rule_valid(tz, strlen(tz)) &&
+               (tz[slash] == '\0' || comma < slash) && strpbrk(tz, "0123456789") != NULL;
+}
+
 int time_tzif_footer(const char *data, size_t len, char **ret)
 {
         /* "TZif" and a version: '2' and later end in "\nRULE\n" (RFC 8536 3.3). */
@@ -97,7 +106,7 @@ static int local_time_zone(struct time_status *t, char **ret)
         /* A TZ of the POSIX form wins, as it does for the C library; ":file" forms name a
          * file and are not rules. */
         const char *tz = getenv("TZ");
-        if (tz && tz[0] != ':' && tz_rule_valid(tz, strlen(tz)) && strchr(tz, '/') == NULL) {
+        if (tz && tz_is_rule(tz)) {
                 *ret = strdup(tz);
                 return *ret ? 0 : -ENOMEM;
         }
@@ -117,10 +126,10 @@ static int local_time_zone(struct time_status *t, char **ret)
         return 0;
 }
 
-static bool timesyncd_synchronized(struct time_status *t)
+static bool timesyncd_synchronized(const char *run)
 {
         _cleanup_free_ char *path = NULL;
-        if (asprintf(&path, "%s/systemd/timesync/synchronized", t->run) < 0)
+        if (asprintf(&path, "%s/systemd/timesync/synchronized", run ? run : "/run") < 0)
                 return false;
         return access(path, F_OK) == 0;
 }
@@ -132,13 +141,19 @@ static bool kernel_synchronized(void)
         return state >= 0 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
 
+bool time_clock_synchronized(const char *run)
+{
+        return kernel_synchronized() || timesyncd_synchronized(run);
+}
+
 int time_status_get(struct time_status *t, const char *name, char **value)
 {
         if (!startswith(name, TIME_PREFIX))
                 return -ENOENT;
         name += strlen(TIME_PREFIX);
         if (streq(name, "Status")) {
-                *value = strdup(time_status_name(kernel_synchronized(), timesyncd_synchronized(t)));
+                *value = strdup(
+                        time_status_name(kernel_synchronized(), timesyncd_synchronized(t->run)));
                 return *value ? 0 : -ENOMEM;
         }
         if (streq(name, "CurrentLocalTime"))

@@ -26,6 +26,10 @@ void time_status_free(struct time_status *t);
 /* Value of a Device.Time. parameter (full name), newly allocated; -ENOENT if not ours. */
 int time_status_get(struct time_status *t, const char *name, char **value);
 
+/* Is the clock synchronized over the network (the kernel's or timesyncd's word)? run: prefix
+ * of /run (NULL: "/run"). */
+bool time_clock_synchronized(const char *run);
+
 /* Exposed for tests. */
 const char *time_status_name(bool kernel_synchronized, bool timesyncd_synchronized);
 /* "2026-11-26T16:33:12+01:00" for t in the process's time zone. */

@@ -841,18 +841,201 @@ static void test_schema(void **state)
         if (store_read_file(tr181, STORE_MAX_FILE_SIZE, &tsv, NULL) < 0)
                 print_message("TR-181 table not found, checking the schema alone\n");
 
-        struct deviceinfo *d = new_deviceinfo(f, NULL);
+        /* one row in each table */
+        write_text(f->sys, "class/thermal/thermal_zone0/type", "x86_pkg_temp\n");
+        write_text(f->sys, "class/thermal/thermal_zone0/temp", "45500\n");
+        char conf[PATH_MAX], log[PATH_MAX];
+        snprintf(conf, sizeof(conf), "%s/cwmp/dmd.conf A setting", f->etc);
+        snprintf(log, sizeof(log), "%s/messages 4096", f->state);
+        write_text(f->etc, "cwmp/dmd.conf", "[DeviceInfo]\n");
+        write_text(f->state, "messages", "hello\n");
+        struct deviceinfo_settings set = {0};
+        assert_int_equal(strv_push(&set.vendor_config_files, conf), 0);
+        assert_int_equal(strv_push(&set.vendor_log_files, log), 0);
+
+        struct deviceinfo *d = new_deviceinfo(f, &set);
         unsigned n_params = 0;
         walk(schema_root(s), d, tsv, &n_params);
-        assert_int_equal(n_params, 23);
+        assert_int_equal(n_params, 37);
         deviceinfo_free(d);
+        deviceinfo_settings_done(&set);
         schema_free(s);
+}
+
+static void test_temperature(void **state)
+{
+        struct fake *f = *state;
+        int deg;
+
+        assert_int_equal(deviceinfo_parse_millidegrees("45500\n", &deg), 0);
+        assert_int_equal(deg, 46);
+        assert_int_equal(deviceinfo_parse_millidegrees("-1499", &deg), 0);
+        assert_int_equal(deg, -1);
+        assert_int_equal(deviceinfo_parse_millidegrees("-275000", &deg), -ERANGE);
+        assert_int_equal(deviceinfo_parse_millidegrees("hot", &deg), -EBADMSG);
+        assert_int_equal(deviceinfo_parse_millidegrees("", &deg), -EBADMSG);
+
+        write_text(f->sys, "class/thermal/thermal_zone0/type", "acpitz\n");
+        write_text(f->sys, "class/thermal/thermal_zone0/temp", "27800\n");
+        write_text(f->sys, "class/thermal/cooling_device0/type", "Fan\n");
+        write_text(f->sys, "class/hwmon/hwmon1/name", "coretemp\n");
+        write_text(f->sys, "class/hwmon/hwmon1/temp1_input", "51000\n");
+        write_text(f->sys, "class/hwmon/hwmon1/temp1_label", "Package id 0\n");
+        write_text(f->sys, "class/hwmon/hwmon1/temp2_input", "garbage\n");
+        write_text(f->sys, "class/hwmon/hwmon1/fan1_input", "1200\n");
+
+        struct deviceinfo *d = new_deviceinfo(f, NULL);
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensorNumberOfEntries",
+                     "3");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Name",
+                     "acpitz (thermal_zone0)");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Value", "28");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1.Status",
+                     "Enabled");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Name",
+                     "coretemp Package id 0");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Value", "51");
+        /* an unreadable value: Error, and TR-181's "never read" forms */
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.3.Status", "Error");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.3.Value", "-274");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.3.LastUpdate",
+                     DEVICEINFO_UNKNOWN_TIME);
+        char *v = NULL;
+        assert_int_equal(deviceinfo_get(d,
+                                        "Device.DeviceInfo.TemperatureStatus.TemperatureSensor."
+                                        "1.LastUpdate",
+                                        &v),
+                         0);
+        assert_int_equal(strlen(v), 20); /* 2026-01-01T00:00:00Z */
+        assert_int_equal(v[19], 'Z');
+        free(v);
+        deviceinfo_free(d);
+
+        /* Numbers stay with their sensors across restarts, and a vanished sensor's number is
+         * not given to another. */
+        remove_tree(f->sys);
+        write_text(f->sys, "class/hwmon/hwmon3/name", "coretemp\n");
+        write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "50000\n");
+        write_text(f->sys, "class/hwmon/hwmon3/temp1_label", "Package id 0\n");
+        write_text(f->sys, "class/hwmon/hwmon0/name", "nvme\n");
+        write_text(f->sys, "class/hwmon/hwmon0/temp1_input", "33000\n");
+        d = new_deviceinfo(f, NULL);
+        struct strv inst = {0};
+        assert_int_equal(deviceinfo_get_instances(d, "Device.DeviceInfo.", &inst), 0);
+        bool two = false, four = false;
+        for (size_t i = 0; i < inst.n; i++) {
+                two |= streq(inst.v[i], "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.");
+                four |= streq(inst.v[i],
+                              "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.4.");
+                assert_false(streq(inst.v[i],
+                                   "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.1."));
+        }
+        assert_true(two && four);
+        strv_done(&inst);
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.4.Name",
+                     "nvme temp1");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Value", "50");
+        deviceinfo_free(d);
+}
+
+static void test_vendor_files(void **state)
+{
+        struct fake *f = *state;
+        struct deviceinfo_vendor_file vf;
+        const char *reason = NULL;
+
+        assert_int_equal(deviceinfo_vendor_file_parse("relative/path", false, &vf, &reason),
+                         -EINVAL);
+        assert_int_equal(deviceinfo_vendor_file_parse("/var/log/x big", true, &vf, &reason),
+                         -EINVAL);
+        assert_int_equal(deviceinfo_vendor_file_parse("/var/log/x  65536", true, &vf, &reason), 0);
+        assert_string_equal(vf.path, "/var/log/x");
+        assert_int_equal(vf.max_size, 65536);
+        free(vf.path);
+        free(vf.extra);
+
+        /* config lines: an error names file and line; an empty assignment clears the list */
+        char conf[PATH_MAX], text[2048];
+        snprintf(conf, sizeof(conf), "%s/dmd.conf", f->etc);
+        snprintf(text, sizeof(text),
+                 "[DeviceInfo]\nVendorConfigFile=/nowhere\nVendorConfigFile=\n"
+                 "VendorConfigFile=%s/cwmp/a.conf The first one\n"
+                 "VendorConfigFile=%s/cwmp/missing.conf\n"
+                 "VendorConfigFile=%s/cwmp/b.conf\n"
+                 "VendorLogFile=%s/log/messages 1048576\n"
+                 "VendorLogFile=not/absolute\n"
+                 "SoftwareVersionFile=%s/firmware/software-version\n",
+                 f->etc, f->etc, f->etc, f->state, f->state);
+        write_text(f->etc, "dmd.conf", text);
+        write_text(f->etc, "cwmp/a.conf", "a\n");
+        write_text(f->etc, "cwmp/b.conf", "b\n");
+        write_text(f->state, "log/messages", "m\n");
+        struct deviceinfo_settings set = {0};
+        struct problems p = {0};
+        assert_int_equal(
+                cfg_load(conf, deviceinfo_cfg_items, deviceinfo_n_cfg_items, &set, collect, &p), 1);
+        assert_non_null(strstr(p.last, "dmd.conf:8:"));
+        assert_int_equal(set.vendor_config_files.n, 3);
+        assert_int_equal(set.vendor_log_files.n, 1);
+
+        struct deviceinfo *d = new_deviceinfo(f, &set);
+        assert_value(d, "Device.DeviceInfo.VendorConfigFileNumberOfEntries", "2");
+        assert_value(d, "Device.DeviceInfo.VendorConfigFile.1.Description", "The first one");
+        assert_value(d, "Device.DeviceInfo.VendorConfigFile.3.Description", "");
+        char *v = NULL;
+        assert_int_equal(deviceinfo_get(d, "Device.DeviceInfo.VendorConfigFile.2.Name", &v),
+                         -ENOENT);
+        assert_int_equal(deviceinfo_get(d, "Device.DeviceInfo.VendorConfigFile.1.Date", &v), 0);
+        assert_int_equal(strlen(v), 20);
+        free(v);
+        assert_value(d, "Device.DeviceInfo.VendorLogFile.1.MaximumSize", "1048576");
+        /* /tmp may be a tmpfs: compare with what statfs says */
+        bool persistent;
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/log/messages", f->state);
+        assert_int_equal(deviceinfo_file_persistent(path, &persistent), 0);
+        assert_value(d, "Device.DeviceInfo.VendorLogFile.1.Persistent",
+                     persistent ? "true" : "false");
+
+        /* SoftwareVersion: the file when present, else the derivation */
+        char *before = NULL;
+        assert_int_equal(deviceinfo_get(d, "Device.DeviceInfo.SoftwareVersion", &before), 0);
+        write_text(f->state, "firmware/software-version", "2.4.1-rc1\nignored\n");
+        assert_value(d, "Device.DeviceInfo.SoftwareVersion", "2.4.1-rc1");
+        write_text(f->state, "firmware/software-version", "");
+        assert_value(d, "Device.DeviceInfo.SoftwareVersion", before);
+        free(before);
+        deviceinfo_free(d);
+        deviceinfo_settings_done(&set);
+}
+
+static void test_first_use(void **state)
+{
+        struct fake *f = *state;
+        char *v = NULL;
+
+        /* Unknown until the clock is trusted, then kept for good. */
+        assert_int_equal(deviceinfo_first_use(f->state, false, 1800000000, &v), 0);
+        assert_string_equal(v, DEVICEINFO_UNKNOWN_TIME);
+        free(v);
+        assert_int_equal(deviceinfo_first_use(f->state, true, 1800000000, &v), 0);
+        assert_string_equal(v, "2027-01-15T08:00:00Z");
+        free(v);
+        assert_int_equal(deviceinfo_first_use(f->state, true, 1900000000, &v), 0);
+        assert_string_equal(v, "2027-01-15T08:00:00Z");
+        free(v);
+        assert_int_equal(deviceinfo_first_use(f->state, false, 1900000000, &v), 0);
+        assert_string_equal(v, "2027-01-15T08:00:00Z");
+        free(v);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_identity_derived, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_temperature, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_vendor_files, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_first_use, setup_fake, teardown_fake),
                 cmocka_unit_test_setup_teardown(test_identity_fallbacks, setup_fake, teardown_fake),
                 cmocka_unit_test_setup_teardown(test_identity_cut_to_size, setup_fake,
                                                 teardown_fake),
