@@ -428,6 +428,8 @@ static void on_devices(DBusMessage *reply, void *userdata)
         }
         if (!b->base.is_ready)
                 first_devices(b);
+        else
+                backend_images_changed(&b->base);
 }
 
 /* ---- install ---- */
@@ -446,6 +448,7 @@ static void job_end(struct fwupd_backend *b)
         else
                 log_notice("Firmware of %s is now %s%s", b->device.name, b->device.version,
                            result.reboot_required ? " (after a reboot)" : "");
+        backend_images_changed(&b->base);
         done(&result, userdata);
 }
 
@@ -626,6 +629,7 @@ static int fwupd_install(struct firmware_backend *base, const char *path,
                 return r;
         }
         (void)set_last_status(b, NULL, NULL);
+        backend_images_changed(base);
         log_info("Installing %s on %s through fwupd", path, id);
         return 0;
 }
@@ -745,6 +749,7 @@ static void fwupd_boot_check_done(struct firmware_backend *base)
         else
                 (void)set_last_status(b, NULL, NULL);
         b->boot_outcome = false;
+        backend_images_changed(base);
 }
 
 static int fwupd_list_images(struct firmware_backend *base, struct firmware_image **images,

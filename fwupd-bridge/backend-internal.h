@@ -23,6 +23,8 @@ struct firmware_backend {
         firmware_backend_ready ready;
         void *ready_userdata;
         bool is_ready;
+        firmware_images_changed images_changed;
+        void *images_changed_userdata;
 };
 
 int backend_fwupd_new(sd_event *event, DBusConnection *system_bus,
@@ -34,6 +36,7 @@ int backend_slot_new(sd_event *event, const struct firmware_backend_config *cfg,
 void backend_report_autonomous(struct firmware_backend *b, const char *version,
                                const struct firmware_result *result);
 void backend_set_ready(struct firmware_backend *b);
+void backend_images_changed(struct firmware_backend *b);
 
 /* Replaces `path` atomically with `text` (store_write_atomic). */
 int backend_write_text_file(const char *path, const char *text);

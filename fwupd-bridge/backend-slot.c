@@ -371,6 +371,7 @@ static void finish(struct slot_backend *s, const struct firmware_result *result)
         install_free(job);
         if (copy.fault_code)
                 log_warning("Firmware install failed (%u): %s", copy.fault_code, copy.fault_string);
+        backend_images_changed(&s->base);
         done(&copy, userdata);
         /* the caller has recorded the outcome: now the box may go down */
         if (copy.reboot_required && image)
@@ -588,6 +589,7 @@ static int slot_install(struct firmware_backend *b, const char *path, firmware_i
                 install_free(job);
                 return r;
         }
+        backend_images_changed(b);
         return 0;
 }
 
@@ -694,6 +696,7 @@ static void slot_boot_check_done(struct firmware_backend *b)
         (void)remove_record(s, NULL, "pending");
         if (log)
                 (void)unlink(log);
+        backend_images_changed(b);
 }
 
 /* ---- images ---- */
@@ -797,6 +800,7 @@ static int on_defer(sd_event_source *es, void *userdata)
         sd_event_source_set_enabled(es, SD_EVENT_OFF);
         if (s->base.ready)
                 s->base.ready(&s->base, s->base.ready_userdata);
+        backend_images_changed(&s->base);
         if (!pending || access(pending, F_OK) == 0)
                 return 0; /* the boot check reports it */
         if (slot_running_version(&s->base, &running) < 0)

@@ -81,6 +81,15 @@ void firmware_backend_set_ready_handler(struct firmware_backend *b, firmware_bac
         b->ready_userdata = userdata;
 }
 
+void firmware_backend_set_images_changed_handler(struct firmware_backend *b,
+                                                 firmware_images_changed handler, void *userdata)
+{
+        if (!b)
+                return;
+        b->images_changed = handler;
+        b->images_changed_userdata = userdata;
+}
+
 bool firmware_backend_is_ready(struct firmware_backend *b)
 {
         return b && b->is_ready;
@@ -109,6 +118,13 @@ void backend_report_autonomous(struct firmware_backend *b, const char *version,
 {
         if (b->autonomous)
                 b->autonomous(version, result, b->autonomous_userdata);
+        backend_images_changed(b);
+}
+
+void backend_images_changed(struct firmware_backend *b)
+{
+        if (b->images_changed)
+                b->images_changed(b, b->images_changed_userdata);
 }
 
 void backend_set_ready(struct firmware_backend *b)
@@ -118,6 +134,7 @@ void backend_set_ready(struct firmware_backend *b)
         b->is_ready = true;
         if (b->ready)
                 b->ready(b, b->ready_userdata);
+        backend_images_changed(b);
 }
 
 int backend_write_text_file(const char *path, const char *text)

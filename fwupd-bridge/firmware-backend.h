@@ -94,3 +94,10 @@ typedef void (*firmware_backend_ready)(struct firmware_backend *b, void *userdat
 void firmware_backend_set_ready_handler(struct firmware_backend *b, firmware_backend_ready handler,
                                         void *userdata);
 bool firmware_backend_is_ready(struct firmware_backend *b);
+
+/* The images changed: an install started or ended, a boot check was reported, someone else
+ * changed the firmware. firmware-provider.c takes this to report value changes to dmd; one
+ * handler per backend. */
+typedef void (*firmware_images_changed)(struct firmware_backend *b, void *userdata);
+void firmware_backend_set_images_changed_handler(struct firmware_backend *b,
+                                                 firmware_images_changed handler, void *userdata);
