@@ -8,8 +8,10 @@
 #include "bus-api.h"
 #include "bus.h"
 #include "deviceinfo.h"
+#include "linux-net.h"
 #include "log.h"
 #include "manager.h"
+#include "net-owner.h"
 #include "system-owners.h"
 #include "transaction.h"
 #include "value-watch.h"
@@ -106,6 +108,12 @@ int manager_new(struct settings *settings, struct manager **ret)
                                        deviceinfo_live_instances);
         if (r < 0)
                 goto fail;
+        /* Ethernet, IP, Routing, Hosts: built in too, from the kernel. */
+        r = net_owner_setup(m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set up the network tables: %m");
+                goto fail;
+        }
         /* Time and DNS.Client: built in, from the running system. */
         r = system_owners_setup(m);
         if (r < 0)
@@ -130,6 +138,7 @@ void manager_free(struct manager *m)
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
         system_owners_free(m);
+        linux_net_free(m->linux_net);
         state_done(&m->state);
         schema_free(m->schema);
         free(m->introspection);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Network interfaces: RTM_GETLINK. */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net-internal.h"
+#include "netlink.h"
+
+int net_link_parse(const struct nlmsghdr *h, struct net_link *ret)
+{
+        const struct rtattr *tb[IFLA_MAX + 1];
+        if (h->nlmsg_type != RTM_NEWLINK)
+                return -ENODATA;
+        int r = netlink_message_attrs(h, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+        if (r < 0)
+                return r;
+        const struct ifinfomsg *ifi = NLMSG_DATA(h);
+
+        *ret = (struct net_link){
+                .ifindex = ifi->ifi_index, .flags = ifi->ifi_flags, .type = ifi->ifi_type};
+        if (!netlink_attr_string(tb[IFLA_IFNAME], ret->name, sizeof(ret->name)) ||
+            ret->name[0] == '\0')
+                return -EBADMSG;
+        (void)netlink_attr_u32(tb[IFLA_MTU], &ret->mtu);
+        (void)netlink_attr_u8(tb[IFLA_OPERSTATE], &ret->operstate);
+        if (tb[IFLA_ADDRESS] && !netlink_attr_bytes(tb[IFLA_ADDRESS], ret->hwaddr,
+                                                    sizeof(ret->hwaddr), &ret->hwaddr_len))
+                return -EBADMSG;
+        if (tb[IFLA_LINKINFO]) {
+                const struct rtattr *info[IFLA_INFO_MAX + 1];
+                r = netlink_parse_attrs(RTA_DATA(tb[IFLA_LINKINFO]), RTA_PAYLOAD(tb[IFLA_LINKINFO]),
+                                        info, IFLA_INFO_MAX);
+                if (r < 0)
+                        return r;
+                (void)netlink_attr_string(info[IFLA_INFO_KIND], ret->kind, sizeof(ret->kind));
+        }
+        return 0;
+}
+
+static int on_link(const struct nlmsghdr *h, void *userdata)
+{
+        struct net_vec *v = userdata;
+        struct net_link link;
+        int r = net_link_parse(h, &link);
+        if (r == -ENODATA)
+                return 0;
+        if (r < 0)
+                return r;
+        struct net_link *slot = net_vec_push(v);
+        if (!slot)
+                return -ENOMEM;
+        *slot = link;
+        return 0;
+}
+
+int net_link_dump(struct net_link **ret, size_t *ret_n)
+{
+        struct {
+                struct nlmsghdr h;
+                struct ifinfomsg ifi;
+        } req = {
+                .h = {.nlmsg_len = sizeof(req),
+                      .nlmsg_type = RTM_GETLINK,
+                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+                .ifi = {.ifi_family = AF_UNSPEC},
+        };
+        struct net_vec v = {.item_size = sizeof(struct net_link)};
+        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_link, &v);
+        if (r < 0) {
+                free(v.items);
+                return r;
+        }
+        *ret = v.items;
+        *ret_n = v.n;
+        return 0;
+}

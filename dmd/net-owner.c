@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* The network provider as dmd's built-in owner of its subtrees. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linux-net.h"
+#include "log.h"
+#include "manager.h"
+#include "net-owner.h"
+#include "value-watch.h"
+
+/* The value watcher may be missing from a build of dmd's core alone (unit tests). */
+#pragma weak value_watch_poke
+
+static bool is_alias(const char *name)
+{
+        size_t len = strlen(name);
+        return len > 6 && streq(name + len - 6, ".Alias");
+}
+
+/* Alias values are the only ones the ACS writes here: dmd stores them like its own, and an
+ * instance without one reads the default its provider gives ("cpe-eth0"). */
+static int net_live_get(struct manager *m, const char *name, char **value)
+{
+        int r = linux_net_get(m->linux_net, name, value);
+        if (r < 0 || !is_alias(name))
+                return r;
+        const char *stored = state_get_value(&m->state, name);
+        if (!stored)
+                return 0;
+        char *copy = strdup(stored);
+        if (!copy)
+                return -ENOMEM;
+        free(*value);
+        *value = copy;
+        return 0;
+}
+
+static int net_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return linux_net_get_instances(m->linux_net, object, out);
+}
+
+static void on_changed(const char *prefix, void *userdata)
+{
+        struct manager *m = userdata;
+        if (value_watch_poke && m->value_watch)
+                value_watch_poke(m->value_watch, prefix);
+}
+
+int net_owner_setup(struct manager *m)
+{
+        const struct linux_net_paths paths = {.state_dir = m->settings.state_dir};
+        int r = linux_net_new(&paths, &m->linux_net);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; linux_net_subtrees[i]; i++) {
+                r = registry_add_local(&m->registry, linux_net_subtrees[i], net_live_get,
+                                       net_live_instances);
+                if (r < 0)
+                        return r;
+        }
+        r = linux_net_watch(m->linux_net, m->event, on_changed, m);
+        if (r < 0)
+                /* Values stay right, only notifications wait for the next sample. */
+                log_warning_errno(r, "Failed to subscribe to the kernel's network events: %m");
+        return 0;
+}

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading the kernel's tables into numbered snapshots. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if_arp.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net-snapshot.h"
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+#define COMPARE_INSTANCE(type)                                                                     \
+        static int compare_##type(const void *a, const void *b)                                    \
+        {                                                                                          \
+                const struct type *x = a, *y = b;                                                  \
+                return x->instance < y->instance ? -1 : x->instance > y->instance;                 \
+        }
+COMPARE_INSTANCE(net_link)
+COMPARE_INSTANCE(net_addr)
+COMPARE_INSTANCE(net_route)
+COMPARE_INSTANCE(net_host)
+COMPARE_INSTANCE(net_port)
+
+const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t instance)
+{
+        const struct net_link key = {.instance = instance};
+        return n->n_links ? bsearch(&key, n->links, n->n_links, sizeof(key), compare_net_link)
+                          : NULL;
+}
+
+const struct net_link *net_link_by_ifindex(const struct linux_net *n, int ifindex)
+{
+        for (size_t i = 0; i < n->n_links; i++)
+                if (n->links[i].ifindex == ifindex)
+                        return &n->links[i];
+        return NULL;
+}
+
+static bool sys_net_exists(const struct linux_net *n, const char *ifname, const char *entry)
+{
+        char path[512];
+        snprintf(path, sizeof(path), "%s/class/net/%s/%s", n->sys, ifname, entry);
+        return access(path, F_OK) == 0;
+}
+
+bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l)
+{
+        if (l->type != ARPHRD_ETHER || (l->flags & IFF_LOOPBACK))
+                return false;
+        if (streq(l->kind, "veth"))
+                return true;
+        /* A port of a network card: a device behind it, no software kind, not a radio. */
+        return l->kind[0] == '\0' && sys_net_exists(n, l->name, "device") &&
+               !sys_net_exists(n, l->name, "wireless") && !sys_net_exists(n, l->name, "phy80211");
+}
+
+/* ---- the sections ---- */
+
+static int refresh_links(struct linux_net *n)
+{
+        struct net_link *links = NULL;
+        size_t count = 0;
+        int r = net_link_dump(&links, &count);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        net_numbering_begin(&n->numbering, NET_TABLE_INTERFACE);
+        for (size_t i = 0; i < count; i++) {
+                r = net_numbering_assign(&n->numbering, NET_TABLE_INTERFACE, links[i].name,
+                                         links[i].ifindex, &links[i].instance);
+                if (r == -EEXIST)
+                        continue;
+                if (r < 0) {
+                        free(links);
+                        return r;
+                }
+                links[kept++] = links[i];
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_INTERFACE);
+        qsort(links, kept, sizeof(*links), compare_net_link);
+        free(n->links);
+        n->links = links;
+        n->n_links = kept;
+        return 0;
+}
+
+static int refresh_addrs(struct linux_net *n)
+{
+        struct net_addr *addrs = NULL;
+        size_t count = 0;
+        int r = net_addr_dump(AF_UNSPEC, &addrs, &count);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        net_numbering_begin(&n->numbering, NET_TABLE_IPV4_ADDRESS);
+        net_numbering_begin(&n->numbering, NET_TABLE_IPV6_ADDRESS);
+        for (size_t i = 0; i < count; i++) {
+                struct net_addr *a = &addrs[i];
+                const struct net_link *l = net_link_by_ifindex(n, a->ifindex);
+                if (!l)
+                        continue; /* a link that appeared after the link snapshot */
+                char ip[INET6_ADDRSTRLEN], key[IF_NAMESIZE + INET6_ADDRSTRLEN + 8];
+                snprintf(key, sizeof(key), "%s|%s/%u", l->name, net_ip_to_string(&a->ip, ip),
+                         a->prefixlen);
+                enum net_table t =
+                        a->ip.family == AF_INET ? NET_TABLE_IPV4_ADDRESS : NET_TABLE_IPV6_ADDRESS;
+                r = net_numbering_assign(&n->numbering, t, key, 0, &a->instance);
+                if (r == -EEXIST)
+                        continue;
+                if (r < 0) {
+                        free(addrs);
+                        return r;
+                }
+                addrs[kept++] = *a;
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_IPV4_ADDRESS);
+        net_numbering_end(&n->numbering, NET_TABLE_IPV6_ADDRESS);
+        qsort(addrs, kept, sizeof(*addrs), compare_net_addr);
+        free(n->addrs);
+        n->addrs = addrs;
+        n->n_addrs = kept;
+        return 0;
+}
+
+static bool route_served(const struct net_route *rt)
+{
+        if (rt->table != RT_TABLE_MAIN)
+                return false;
+        switch (rt->type) {
+        case RTN_UNICAST:
+        case RTN_BLACKHOLE:
+        case RTN_UNREACHABLE:
+        case RTN_PROHIBIT:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int refresh_routes(struct linux_net *n)
+{
+        struct net_route *routes = NULL;
+        size_t count = 0;
+        int r = net_route_dump(AF_UNSPEC, &routes, &count);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        net_numbering_begin(&n->numbering, NET_TABLE_IPV4_FORWARDING);
+        net_numbering_begin(&n->numbering, NET_TABLE_IPV6_FORWARDING);
+        for (size_t i = 0; i < count; i++) {
+                struct net_route *rt = &routes[i];
+                if (!route_served(rt))
+                        continue;
+                const struct net_link *l = rt->oif ? net_link_by_ifindex(n, rt->oif) : NULL;
+                char dst[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN] = "", key[256];
+                if (rt->has_gateway)
+                        net_ip_to_string(&rt->gateway, gw);
+                snprintf(key, sizeof(key), "%s/%u|%s|%s|%" PRIu32 "|%u",
+                         net_ip_to_string(&rt->dst, dst), rt->dst_len, gw, l ? l->name : "",
+                         rt->priority, rt->type);
+                enum net_table t = rt->dst.family == AF_INET ? NET_TABLE_IPV4_FORWARDING
+                                                             : NET_TABLE_IPV6_FORWARDING;
+                r = net_numbering_assign(&n->numbering, t, key, 0, &rt->instance);
+                if (r == -EEXIST)
+                        continue;
+                if (r < 0) {
+                        free(routes);
+                        return r;
+                }
+                routes[kept++] = *rt;
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_IPV4_FORWARDING);
+        net_numbering_end(&n->numbering, NET_TABLE_IPV6_FORWARDING);
+        qsort(routes, kept, sizeof(*routes), compare_net_route);
+        free(n->routes);
+        n->routes = routes;
+        n->n_routes = kept;
+        return 0;
+}
+
+static void hosts_free(struct net_host *v, size_t count)
+{
+        for (size_t i = 0; i < count; i++) {
+                free(v[i].v4);
+                free(v[i].v6);
+        }
+        free(v);
+}
+
+/* A neighbour that stands for a host: resolved, on a real link, not a multicast mapping. */
+static bool neigh_served(const struct linux_net *n, const struct net_neigh *ne)
+{
+        if (ne->lladdr_len == 0 || (ne->state & (NUD_NOARP | NUD_FAILED | NUD_INCOMPLETE)) ||
+            ne->state == NUD_NONE)
+                return false;
+        const struct net_link *l = net_link_by_ifindex(n, ne->ifindex);
+        return l && !(l->flags & IFF_LOOPBACK);
+}
+
+static int host_add_ip(struct linux_net *n, struct net_host *h, const struct net_ip *ip)
+{
+        bool v4 = ip->family == AF_INET;
+        struct net_host_ip **v = v4 ? &h->v4 : &h->v6;
+        size_t *count = v4 ? &h->n_v4 : &h->n_v6;
+        char text[INET6_ADDRSTRLEN], key[INET6_ADDRSTRLEN + 16];
+        snprintf(key, sizeof(key), "%" PRIu32 "|%s", h->instance, net_ip_to_string(ip, text));
+        uint32_t instance;
+        int r = net_numbering_assign(&n->numbering, v4 ? NET_TABLE_HOST_IPV4 : NET_TABLE_HOST_IPV6,
+                                     key, 0, &instance);
+        if (r == -EEXIST)
+                return 0;
+        if (r < 0)
+                return r;
+        struct net_host_ip *w = reallocarray(*v, *count + 1, sizeof(**v));
+        if (!w)
+                return -ENOMEM;
+        *v = w;
+        w[(*count)++] = (struct net_host_ip){.ip = *ip, .instance = instance};
+        return 0;
+}
+
+static int compare_host_ip(const void *a, const void *b)
+{
+        const struct net_host_ip *x = a, *y = b;
+        return x->instance < y->instance ? -1 : x->instance > y->instance;
+}
+
+static int refresh_hosts(struct linux_net *n)
+{
+        struct net_neigh *neigh = NULL;
+        size_t count = 0;
+        int r = net_neigh_dump(&neigh, &count);
+        if (r < 0)
+                return r;
+
+        struct net_vec hosts = {.item_size = sizeof(struct net_host)};
+        net_numbering_begin(&n->numbering, NET_TABLE_HOST);
+        net_numbering_begin(&n->numbering, NET_TABLE_HOST_IPV4);
+        net_numbering_begin(&n->numbering, NET_TABLE_HOST_IPV6);
+        for (size_t i = 0; r >= 0 && i < count; i++) {
+                const struct net_neigh *ne = &neigh[i];
+                if (!neigh_served(n, ne))
+                        continue;
+                struct net_host *h = NULL;
+                for (size_t k = 0; k < hosts.n && !h; k++) {
+                        struct net_host *c = (struct net_host *)hosts.items + k;
+                        if (c->ifindex == ne->ifindex && c->mac_len == ne->lladdr_len &&
+                            memcmp(c->mac, ne->lladdr, ne->lladdr_len) == 0)
+                                h = c;
+                }
+                if (!h) {
+                        const struct net_link *l = net_link_by_ifindex(n, ne->ifindex);
+                        char mac[NET_HWADDR_MAX * 3], key[IF_NAMESIZE + NET_HWADDR_MAX * 3 + 2];
+                        snprintf(key, sizeof(key), "%s|%s", l->name,
+                                 net_hwaddr_to_string(ne->lladdr, ne->lladdr_len, mac));
+                        h = net_vec_push(&hosts);
+                        if (!h) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        h->ifindex = ne->ifindex;
+                        memcpy(h->mac, ne->lladdr, ne->lladdr_len);
+                        h->mac_len = ne->lladdr_len;
+                        r = net_numbering_assign(&n->numbering, NET_TABLE_HOST, key, 0,
+                                                 &h->instance);
+                        if (r < 0)
+                                break;
+                }
+                if (ne->state & (NUD_REACHABLE | NUD_PERMANENT | NUD_DELAY | NUD_PROBE))
+                        h->active = true;
+                r = host_add_ip(n, h, &ne->ip);
+        }
+        free(neigh);
+        if (r < 0) {
+                hosts_free(hosts.items, hosts.n);
+                return r;
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_HOST);
+        net_numbering_end(&n->numbering, NET_TABLE_HOST_IPV4);
+        net_numbering_end(&n->numbering, NET_TABLE_HOST_IPV6);
+        struct net_host *v = hosts.items;
+        for (size_t i = 0; i < hosts.n; i++) {
+                qsort(v[i].v4, v[i].n_v4, sizeof(*v[i].v4), compare_host_ip);
+                qsort(v[i].v6, v[i].n_v6, sizeof(*v[i].v6), compare_host_ip);
+        }
+        qsort(v, hosts.n, sizeof(*v), compare_net_host);
+        hosts_free(n->hosts, n->n_hosts);
+        n->hosts = v;
+        n->n_hosts = hosts.n;
+        return 0;
+}
+
+static int refresh_ports(struct linux_net *n)
+{
+        struct net_port *ports = NULL;
+        size_t count = 0;
+        int r = net_port_dump(&ports, &count);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        net_numbering_begin(&n->numbering, NET_TABLE_ACTIVE_PORT);
+        for (size_t i = 0; i < count; i++) {
+                struct net_port *p = &ports[i];
+                char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN], key[128];
+                snprintf(key, sizeof(key), "%d|%s|%u|%s|%u", (int)p->state,
+                         net_ip_to_string(&p->local, local), p->local_port,
+                         net_ip_to_string(&p->remote, remote), p->remote_port);
+                r = net_numbering_assign(&n->numbering, NET_TABLE_ACTIVE_PORT, key, 0,
+                                         &p->instance);
+                if (r == -EEXIST)
+                        continue; /* SO_REUSEPORT listeners look alike: one row */
+                if (r < 0) {
+                        free(ports);
+                        return r;
+                }
+                ports[kept++] = *p;
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_ACTIVE_PORT);
+        qsort(ports, kept, sizeof(*ports), compare_net_port);
+        free(n->ports);
+        n->ports = ports;
+        n->n_ports = kept;
+        return 0;
+}
+
+static int (*const refreshers[_NET_SECTION_MAX])(struct linux_net *) = {
+        [NET_SECTION_LINKS] = refresh_links,   [NET_SECTION_ADDRS] = refresh_addrs,
+        [NET_SECTION_ROUTES] = refresh_routes, [NET_SECTION_HOSTS] = refresh_hosts,
+        [NET_SECTION_PORTS] = refresh_ports,
+};
+
+static bool fresh(const struct linux_net *n, enum net_section s, uint64_t now)
+{
+        return n->valid[s] && now - n->taken_usec[s] < LINUX_NET_SNAPSHOT_USEC;
+}
+
+int net_snapshot_refresh(struct linux_net *n, enum net_section s)
+{
+        uint64_t now = now_usec();
+        int r;
+
+        /* Everything refers to interfaces by their numbers: the links come first. */
+        if (s != NET_SECTION_LINKS && s != NET_SECTION_PORTS) {
+                r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+                if (r < 0)
+                        return r;
+        }
+        if (fresh(n, s, now))
+                return 0;
+        n->valid[s] = false;
+        r = refreshers[s](n);
+        if (r < 0)
+                return r;
+        /* Numbers are promised once they are on disk. */
+        r = net_numbering_save(&n->numbering);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save the network numbering: %m");
+        n->taken_usec[s] = now;
+        n->valid[s] = true;
+        return 0;
+}
+
+void net_snapshot_free(struct linux_net *n)
+{
+        free(n->links);
+        free(n->addrs);
+        free(n->routes);
+        hosts_free(n->hosts, n->n_hosts);
+        free(n->ports);
+        n->links = NULL, n->addrs = NULL, n->routes = NULL, n->hosts = NULL, n->ports = NULL;
+        n->n_links = n->n_addrs = n->n_routes = n->n_hosts = n->n_ports = 0;
+        for (size_t s = 0; s < _NET_SECTION_MAX; s++)
+                n->valid[s] = false;
+}

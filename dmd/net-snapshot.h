@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The provider's state shared by linux-net.c (values), net-snapshot.c (reading and
+ * numbering the tables) and net-events.c (kernel events). */
+
+#include "linux-net.h"
+#include "net-internal.h"
+#include "net-numbering.h"
+
+struct net_host_ip {
+        struct net_ip ip;
+        uint32_t instance;
+};
+
+/* Device.Hosts.Host.{i}.: the neighbours of one link-layer address on one interface. */
+struct net_host {
+        int ifindex;
+        uint8_t mac[NET_HWADDR_MAX];
+        size_t mac_len;
+        bool active;
+        struct net_host_ip *v4, *v6;
+        size_t n_v4, n_v6;
+        uint32_t instance;
+};
+
+enum net_section {
+        NET_SECTION_LINKS,
+        NET_SECTION_ADDRS,
+        NET_SECTION_ROUTES,
+        NET_SECTION_HOSTS,
+        NET_SECTION_PORTS,
+        _NET_SECTION_MAX,
+};
+
+struct linux_net {
+        char *sys, *proc;
+        struct net_numbering numbering;
+
+        uint64_t taken_usec[_NET_SECTION_MAX]; /* CLOCK_MONOTONIC */
+        bool valid[_NET_SECTION_MAX];
+
+        /* Each array sorted by instance number. */
+        struct net_link *links;
+        size_t n_links;
+        struct net_addr *addrs; /* both families */
+        size_t n_addrs;
+        struct net_route *routes; /* the main table, both families */
+        size_t n_routes;
+        struct net_host *hosts;
+        size_t n_hosts;
+        struct net_port *ports;
+        size_t n_ports;
+
+        /* kernel events */
+        int event_fd;
+        sd_event_source *event_source;
+        linux_net_changed_fn changed;
+        void *changed_userdata;
+};
+
+/* Reads a section (and the links it refers to) unless its snapshot is recent. */
+int net_snapshot_refresh(struct linux_net *n, enum net_section s);
+void net_snapshot_free(struct linux_net *n);
+
+const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t instance);
+const struct net_link *net_link_by_ifindex(const struct linux_net *n, int ifindex);
+/* Counted in Device.Ethernet.Interface.: hardware Ethernet ports and veth pairs. */
+bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l);
