@@ -1016,6 +1016,17 @@ static int parse_line(struct parser *p, char *line)
         n->storage = n->access == SCHEMA_READ_WRITE ? SCHEMA_PERSIST : SCHEMA_LIVE;
 
         const struct schema_node *dup = find_any(p, path, path_len);
+        /* Fragments of different daemons share their parents: dmd's Device.IP. holds its
+         * interfaces and diagd's Device.IP.Diagnostics., and each fragment must load alone
+         * in its provider. Another file may declare a single-instance object again. */
+        if (dup && dup->is_object && !dup->multi_instance && n->is_object && !n->multi_instance &&
+            !streq_ptr(dup->file, p->file)) {
+                r = next_token(p, &cursor, &token);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return 0;
+        }
         if (dup)
                 return fail(p, -EINVAL, "duplicate path '%s' (first declared at %s:%u)", path,
                             dup->file, dup->line);
