@@ -8,9 +8,15 @@ from cwmptest import ALPHA, BETA
 DI = 'Device.DeviceInfo.'
 
 
+# Tables of the running system, which change whenever a process starts or a connection, an
+# interface, a route or a neighbour comes or goes (other tests make them meanwhile).
+LIVE_TABLES = (DI + 'ProcessStatus.Process.', 'Device.IP.ActivePort.', 'Device.Hosts.Host.',
+               'Device.IP.Interface.', 'Device.Ethernet.Interface.', 'Device.Routing.Router.')
+
+
 def without_processes(names):
-    """Names outside the process table, which changes whenever a process starts."""
-    return [n for n in names if not n.startswith(DI + 'ProcessStatus.Process.')]
+    """Names outside the live tables of the system."""
+    return [n for n in names if not n.startswith(LIVE_TABLES)]
 
 
 def type_name(node):

@@ -8,8 +8,9 @@ Broadband Forum's Device:2 model, $CWMP_SHARED_DIR/bbf/datamodel/tr-181-params.t
 
   - the path exists in TR-181, as an object or a parameter;
   - the type is the same (list<T> equals TR-181's list<T>);
-  - the access is the same (for multi-instance objects rw means readWrite, i.e.
-    Add/DeleteObject; single-instance objects are readOnly);
+  - the access is the same or narrower: rw only where TR-181 says readWrite (for
+    multi-instance objects rw means Add/DeleteObject; single-instance objects are
+    readOnly), ro wherever the device supports less than TR-181 allows;
   - our facets are no wider than TR-181's: size within len, ranges within range (an absent
     range is the whole type), enum a subset of enum, items and listSize within list(...),
     maxEntries within entries;
@@ -230,7 +231,9 @@ def check_entry(e, spec):
         bad("type %s, TR-181 says %s" % (e.type, spec.type))
         return problems
     want_rw = spec.access == "readWrite"
-    if (e.access == "rw") != want_rw:
+    # A device may support less than TR-181 allows (BBF's device-type documents narrow
+    # readWrite to readOnly): the state the operating system owns is read-only.
+    if e.access == "rw" and not want_rw:
         bad("access %s, TR-181 says %s" % (e.access, spec.access))
 
     if e.is_object:
