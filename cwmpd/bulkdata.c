@@ -631,10 +631,17 @@ static void collect_finish(struct collect *c)
 
         if (!p)
                 return;
+        p->collecting = false;
+        if (c->names.n > 0 && c->got.n == 0) {
+                /* dmd is away, or no reference reads: a report of nothing says nothing */
+                log_warning("Bulk data profile %" PRIu32 ": no value could be read: no report",
+                            p->number);
+                return;
+        }
         if (!seen)
                 r = -ENOMEM;
-        p->collecting = false;
-        r = references(p, "Parameter.", &refs, &aliases);
+        if (r >= 0)
+                r = references(p, "Parameter.", &refs, &aliases);
         if (r >= 0)
                 r = references(p, "HTTP.RequestURIParameter.", &uri_refs, &uri_names);
         for (size_t i = 0; r >= 0 && i + 2 < c->got.n; i += 3) {

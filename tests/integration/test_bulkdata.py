@@ -362,6 +362,16 @@ class BulkDataTest(cwmptest.CwmpTestCase):
         r = c.wait(2)[1]
         self.assertEqual(len(json.loads(body_text(r))['Report']), 1)
 
+    def test_unreadable_reference_left_out(self):
+        c = self.collector()
+        self.add_profile({'HTTP.URL': c.url, 'ReportingInterval': 1,
+                          'JSONEncoding.ReportFormat': 'NameValuePair',
+                          'JSONEncoding.ReportTimestamp': 'None'},
+                         [(ALPHA + 'Level', ''), ('Device.X_TEST_Nowhere.Thing', ''),
+                          (ALPHA + 'Item.', '')])
+        r = c.wait(1)[0]
+        self.assertEqual(json.loads(body_text(r)), {'Report': [{ALPHA + 'Level': 42}]})
+
     def test_deleted_profile_stops(self):
         c = self.collector()
         prefix = self.add_profile({'HTTP.URL': c.url, 'ReportingInterval': 1},
