@@ -2,9 +2,11 @@
 /* When each job runs: after its DelaySeconds or inside its time windows, one at a time, and
  * never while an ACS session is open. Also what a restart finds: a transfer cut by a crash
  * starts again (a bounded number of times), firmware waiting for a reboot is checked. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "firmware-backend.h"
@@ -267,9 +269,36 @@ void scheduler_boot_check(struct manager *m)
                 (void)firmware_provider_images_changed(m->provider);
 }
 
+/* Partial downloads of a previous run: the job starts again with a new file, or is over. */
+static void remove_stale_downloads(struct manager *m)
+{
+        DIR *d = opendir(m->settings.download_dir);
+        struct dirent *de;
+
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                const char *dot = strrchr(de->d_name, '.');
+                _cleanup_free_ char *id = NULL;
+                struct job *j;
+
+                if (!dot || !streq(dot, ".download"))
+                        continue;
+                id = strndup(de->d_name, (size_t)(dot - de->d_name));
+                j = id ? job_store_find_id(m->jobs, id) : NULL;
+                if (j && j->awaiting_reboot)
+                        continue; /* the backend's until the boot check */
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
+                        log_warning_errno(-errno, "Cannot remove %s/%s: %m",
+                                          m->settings.download_dir, de->d_name);
+        }
+        closedir(d);
+}
+
 /* What the previous run left: transfers it was running, firmware waiting for a reboot. */
 static void recover(struct manager *m)
 {
+        remove_stale_downloads(m);
         for (size_t i = 0; i < job_store_count(m->jobs); i++) {
                 struct job *j = job_store_get(m->jobs, i);
 

@@ -5,6 +5,7 @@ downloading, with the result stored but cwmpd away, right after the hand-off, an
 arbitrary instants. Whatever happens, the ACS hears exactly one TransferComplete per
 CommandKey, and a transfer cut in the middle starts again or fails with a fault."""
 
+import os
 import time
 
 import cwmptest
@@ -54,6 +55,8 @@ class CrashTest(FwupdTestCase):
         key, code, text, start, done = self.wait_complete('dl')
         self.assertEqual(code, 9017, text)
         self.assertIn('interrupted', text)
+        # the partial file of the cut attempt is gone too
+        self.assertEqual(os.listdir(self.sb.path('state', 'fwupd-bridge', 'downloads')), [])
 
     def test_result_waits_for_cwmpd(self):
         self.start()
