@@ -361,18 +361,18 @@ static void remove_dirs(struct profile *p)
         }
 }
 
-/* Drops the oldest reports beyond NumberOfRetainedFailedReports (never those in flight) and
- * writes the others to disk. */
-static void retain(struct profile *p)
+/* The first `failed` reports failed: the oldest of them beyond NumberOfRetainedFailedReports
+ * are dropped, the others written to disk. Newer reports are left alone. */
+static void retain(struct profile *p, size_t failed)
 {
         int32_t wanted = 0;
         size_t limit, drop;
 
         (void)cw_parse_int32(setting(p, "NumberOfRetainedFailedReports"), &wanted);
         limit = wanted < 0 || wanted > MAX_RETAINED ? MAX_RETAINED : (size_t)wanted;
-        drop = p->n_reports > limit ? p->n_reports - limit : 0;
-        if (p->n_sending > 0)
-                drop = 0; /* the transfer's result decides */
+        if (failed > p->n_reports)
+                failed = p->n_reports;
+        drop = failed > limit ? failed - limit : 0;
         for (size_t i = 0; i < drop; i++)
                 report_forget(&p->reports[i]);
         if (drop > 0) {
@@ -381,7 +381,7 @@ static void retain(struct profile *p)
                 log_info("Bulk data profile %" PRIu32 ": dropped %zu failed report(s)", p->number,
                          drop);
         }
-        for (size_t i = 0; i < p->n_reports; i++) {
+        for (size_t i = 0; i < failed - drop; i++) {
                 int r = report_save(p, &p->reports[i]);
                 if (r < 0)
                         log_warning_errno(r, "Failed to retain a bulk data report: %m");
@@ -507,6 +507,7 @@ static void on_sent(void *userdata, int result, long status)
                          p->number, n, status);
                 drop_reports(p, n);
                 p->retry_count = 0;
+                send_reports(p); /* one collected while this transfer ran */
                 return;
         }
         if (result == -EAGAIN && setting_bool(p, "HTTP.RetryEnable")) {
@@ -532,7 +533,7 @@ static void on_sent(void *userdata, int result, long status)
         log_warning("Bulk data profile %" PRIu32 ": transfer failed (%s%ld): %zu report(s) "
                     "retained as NumberOfRetainedFailedReports allows",
                     p->number, status ? "HTTP " : "no answer ", status, n);
-        retain(p);
+        retain(p, n);
 }
 
 static int on_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -579,7 +580,7 @@ static void send_reports(struct profile *p)
         if (r < 0) {
                 log_warning_errno(r, "Bulk data profile %" PRIu32 ": cannot send to '%s': %m",
                                   p->number, setting(p, "HTTP.URL"));
-                retain(p);
+                retain(p, p->n_reports);
                 return;
         }
         p->n_sending = p->n_reports;
@@ -823,7 +824,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
                 p->retry_timer = sd_event_source_disable_unref(p->retry_timer);
                 p->retry_count = 0;
         }
-        retain(p);
+        if (!p->sending)
+                retain(p, p->n_reports);
         collect_start(p);
         return 0;
 }
@@ -888,7 +890,11 @@ static int profile_configure(struct profile *p)
         const char *encoding = setting(p, "EncodingType");
 
         if (p->encoding && !streq(p->encoding, encoding)) {
-                profile_stop(p);
+                p->retry_timer = sd_event_source_disable_unref(p->retry_timer);
+                p->retry_count = 0;
+                bulkdata_http_free(p->sending);
+                p->sending = NULL;
+                p->n_sending = 0;
                 drop_reports(p, p->n_reports);
         }
         if (!streq_ptr(p->encoding, encoding)) {
