@@ -10,9 +10,6 @@
 #include "net-owner.h"
 #include "value-watch.h"
 
-/* The value watcher may be missing from a build of dmd's core alone (unit tests). */
-#pragma weak value_watch_poke
-
 static bool is_alias(const char *name)
 {
         size_t len = strlen(name);
@@ -45,8 +42,7 @@ static int net_live_instances(struct manager *m, const char *object, struct strv
 static void on_changed(const char *prefix, void *userdata)
 {
         struct manager *m = userdata;
-        if (value_watch_poke && m->value_watch)
-                value_watch_poke(m->value_watch, prefix);
+        value_watch_poke(m->value_watch, prefix); /* NULL until dmd is on the bus */
 }
 
 int net_owner_setup(struct manager *m)

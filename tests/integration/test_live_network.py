@@ -51,13 +51,12 @@ def prefix_of_mask(mask):
     return sum(bin(int(b)).count('1') for b in mask.split('.'))
 
 
-class LiveNetworkTest(cwmptest.CwmpTestCase):
+class Network:
+    """A veth pair to a namespace, and readings of the interface table."""
 
-    def setUp(self):
-        super().setUp()
+    def need_root(self):
         if os.geteuid() != 0 or not shutil.which('ip'):
             self.skipTest('needs root and ip(8)')
-        self.sb.start_dmd()
 
     def veth(self):
         """A veth pair, its far end in a namespace of its own: (our name, our address, the
@@ -103,6 +102,15 @@ class LiveNetworkTest(cwmptest.CwmpTestCase):
     def interface_numbers(self):
         """{name: instance} of Device.IP.Interface."""
         return {r['Name']: i for i, r in rows(self.dm.values([IPIF]), IPIF).items()}
+
+
+
+class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.need_root()
+        self.sb.start_dmd()
 
     def same_view(self, ours, theirs, what):
         """Compare two views taken one after the other; another test may change the system
@@ -397,6 +405,33 @@ class LiveNetworkTest(cwmptest.CwmpTestCase):
         self.sb.dmd.start()
         third = self.interface_numbers()[here]
         self.assertGreater(third, again)
+
+
+class KernelEventTest(Network, cwmptest.CwmpAgentTestCase):
+    """A kernel event makes dmd read the watched values at once, long before its next
+    sample."""
+
+    def test_new_address_is_notified_at_once(self):
+        self.need_root()
+        here, _, _ = self.veth()
+        write = self.sb.dmd_config
+        self.sb.dmd_config = lambda extra=None: write(
+            dict({'Notification': {'SamplePeriodSec': '600'}}, **(extra or {})))
+        self.start_cwmp()
+        count = IPIF + '%d.IPv4AddressNumberOfEntries' % self.interface_numbers()[here]
+        self.run_session(self.A.Script([self.A.set_parameter_attributes(
+            [(count, True, 2, False, [])])]))
+        # The watcher takes the value it reads first as the reference: a link event (read
+        # at once too) sets it.
+        self.assertTrue(ip('link', 'set', here, 'mtu', '1400'))
+        time.sleep(cwmptest.scaled(1))
+        self.acs.wait_idle(cwmptest.scaled(10))
+        n = self.acs.session_count()
+        self.assertTrue(ip('addr', 'add', self.net + '.78/24', 'dev', here))
+        s = self.acs.wait_session(n, cwmptest.scaled(10))
+        self.assertSessionOk(s)
+        self.assertIn('4 VALUE CHANGE', s.event_codes)
+        self.assertEqual(s.params.get(count), '2')
 
 
 if __name__ == '__main__':
