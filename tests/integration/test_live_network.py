@@ -350,6 +350,8 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
         # the state the kernel owns is read-only
         self.assertFault(9003, self.dm.spv, {IPIF + '%d.Enable' % n: 'false'},
                          params={IPIF + '%d.Enable' % n: 9008})
+        self.assertFault(9001, self.dm.add, IPIF)
+        self.assertFault(9001, self.dm.delete, IPIF + '%d.' % n)
 
     # -- numbering ---------------------------------------------------------------------------
 
