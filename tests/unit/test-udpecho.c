@@ -49,11 +49,11 @@ static void on_done(const struct udpecho_result *res, void *userdata)
 }
 
 /* Runs the client against 127.0.0.1:port on the same loop as whatever answers there. */
-static void run_client(sd_event *e, uint16_t port, uint32_t repetitions, uint32_t size,
-                       uint32_t timeout_ms, struct run *r)
+static void run_client_to(sd_event *e, const char *host, uint16_t port, uint32_t repetitions,
+                          uint32_t size, uint32_t timeout_ms, struct run *r)
 {
         struct udpecho_params params = {
-                .host = "127.0.0.1",
+                .host = host,
                 .port = port,
                 .family = AF_UNSPEC,
                 .repetitions = repetitions,
@@ -68,6 +68,23 @@ static void run_client(sd_event *e, uint16_t port, uint32_t repetitions, uint32_
         while (!r->done)
                 assert_true(sd_event_run(e, UINT64_MAX) >= 0);
         udpecho_free(u);
+}
+
+static void run_client(sd_event *e, uint16_t port, uint32_t repetitions, uint32_t size,
+                       uint32_t timeout_ms, struct run *r)
+{
+        run_client_to(e, "127.0.0.1", port, repetitions, size, timeout_ms, r);
+}
+
+static bool have_ipv6_loopback(void)
+{
+        struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+        int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+        bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == 0;
+
+        if (fd >= 0)
+                close(fd);
+        return ok;
 }
 
 static void test_echo_plus_against_the_responder(void **state)
@@ -105,6 +122,15 @@ static void test_echo_plus_against_the_responder(void **state)
         assert_int_equal(r.result.successes, 2);
         assert_int_equal(r.packets[1].resp_sn, 0);
         assert_int_equal(counters.packets_received, 5);
+
+        /* the same socket answers IPv6, from the address the request came to */
+        if (have_ipv6_loopback()) {
+                run_client_to(e, "::1", cfg.port, 2, 30, 2000, &r);
+                assert_int_equal(r.result.successes, 2);
+                assert_string_equal(r.result.address_used, "::1");
+                assert_int_equal(r.packets[0].resp_sn, 3); /* Echo Plus replies only */
+                assert_int_equal(counters.packets_received, 7);
+        }
 
         udpecho_server_free(server);
         sd_event_unref(e);
