@@ -108,8 +108,8 @@ static int decode_base64(const char *s, size_t len, uint8_t **ret, size_t *ret_l
         return 0;
 }
 
-int image_parse_manifest(const char *data, size_t len, struct image_manifest *m,
-                         struct firmware_result *result)
+static int parse_manifest(const char *data, size_t len, struct image_manifest *m,
+                          struct firmware_result *result)
 {
         const char *p, *end;
         bool have_version = false, have_size = false, have_sha = false;
@@ -174,14 +174,22 @@ int image_parse_manifest(const char *data, size_t len, struct image_manifest *m,
 #undef KEY_IS
                 p = nl + 1;
         }
-        if (!have_version || !have_size || !have_sha) {
-                image_manifest_done(m);
+        if (!have_version || !have_size || !have_sha)
                 return image_fail(result, 9018, "Firmware manifest lacks %s",
                                   !have_version ? "version"
                                   : !have_size  ? "size"
                                                 : "sha256");
-        }
         return 0;
+}
+
+int image_parse_manifest(const char *data, size_t len, struct image_manifest *m,
+                         struct firmware_result *result)
+{
+        int r = parse_manifest(data, len, m, result);
+
+        if (r < 0)
+                image_manifest_done(m);
+        return r;
 }
 
 static EVP_PKEY *read_public_key(const char *path)
