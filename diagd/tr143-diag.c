@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "bus.h"
+#include "interface-ref.h"
 #include "kvmap.h"
 #include "log.h"
 #include "store.h"
@@ -14,12 +14,6 @@
 #include "tr143-http.h"
 #include "types.h"
 #include "util.h"
-
-#define DATAMODEL_BUS_NAME  "io.cwmp.DataModel"
-#define DATAMODEL_PATH      "/io/cwmp/DataModel"
-#define DATAMODEL_INTERFACE "io.cwmp.DataModel1"
-#define LOOKUP_TIMEOUT_MS   5000
-#define IP_INTERFACE        "Device.IP.Interface."
 
 /* The names that differ between the two objects. */
 struct names {
@@ -38,11 +32,6 @@ static const struct names names_of[2] = {
                           "UploadDiagnosticsMaxIncrementalResult", "upload"},
 };
 
-/* A lookup of Interface's device name; outlives a canceled test until dmd answered. */
-struct lookup {
-        struct tr143_diag *owner; /* NULL once abandoned */
-};
-
 struct tr143_diag {
         sd_event *event;
         DBusConnection *bus;
@@ -52,8 +41,8 @@ struct tr143_diag {
         tr143_diag_done_fn done;
         void *userdata;
         char *tables_file;
-        struct kvmap *tables; /* PerConnectionResult / IncrementalResult rows, and counts */
-        struct lookup *lookup;
+        struct kvmap *tables;  /* PerConnectionResult / IncrementalResult rows, and counts */
+        interface_ref *lookup; /* Interface to a device name, asked of dmd */
         tr143 *test;
 };
 
@@ -312,85 +301,27 @@ static void run(struct tr143_diag *d, const char *ifname)
 
 /* ---- Interface ---- */
 
-static void on_interface_name(DBusMessage *reply, void *userdata)
+static void on_interface_name(int error, const char *ifname, void *userdata)
 {
-        struct lookup *l = userdata;
-        struct tr143_diag *d = l->owner;
-        DBusMessageIter it, array, entry;
-        const char *name = NULL, *type, *value = NULL;
+        struct tr143_diag *d = userdata;
 
-        if (!d)
-                return;
-        d->lookup = NULL;
-        l->owner = NULL;
-        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-            dbus_message_iter_init(reply, &it) &&
-            dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_ARRAY) {
-                dbus_message_iter_recurse(&it, &array);
-                if (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT) {
-                        dbus_message_iter_recurse(&array, &entry);
-                        dbus_message_iter_get_basic(&entry, &name);
-                        if (dbus_message_iter_next(&entry)) {
-                                dbus_message_iter_get_basic(&entry, &type);
-                                if (dbus_message_iter_next(&entry))
-                                        dbus_message_iter_get_basic(&entry, &value);
-                        }
-                }
-        } else if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR)
-                dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
-        if (!value || !value[0] || strlen(value) >= IF_NAMESIZE || strchr(value, '/')) {
-                log_warning("The %s diagnostics' Interface %s names no device: %s", d->n->label,
-                            setting(d, "Interface"), name ? name : "no answer");
-                fail_test(d, TR143_NO_ROUTE);
+        interface_ref_free(TAKE_PTR(d->lookup));
+        if (error < 0) {
+                /* as the other diagnostics of diagd do */
+                log_warning_errno(error, "The %s diagnostics' Interface %s names no device: %m",
+                                  d->n->label, setting(d, "Interface"));
+                fail_test(d, TR143_INTERNAL);
                 return;
         }
-        log_debug("%s diagnostics over %s (%s)", d->n->label, value, setting(d, "Interface"));
-        run(d, value);
-}
-
-static int lookup_interface(struct tr143_diag *d, const char *ref)
-{
-        _cleanup_dbus_message_ DBusMessage *call = NULL;
-        _cleanup_free_ char *name = NULL;
-        const char *p;
-        DBusMessageIter it, array;
-        struct lookup *l;
-        int r;
-
-        if (asprintf(&name, "%s%sName", ref, endswith_char(ref, '.') ? "" : ".") < 0) {
-                name = NULL;
-                return -ENOMEM;
-        }
-        p = name;
-        call = dbus_message_new_method_call(DATAMODEL_BUS_NAME, DATAMODEL_PATH, DATAMODEL_INTERFACE,
-                                            "GetParameterValues");
-        if (!call)
-                return -ENOMEM;
-        dbus_message_iter_init_append(call, &it);
-        if (!dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "s", &array) ||
-            !dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &p) ||
-            !dbus_message_iter_close_container(&it, &array))
-                return -ENOMEM;
-        l = calloc(1, sizeof(*l));
-        if (!l)
-                return -ENOMEM;
-        l->owner = d;
-        r = bus_call_async(d->bus, call, LOOKUP_TIMEOUT_MS, on_interface_name, l, free);
-        if (r < 0) {
-                free(l);
-                return r;
-        }
-        d->lookup = l;
-        return 0;
+        log_info("%s diagnostics over %s (%s)", d->n->label, ifname, setting(d, "Interface"));
+        run(d, ifname);
 }
 
 /* ---- the test's life ---- */
 
 void tr143_diag_cancel(struct tr143_diag *d)
 {
-        if (d->lookup)
-                d->lookup->owner = NULL; /* freed when dmd answers */
-        d->lookup = NULL;
+        interface_ref_free(TAKE_PTR(d->lookup)); /* its answer is dropped */
         tr143_free(TAKE_PTR(d->test));
 }
 
@@ -411,24 +342,10 @@ int tr143_diag_start(struct tr143_diag *d)
                 run(d, NULL);
                 return 0;
         }
-        r = lookup_interface(d, ref);
-        if (r < 0)
-                return r;
-        return 0;
+        return interface_ref_lookup(d->bus, ref, on_interface_name, d, &d->lookup);
 }
 
 /* ---- provider callbacks ---- */
-
-static bool is_interface_ref(const char *v)
-{
-        size_t n;
-
-        if (!startswith(v, IP_INTERFACE))
-                return false;
-        v += strlen(IP_INTERFACE);
-        n = strspn(v, "0123456789");
-        return n > 0 && n < 10 && v[0] != '0' && (v[n] == '\0' || (v[n] == '.' && !v[n + 1]));
-}
 
 int tr143_diag_validate(const char *name, const char *value)
 {
@@ -446,7 +363,7 @@ int tr143_diag_validate(const char *name, const char *value)
                         /* DownloadTransports / UploadTransports: HTTP only */
                         return !value[0] || tr143_parse_url(value, &url) >= 0 ? 0 : -EINVAL;
                 if (streq(field, "Interface"))
-                        return !value[0] || is_interface_ref(value) ? 0 : -EINVAL;
+                        return interface_ref_valid(value) ? 0 : -EINVAL;
                 return 0;
         }
         return -ENOENT;

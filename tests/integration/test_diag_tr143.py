@@ -410,10 +410,12 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         return None
 
     def test_interface(self):
-        # A row that does not exist: the test cannot pick a device.
+        # A row that does not exist: the test cannot pick a device (Error_Internal, as for
+        # the other diagnostics of diagd).
         r = self.run_test(DL, {'DownloadURL': self.http.url('/size/1000'),
                                'Interface': 'Device.IP.Interface.4000'})
-        self.assertEqual(r['DiagnosticsState'], 'Error_NoRouteToHost', r)
+        self.assertEqual(r['DiagnosticsState'], 'Error_Internal', r)
+        self.assertEqual(self.http.requests, [])
         self.assertIn('names no device', self.diagd.log())
         ref = self.interface_of('lo')
         if ref is None:
@@ -421,6 +423,7 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
                           'with a missing row only')
         r = self.run_test(DL, {'DownloadURL': self.http.url('/size/200000'), 'Interface': ref})
         self.assertEqual(r['DiagnosticsState'], 'Complete', r)
+        self.assertIn('download diagnostics over lo', self.diagd.log())
         self.assertGreaterEqual(int(r['TotalBytesReceived']), int(r['TestBytesReceived']), r)
 
 
