@@ -4,11 +4,12 @@
 curl on the same URL in the same run.
 
 It starts bench-http-server (sendfile from a sparse file, so the server is not the limit),
-a private dbus-daemon, dmd and diagd, then, for each round, downloads --size bytes with
-`curl -o /dev/null` and with DownloadDiagnostics (order alternating), and prints both
-throughputs and their ratio. diagd's is TestBytesReceived / (EOMTime - BOMTime); curl's is
-size_download / (time_total - time_starttransfer), the same span (first to last byte).
-At the end: the medians, and diagd's peak RSS (VmHWM).
+a private dbus-daemon, dmd and diagd, then, after --warmup unmeasured rounds, for each round
+downloads --size bytes with `curl -o /dev/null` and with DownloadDiagnostics (order
+alternating), and prints both throughputs and their ratio. diagd's is TestBytesReceived /
+(EOMTime - BOMTime); curl's is size_download / (time_total - time_starttransfer), the same
+span (first to last byte). At the end: the medians, one UploadDiagnostics of --size bytes,
+and diagd's peak RSS (VmHWM).
 
     /usr/bin/python3 bench/run-diag-bench.py --build-dir build
 """
@@ -74,6 +75,8 @@ def main():
     ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
     ap.add_argument('--size', type=int, default=100 << 20, help='bytes (default 100 MiB)')
     ap.add_argument('--rounds', type=int, default=5)
+    ap.add_argument('--warmup', type=int, default=1,
+                    help='unmeasured rounds first (page cache, first connections)')
     ap.add_argument('--connections', type=int, default=1, help='NumberOfConnections of diagd')
     args = ap.parse_args()
 
@@ -99,6 +102,9 @@ def main():
         print('DownloadDiagnostics of %d bytes over loopback, %d connection(s), %d rounds'
               % (args.size, args.connections, args.rounds))
         print('%5s  %16s  %16s  %6s' % ('round', 'diagd', 'curl', 'ratio'))
+        for _ in range(args.warmup):
+            curl_download(url)
+            diagd_test(dm, DL, settings)
         ours, theirs = [], []
         for i in range(args.rounds):
             if i % 2:
