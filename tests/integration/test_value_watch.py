@@ -89,7 +89,7 @@ class ValueWatchTest(cwmptest.CwmpAgentTestCase):
         notification with 9009; passive is fine."""
         A = self.A
         self.start_cwmp()
-        for name in (DI + 'UpTime', DI + 'MemoryStatus.'):
+        for name in (DI + 'UpTime', DI + 'MemoryStatus.', 'Device.Time.CurrentLocalTime'):
             s = self.run_session([A.set_parameter_attributes([(name, True, 2, False, [])])])
             self.assertFaultResponse(s.responses[0], 9009)
         s = self.run_session([A.set_parameter_attributes([(DI + 'UpTime', True, 1, False,
