@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,7 @@ struct conn {
         uint64_t body_sent; /* upload: bytes of the body stream written, framing included */
         bool stopping;      /* time based upload: end the stream at the next chunk boundary */
         size_t last_chunk_sent;
+        int unsent;  /* upload: bytes the kernel still held (SIOCOUTQ) at the last check */
         char *rhead; /* the response head while it comes in */
         size_t rhead_len;
         enum body_kind body;
@@ -195,6 +198,18 @@ static int on_finish(sd_event_source *s, void *userdata)
         return 0;
 }
 
+static void earliest(uint64_t *acc, uint64_t v)
+{
+        if (v && (!*acc || v < *acc))
+                *acc = v;
+}
+
+static void latest(uint64_t *acc, uint64_t v)
+{
+        if (v > *acc)
+                *acc = v;
+}
+
 /* Ends the test: the aggregates are computed and the callback runs from its own event, so
  * that it may free us. */
 static void finish(tr143 *t, enum tr143_status status)
@@ -217,19 +232,11 @@ static void finish(tr143 *t, enum tr143_status status)
                 const struct tr143_connection_result *c = &t->conn[i].res;
                 res->connection[i] = *c;
                 res->test_bytes += c->test_bytes;
-#define EARLIEST(f)                                                                                \
-        if (c->t.f && (!res->t.f || c->t.f < res->t.f))                                            \
-        res->t.f = c->t.f
-#define LATEST(f)                                                                                  \
-        if (c->t.f > res->t.f)                                                                     \
-        res->t.f = c->t.f
-                EARLIEST(rom);
-                EARLIEST(bom);
-                LATEST(eom);
-                LATEST(tcp_open_request);
-                LATEST(tcp_open_response);
-#undef EARLIEST
-#undef LATEST
+                earliest(&res->t.rom, c->t.rom);
+                earliest(&res->t.bom, c->t.bom);
+                latest(&res->t.eom, c->t.eom);
+                latest(&res->t.tcp_open_request, c->t.tcp_open_request);
+                latest(&res->t.tcp_open_response, c->t.tcp_open_response);
         }
         if (t->n_bom > 0) {
                 sample_counters(t, &rx, &tx);
@@ -246,7 +253,6 @@ static void finish(tr143 *t, enum tr143_status status)
                 *res = (struct tr143_result){.status = status, .n_connections = n};
                 memcpy(res->address_used, ip, sizeof(ip));
                 memcpy(res->ifname, ifname, sizeof(ifname));
-                memset(res->connection, 0, sizeof(res->connection));
         }
         if (sd_event_source_set_enabled(t->finish, SD_EVENT_ONESHOT) < 0)
                 on_finish(t->finish, t);
@@ -719,7 +725,19 @@ static int on_check(sd_event_source *s, uint64_t usec, void *userdata)
         }
         for (uint32_t i = 0; i < t->params.connections; i++) {
                 struct conn *c = &t->conn[i];
-                if (c->state == CONN_DONE || c->state == CONN_IDLE || now - c->last_activity < idle)
+                int unsent;
+
+                if (c->state == CONN_DONE || c->state == CONN_IDLE)
+                        continue;
+                /* an upload that wrote everything waits while its socket buffer drains,
+                 * which on a slow link takes long: what the kernel still holds shows the
+                 * progress */
+                if (t->params.direction == TR143_UPLOAD && c->fd >= 0 &&
+                    ioctl(c->fd, SIOCOUTQ, &unsent) == 0 && unsent != c->unsent) {
+                        c->unsent = unsent;
+                        c->last_activity = now;
+                }
+                if (now - c->last_activity < idle)
                         continue;
                 finish(t, c->state == CONN_CONNECTING ? TR143_INIT_CONNECTION_FAILED
                           : c->state == CONN_READING_HEAD && !c->rhead_len ? TR143_NO_RESPONSE

@@ -43,7 +43,7 @@ def when(text):
 class Handler(http.server.BaseHTTPRequestHandler):
     """GET /size/N?rate=R[&chunked=1][&cut=1]: N zero bytes at R bytes/s (0: at once),
     with Content-Length (cut: only half of them, then the connection closes) or chunked.
-    GET /status/N: status N. GET /hang: no answer for 30 s.
+    GET /status/N: status N. GET /hang: no answer for 30 s. GET /close: closes, no answer.
     PUT /upload?rate=R: reads the body (Content-Length or chunked) at R bytes/s, answers 201.
     Every request is recorded in server.requests as (method, path, body bytes read)."""
 
@@ -68,6 +68,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.server.record(('GET', path, 0))
         if path == '/hang':
             time.sleep(30)
+            return
+        if path == '/close':
+            self.close_connection = True
             return
         if path.startswith('/status/'):
             body = b'status\n'
@@ -146,8 +149,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(('127.0.0.1', 0), Handler)
+    def __init__(self, host='127.0.0.1'):
+        self.address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
+        self.host = '[%s]' % host if ':' in host else host
+        super().__init__((host, 0), Handler)
         self.requests, self.lock = [], threading.Lock()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -157,7 +162,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             self.requests.append(r)
 
     def url(self, path):
-        return 'http://127.0.0.1:%d%s' % (self.server_address[1], path)
+        return 'http://%s:%d%s' % (self.host, self.server_address[1], path)
 
     def stop(self):
         self.shutdown()
@@ -244,9 +249,28 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         self.assertGreater(int(r['TestBytesReceived']), size + 19 * 8, r)
         self.assertTimesOrdered(r)
 
+    def test_ipv6(self):
+        try:
+            server = Server('::1')
+        except OSError:
+            self.skipTest('no IPv6 loopback')
+        self.addCleanup(server.stop)
+        r = self.run_test(DL, {'DownloadURL': server.url('/size/100000'),
+                               'ProtocolVersion': 'IPv6'})
+        self.assertEqual(r['DiagnosticsState'], 'Complete', r)
+        self.assertEqual(r['IPAddressUsed'], '::1')
+        self.assertTrue(100000 < int(r['TestBytesReceived']) < 101000, r)
+        r = self.run_test(UL, {'UploadURL': server.url('/upload'), 'TestFileLength': '5000',
+                               'ProtocolVersion': 'Any'})
+        self.assertEqual(r['DiagnosticsState'], 'Complete', r)
+        self.assertEqual(r['IPAddressUsed'], '::1')
+        self.assertEqual(server.requests[-1], ('PUT', '/upload', 5000))
+
     def test_download_errors(self):
         cases = [
             ('/status/404', 'Error_TransferFailed'),
+            ('/status/302', 'Error_TransferFailed'),
+            ('/close', 'Error_NoResponse'),
             ('/size/400000?cut=1', 'Error_IncorrectSize'),
         ]
         for path, state in cases:
@@ -336,6 +360,17 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         self.assertEqual(r['DiagnosticsState'], 'Error_NoTransferComplete', r)
         self.assertFault(9003, self.dm.spv, {UL + 'UploadURL': 'ftp://127.0.0.1/up'},
                          params={UL + 'UploadURL': 9007})
+
+    def test_slow_upload_drains_its_buffers(self):
+        """The whole file fits in the socket buffers at once; the slow server takes longer
+        than diagd's 10 s stall limit to read it. The test waits, seeing the buffers drain."""
+        length, rate = 3000000, 250000
+        r = self.run_test(UL, {'UploadURL': self.http.url('/upload?rate=%d' % rate),
+                               'TestFileLength': str(length)}, timeout=40)
+        self.assertEqual(r['DiagnosticsState'], 'Complete', r)
+        t = self.assertTimesOrdered(r)
+        self.assertGreater(t['EOMTime'] - t['BOMTime'], length / rate * 0.9, r)
+        self.assertLess(int(r['TestBytesSent']) / (t['EOMTime'] - t['BOMTime']), rate * 1.15)
 
     def test_time_based_with_incremental_results(self):
         rate = 1000000
