@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define BUFFER_SIZE       (256 * 1024) /* reads of a download, zeros of an upload */
-#define READS_PER_WAKEUP  8            /* then the other connections and the loop get a turn */
+#define OPS_PER_WAKEUP    8            /* reads or writes; then the others get a turn */
 #define UPLOAD_CHUNK      65536        /* a time based upload is chunked: "10000\r\n" ... "\r\n" */
 #define CHUNK_HEADER      "10000\r\n"
 #define LAST_CHUNK        "0\r\n\r\n"
@@ -436,7 +436,7 @@ static void on_eof(tr143 *t, struct conn *c, uint64_t when)
 
 static void conn_read(tr143 *t, struct conn *c)
 {
-        for (int i = 0; i < READS_PER_WAKEUP && !t->finished && c->state != CONN_DONE; i++) {
+        for (int i = 0; i < OPS_PER_WAKEUP && !t->finished && c->state != CONN_DONE; i++) {
                 uint64_t when;
                 ssize_t n;
 
@@ -515,8 +515,9 @@ static void conn_send_body(tr143 *t, struct conn *c)
 
         if (!c->res.t.bom)
                 on_conn_bom(t, c, now_us(CLOCK_REALTIME));
-        for (int i = 0; i < READS_PER_WAKEUP; i++) {
+        for (int i = 0; i < OPS_PER_WAKEUP; i++) {
                 const uint8_t *data;
+                bool last = false; /* the last chunk, "0\r\n\r\n" */
                 size_t len;
                 ssize_t n;
 
@@ -531,6 +532,7 @@ static void conn_send_body(tr143 *t, struct conn *c)
                                 break;
                         data = (const uint8_t *)LAST_CHUNK + c->last_chunk_sent;
                         len = sizeof(LAST_CHUNK) - 1 - c->last_chunk_sent;
+                        last = true;
                 } else {
                         size_t at = (size_t)(c->body_sent % period);
                         data = t->buffer + at;
@@ -546,8 +548,7 @@ static void conn_send_body(tr143 *t, struct conn *c)
                 }
                 c->last_activity = now_us(CLOCK_MONOTONIC);
                 c->res.test_bytes += (uint64_t)n;
-                if (data >= (const uint8_t *)LAST_CHUNK &&
-                    data < (const uint8_t *)LAST_CHUNK + sizeof(LAST_CHUNK))
+                if (last)
                         c->last_chunk_sent += (size_t)n;
                 else
                         c->body_sent += (uint64_t)n;
