@@ -66,6 +66,9 @@ struct fwupd_job {
         struct firmware_result result;
         char expected_version[65];
         char previous_version[65];
+        /* fwupd refused the install: GetResults then says why; after a success or
+         * VersionSame it may hold an older record */
+        bool refused;
         uint32_t status, percentage;
 };
 
@@ -500,6 +503,7 @@ static void map_error(struct fwupd_job *job, const char *name, const char *messa
                 job->result = (struct firmware_result){};
                 return;
         }
+        job->refused = true;
         if (streq(n, "InvalidData") || streq(n, "BrokenSystem"))
                 fail(&job->result, 9018, "Firmware image is not a valid cabinet: %s", message);
         else if (streq(n, "InvalidFile") || streq(n, "SignatureInvalid"))
@@ -539,18 +543,19 @@ static void on_results(DBusMessage *reply, void *userdata)
                         {"Release", DBUS_TYPE_ARRAY, &version},
                 };
                 read_dict(&args, want, ELEMENTSOF(want));
-                if (version)
-                        snprintf(b->job->expected_version, sizeof(b->job->expected_version), "%s",
-                                 version);
-                if ((state == UPDATE_STATE_FAILED || state == UPDATE_STATE_FAILED_TRANSIENT) &&
-                    !b->job->result.fault_code)
-                        fail(&b->job->result, 9010, "Writing the firmware failed: %s",
-                             error ? error : "no reason given");
-                else if (b->job->result.fault_code == 9010 && error && error[0] &&
-                         startswith(b->job->result.fault_string, "Writing"))
-                        fail(&b->job->result, 9010, "Writing the firmware failed: %s", error);
-                if (state == UPDATE_STATE_NEEDS_REBOOT)
-                        b->device.flags |= FLAG_NEEDS_REBOOT;
+                if (b->job->refused) {
+                        /* the write failed: fwupd's reason says more than the error */
+                        if (state == UPDATE_STATE_FAILED && error && error[0] &&
+                            startswith(b->job->result.fault_string, "Writing"))
+                                fail(&b->job->result, 9010, "Writing the firmware failed: %s",
+                                     error);
+                } else {
+                        if (version)
+                                snprintf(b->job->expected_version, sizeof(b->job->expected_version),
+                                         "%s", version);
+                        if (state == UPDATE_STATE_NEEDS_REBOOT)
+                                b->device.flags |= FLAG_NEEDS_REBOOT;
+                }
         }
         if (refresh_devices(b) < 0)
                 finish_install(b);
@@ -566,11 +571,14 @@ static void on_install(DBusMessage *reply, void *userdata)
 
         if (!b || !b->job)
                 return;
-        if (reply_failed(reply, &name, &message))
+        bool same = false;
+        if (reply_failed(reply, &name, &message)) {
                 map_error(b->job, name, message);
+                same = !b->job->refused; /* VersionSame: nothing new was recorded */
+        }
         /* what fwupd recorded: the release's version, or why the write failed */
         id = b->device.id;
-        m = id ? new_call("GetResults") : NULL;
+        m = id && !same ? new_call("GetResults") : NULL;
         if (!m || !dbus_message_append_args(m, DBUS_TYPE_STRING, &id, DBUS_TYPE_INVALID) ||
             call_fwupd(b, m, CALL_TIMEOUT_MS, on_results) < 0) {
                 if (refresh_devices(b) < 0)

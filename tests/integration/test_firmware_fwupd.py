@@ -118,6 +118,13 @@ class InstallTest(FwupdBackendTest):
         self.assertEqual(self.fw.device_version(), '1.2.2')
         # the image row tells, also to a later run
         self.assertIn('status=InstallationFailed', ' '.join(self.run_tool('images')))
+        # fwupd keeps that failure in its history: an install of the version the device
+        # already runs is still a success, and a later one works
+        self.fw.modify_config('test', 'WriteSupported', 'true')
+        self.assertEqual(self.install(self.cab('1.2.2'))[0], 0)
+        self.assertEqual(self.install(self.cab('1.2.5'))[0], 0)
+        self.assertEqual(self.fw.device_version(), '1.2.5')
+        self.assertIn('status=Active', ' '.join(self.run_tool('images')))
 
     def test_invalid_cabinet_is_9018(self):
         junk = os.path.join(self.root, 'junk.cab')
