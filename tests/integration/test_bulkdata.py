@@ -338,6 +338,23 @@ class BulkDataTest(cwmptest.CwmpTestCase):
         r = c.wait(2)[1]
         self.assertEqual(len(json.loads(body_text(r))['Report']), 1)
 
+    def test_new_encoding_drops_retained_reports(self):
+        c = self.collector()
+        c.statuses = [503] * 100
+        prefix = self.add_profile({'HTTP.URL': c.url, 'ReportingInterval': 1,
+                                   'NumberOfRetainedFailedReports': -1},
+                                  [(ALPHA + 'Level', '')])
+        c.wait(2, delivered=False)
+        self.assertEqual(self.dm.spv({prefix + 'EncodingType': 'CSV',
+                                      prefix + 'CSVEncoding.ReportFormat': 'ParameterPerRow'}),
+                         0)
+        with c.lock:
+            c.statuses = []
+        r = c.wait(1)[0]
+        table = list(csv.reader(io.StringIO(body_text(r), newline='')))
+        self.assertEqual([row[1:] for row in table[1:]],
+                         [[ALPHA + 'Level', '42', 'unsignedInt']])
+
     def test_reports_go_on_after_sigkill(self):
         c = self.collector()
         c.statuses = [503] * 3
