@@ -734,13 +734,15 @@ class Script:
     end_status    204 (the standard), or 200 with an empty body (tolerated by CPEs)
     close_on_end  "Connection: close" on the final answer, as GenieACS does
     cpe_request_faults  {method: ACS fault code}: answer those CPE requests with the fault
-                  (GenieACS answers AutonomousTransferComplete with 8000)
+                  (GenieACS answers AutonomousTransferComplete with 8000),
+                  cpe_request_fault_status its HTTP status (SOAP 1.1 says 500)
     """
 
     def __init__(self, rpcs=(), version=None, hold_requests=False, inform_fault=None,
                  inform_fault_status=500, inform_status=None, inform_close=False,
                  inform_delay=0, inform_pause=None, delay=0, end_status=204,
-                 close_on_end=False, name=None, cpe_request_faults=None):
+                 close_on_end=False, name=None, cpe_request_faults=None,
+                 cpe_request_fault_status=500):
         self.rpcs = list(rpcs)
         self.version = version
         self.hold_requests = hold_requests
@@ -755,6 +757,7 @@ class Script:
         self.close_on_end = close_on_end
         self.name = name
         self.cpe_request_faults = dict(cpe_request_faults or {})
+        self.cpe_request_fault_status = cpe_request_fault_status
 
     @property
     def fails_inform(self):
@@ -1606,7 +1609,8 @@ class ACS:
             body = fault_body(8000, 'Method not supported')
         text = self.envelope(session, body, msg.id, session.hold)
         session.record('-> answer to %s' % msg.method, text)
-        conn.respond(200, text.encode())
+        conn.respond(session.script.cpe_request_fault_status if refused else 200,
+                     text.encode())
         with self.lock:
             self.changed.notify_all()
         return None

@@ -301,6 +301,20 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertIn('did not answer', s.responses[0].fault_string)
         self.assertResponse(s.responses[1], 'GetParameterValuesResponse')
 
+    def test_methods_announced_per_version(self):
+        """GetRPCMethods names the transfer methods the session's version defines."""
+        A = self.A
+        self.start(fake=False)
+        transfer = {'Download', 'Upload', 'ScheduleDownload', 'CancelTransfer',
+                    'GetQueuedTransfers', 'GetAllQueuedTransfers'}
+        for version, expected in (('1.4', transfer), ('1.1', transfer - {
+                'ScheduleDownload', 'CancelTransfer'}), ('1.0', {
+                'Download', 'Upload', 'GetQueuedTransfers'})):
+            s = self.run_session(A.Script([A.get_rpc_methods()], version=version))
+            self.assertSessionOk(s)
+            methods = set(s.responses[0].strings('MethodList'))
+            self.assertEqual(methods & transfer, expected, version)
+
     # -- AutonomousTransferComplete -------------------------------------------------------
 
     def hand_over(self, producer='fw/1', file_type='1 Firmware Upgrade Image', fault=0,
@@ -361,7 +375,7 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
     def test_acs_refusing_autonomous_transfer_complete(self):
         """GenieACS answers AutonomousTransferComplete with fault 8000: the session goes
         on, the result is dropped, the event does not come back. 8005 keeps it for the
-        next session."""
+        next session. (The first fault comes with HTTP 500, the second with 200.)"""
         A = self.A
         self.start(fake=False)
         genieacs = A.Script([A.get_parameter_values(cwmptest.ALPHA + 'Level')],
@@ -378,7 +392,8 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(s.events, [])
         self.assertEqual(self.autonomous([s]), [])
 
-        self.acs.queue(A.Script(cpe_request_faults={'AutonomousTransferComplete': 8005}))
+        self.acs.queue(A.Script(cpe_request_faults={'AutonomousTransferComplete': 8005},
+                                cpe_request_fault_status=200))
         self.hand_over('fw/8005')
         s = self.acs.wait_session(3, cwmptest.scaled(10))
         self.assertSessionOk(s)
