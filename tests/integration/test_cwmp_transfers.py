@@ -404,6 +404,19 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(len(self.autonomous([s])), 1)
         self.assertEqual(self.agent.prop('PendingEvents'), [])
 
+    def test_autonomous_transfer_complete_with_a_cwmp_1_0_acs(self):
+        """cwmp-1-0 has no AutonomousTransferComplete: a 1.0 ACS hears the event once and
+        never the request, and nothing stays queued."""
+        self.start(fake=False)
+        self.acs.queue(self.A.Script(version='1.0'))
+        self.hand_over('fw/10')
+        s = self.acs.wait_session(1, cwmptest.scaled(10))
+        self.assertSessionOk(s)
+        self.assertEqual(s.version, '1.0')
+        self.assertEqual(self.autonomous([s]), [])
+        self.assertEqual(self.agent.prop('PendingEvents'), [])
+        self.assertNoNewSession(2, 1)
+
     def test_bad_autonomous_hand_offs_refused(self):
         self.start(fake=False)
         call = self.agent.call
