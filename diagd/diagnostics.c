@@ -123,6 +123,7 @@ struct diagnostics {
         /* the UDP echo responder */
         udpecho_server *echo_server;
         interface_ref *echo_iface_lookup;
+        sd_event_source *echo_retry; /* after a failure to listen */
         struct udpecho_counters echo_counters;
         bool echo_enabled;
 };
@@ -761,6 +762,25 @@ static int run_server_selection(struct diagnostics *d)
 
 /* ---- UDPEchoConfig: the responder ---- */
 
+#define ECHO_RETRY_USEC (10 * 1000000ULL)
+
+static void echo_configure(struct diagnostics *d);
+
+static int on_echo_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        echo_configure(userdata);
+        return 0;
+}
+
+/* The interface (dmd not there yet, the row not yet) or the port may come later. */
+static void echo_retry_later(struct diagnostics *d)
+{
+        sd_event_source_disable_unref(TAKE_PTR(d->echo_retry));
+        if (sd_event_add_time_relative(d->event, &d->echo_retry, CLOCK_MONOTONIC, ECHO_RETRY_USEC,
+                                       0, on_echo_retry, d) < 0)
+                log_warning("UDP echo: cannot try again later");
+}
+
 static void echo_listen(struct diagnostics *d, const char *ifname)
 {
         struct udpecho_server_config cfg = {
@@ -771,9 +791,11 @@ static void echo_listen(struct diagnostics *d, const char *ifname)
         };
         int r = udpecho_server_new(d->event, &cfg, &d->echo_counters, &d->echo_server);
 
-        if (r < 0)
-                log_warning_errno(r, "Cannot answer UDP echo on port %u: %m", cfg.port);
-        else
+        if (r < 0) {
+                log_warning_errno(r, "Cannot answer UDP echo on port %u (trying again in 10 s): %m",
+                                  cfg.port);
+                echo_retry_later(d);
+        } else
                 log_info("Answering UDP echo on port %u%s%s", cfg.port, ifname ? " of " : "",
                          ifname ? ifname : "");
 }
@@ -784,8 +806,10 @@ static void on_echo_interface(int error, const char *ifname, void *userdata)
 
         interface_ref_free(TAKE_PTR(d->echo_iface_lookup));
         if (error < 0) {
-                log_warning_errno(error, "UDP echo: %s names no IP interface: %m",
+                log_warning_errno(error,
+                                  "UDP echo: %s names no IP interface (trying again in 10 s): %m",
                                   stored(d, UC_PREFIX "Interface"));
+                echo_retry_later(d);
                 return;
         }
         echo_listen(d, ifname);
@@ -801,6 +825,7 @@ static void echo_configure(struct diagnostics *d)
 
         udpecho_server_free(TAKE_PTR(d->echo_server));
         interface_ref_free(TAKE_PTR(d->echo_iface_lookup));
+        sd_event_source_disable_unref(TAKE_PTR(d->echo_retry));
         if (enable && !d->echo_enabled)
                 d->echo_counters = (struct udpecho_counters){};
         d->echo_enabled = enable;
@@ -811,8 +836,10 @@ static void echo_configure(struct diagnostics *d)
                 return;
         }
         r = interface_ref_lookup(d->bus, iface, on_echo_interface, d, &d->echo_iface_lookup);
-        if (r < 0)
+        if (r < 0) {
                 log_warning_errno(r, "UDP echo: cannot look up %s: %m", iface);
+                echo_retry_later(d);
+        }
 }
 
 static int echo_get(struct diagnostics *d, const char *name, char **value)
@@ -1120,6 +1147,7 @@ void diagnostics_free(struct diagnostics *d)
                 interface_ref_free(d->iface_lookup[t]);
         udpecho_server_free(d->echo_server);
         interface_ref_free(d->echo_iface_lookup);
+        sd_event_source_disable_unref(d->echo_retry);
         kvmap_free(d->ue_results);
         free(d->ue_results_file);
         for (int o = 0; o < N_OWNERS; o++)

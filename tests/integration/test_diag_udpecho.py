@@ -201,6 +201,23 @@ class UDPEchoTest(cwmptest.CwmpAgentTestCase):
                                             cwmptest.scaled(5)))
         self.assertEqual(self.counters()['PacketsReceived'], '1')
 
+    def test_responder_waits_for_its_port(self):
+        """A port another program holds when Enable is set: diagd tries again until it gets
+        it."""
+        self.start()
+        holder = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.addCleanup(holder.close)
+        holder.bind(('::', 0))
+        port = holder.getsockname()[1]
+        self.dm.spv({UC + 'Enable': 'true', UC + 'UDPPort': str(port)})
+        self.assertTrue(cwmptest.wait_until(
+            lambda: 'Cannot answer UDP echo on port %d' % port in self.diagd.log(),
+            cwmptest.scaled(5)))
+        holder.close()
+        self.assertTrue(cwmptest.wait_until(lambda: exchange(port, b'late', timeout=0.3),
+                                            cwmptest.scaled(20)), 'the responder never came')
+        self.assertEqual(self.counters()['PacketsReceived'], '1')
+
     def test_client_against_diagd_responder_from_the_acs(self):
         """The ACS enables the responder and requests the client test in one session; the
         next session brings 8 DIAGNOSTICS COMPLETE and reads the Echo Plus results."""
