@@ -184,6 +184,14 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         top, hops = self.trace({'MaxHopCount': '1'})
         self.assertEqual(top['DiagnosticsState'], 'Error_MaxHopCountExceeded')
         self.assertEqual([h['HostAddress'] for h in hops], [gateway])
+        # IPv6 over the ping socket too (the namespace's loopback)
+        try:
+            socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(('::1', 0))
+        except OSError:
+            return
+        top, hops = self.trace({'Host': '::1', 'ProtocolVersion': 'IPv6', 'MaxHopCount': '2'})
+        self.assertEqual(top['DiagnosticsState'], 'Complete')
+        self.assertEqual([h['HostAddress'] for h in hops], ['::1'])
 
     def test_max_hop_count_exceeded(self):
         gateway, target, source = self.router()

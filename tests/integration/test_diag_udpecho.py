@@ -306,6 +306,36 @@ class UDPEchoTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(r['SuccessCount'], '1')
         self.assertEqual(packets, [])
 
+    def test_tests_run_side_by_side(self):
+        """UDPEchoDiagnostics, IPPing and the responder at the same time: the loop answers
+        echo requests promptly while both tests run, and both complete."""
+        responder = PythonResponder(delay=0.0)
+        self.addCleanup(responder.close)
+        self.start()
+        port = free_udp_port()
+        self.enable_responder(port)
+        ping = 'Device.IP.Diagnostics.IPPing.'
+        self.dm.spv({UE + 'Host': '127.0.0.1', UE + 'Port': str(responder.port),
+                     UE + 'NumberOfRepetitions': '8', UE + 'InterTransmissionTime': '150',
+                     UE + 'DiagnosticsState': 'Requested',
+                     ping + 'Host': '127.0.0.1', ping + 'NumberOfRepetitions': '3',
+                     ping + 'DiagnosticsState': 'Requested'})
+        for i in range(5):
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.settimeout(0.5)
+                start = time.monotonic()
+                s.sendto(b'busy?', ('127.0.0.1', port))
+                self.assertEqual(s.recv(100), b'busy?')
+                self.assertLess(time.monotonic() - start, 0.5)
+            time.sleep(0.1)
+        self.assertEqual(self.dm.value(UE + 'DiagnosticsState'), 'Requested', 'still running')
+        self.assertTrue(cwmptest.wait_until(
+            lambda: (self.dm.value(UE + 'DiagnosticsState'),
+                     self.dm.value(ping + 'DiagnosticsState')) == ('Complete', 'Complete'),
+            cwmptest.scaled(10)))
+        self.assertEqual(self.dm.value(UE + 'SuccessCount'), '8')
+        self.assertEqual(self.dm.value(ping + 'SuccessCount'), '3')
+
     def test_writing_another_parameter_cancels_and_bad_host(self):
         self.start()
         n = self.acs.session_count()
