@@ -83,9 +83,10 @@ static size_t transfer_row(const struct firmware_image *v, size_t n)
         return 0;
 }
 
-/* The value of one parameter of row i (0-based) as dmd shows it. */
+/* The value of one parameter of row i (0-based) as dmd shows it; `status` is the transfer's
+ * Status for its row, or NULL. */
 static const char *row_value(struct firmware_provider *fp, const struct firmware_image *v, size_t n,
-                             size_t i, const char *param)
+                             size_t i, const char *param, const char *status)
 {
         if (streq(param, "Name"))
                 return v[i].name;
@@ -95,8 +96,8 @@ static const char *row_value(struct firmware_provider *fp, const struct firmware
                 return v[i].available && !marked_unavailable(fp, (uint32_t)i + 1) ? "true"
                                                                                   : "false";
         if (streq(param, "Status")) {
-                if (fp->transfer_status && i == transfer_row(v, n))
-                        return fp->transfer_status;
+                if (status && i == transfer_row(v, n))
+                        return status;
                 return v[i].status;
         }
         if (streq(param, "BootFailureLog"))
@@ -125,7 +126,7 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
         r = firmware_backend_list_images(fp->backend, &v, &n);
         if (r < 0)
                 return r;
-        text = i <= n ? row_value(fp, v, n, i - 1, param) : NULL;
+        text = i <= n ? row_value(fp, v, n, i - 1, param, fp->transfer_status) : NULL;
         *value = text ? strdup(text) : NULL;
         images_free(v, n);
         if (!text)
@@ -302,6 +303,9 @@ int firmware_provider_images_changed(struct firmware_provider *fp)
         r = firmware_backend_list_images(fp->backend, &v, &n);
         if (r < 0)
                 return r;
+        /* the backend's own Status takes over from the transfer's */
+        free(fp->transfer_status);
+        fp->transfer_status = NULL;
         if (!fp->started) {
                 images_free(fp->images, fp->n_images);
                 fp->images = v;
@@ -321,9 +325,9 @@ int firmware_provider_images_changed(struct firmware_provider *fp)
         }
         for (size_t i = 0; i < n && i < fp->n_images; i++)
                 for (size_t k = 0; k < ELEMENTSOF(live_params); k++) {
-                        const char *now = row_value(fp, v, n, i, live_params[k]);
+                        const char *now = row_value(fp, v, n, i, live_params[k], NULL);
                         const char *before =
-                                row_value(fp, fp->images, fp->n_images, i, live_params[k]);
+                                row_value(fp, fp->images, fp->n_images, i, live_params[k], NULL);
                         char *name = names + n_changes * name_len;
 
                         if (streq_ptr(now, before))
@@ -355,7 +359,10 @@ static void on_images_changed(struct firmware_backend *b, void *userdata)
 
 int firmware_provider_set_transfer_status(struct firmware_provider *fp, const char *status)
 {
+        struct firmware_image *v = NULL;
         char *copy = NULL;
+        size_t n = 0;
+        int r;
 
         if (!fp)
                 return -EINVAL;
@@ -363,27 +370,33 @@ int firmware_provider_set_transfer_status(struct firmware_provider *fp, const ch
                 return -ENOMEM;
         free(fp->transfer_status);
         fp->transfer_status = copy;
-        /* the snapshot still holds the old status: the report shows the difference */
-        if (fp->started) {
-                struct firmware_image *v = NULL;
-                size_t n = 0;
-                int r = firmware_backend_list_images(fp->backend, &v, &n);
-                if (r < 0)
-                        return r;
-                if (n > 0) {
-                        char name[96];
-                        size_t i = transfer_row(v, n);
-                        snprintf(name, sizeof(name), TABLE "%zu.Status", i + 1);
-                        struct cwmp_value change = {name, row_value(fp, v, n, i, "Status")};
-                        r = cwmp_provider_notify_changes(fp->provider, &change, 1);
+        if (!fp->started)
+                return 0;
+        r = firmware_backend_list_images(fp->backend, &v, &n);
+        if (r < 0)
+                return r;
+        if (n > 0) {
+                size_t i = transfer_row(v, n);
+                const char *shown = row_value(fp, v, n, i, "Status", fp->transfer_status);
+                const char *before = i < fp->n_images ? fp->images[i].status : NULL;
+                char name[96], *kept = strdup(shown);
+
+                if (!kept) {
+                        images_free(v, n);
+                        return -ENOMEM;
                 }
-                images_free(fp->images, fp->n_images);
-                fp->images = v;
-                fp->n_images = n;
-                if (r < 0)
-                        return r;
+                snprintf(name, sizeof(name), TABLE "%zu.Status", i + 1);
+                struct cwmp_value change = {name, kept};
+                if (!streq_ptr(before, kept))
+                        r = cwmp_provider_notify_changes(fp->provider, &change, 1);
+                /* the snapshot holds what was reported */
+                free(v[i].status);
+                v[i].status = kept;
         }
-        return 0;
+        images_free(fp->images, fp->n_images);
+        fp->images = v;
+        fp->n_images = n;
+        return r < 0 ? r : 0;
 }
 
 const char *firmware_provider_software_version_path(struct firmware_provider *fp)

@@ -127,6 +127,12 @@ class FirmwareImageTest(cwmptest.CwmpTestCase):
         self.assertTrue(cwmptest.wait_until(
             lambda: os.path.exists(os.path.join(self.slots, 'reboot.requested')),
             cwmptest.scaled(10)))
+        # the row being written went through the transfer's states
+        statuses = [v[2] for m in monitor.collected() for v in m['payload']['data'][0]
+                    if v[0] == FI + '2.Status']
+        self.assertEqual(statuses[0], 'Downloading', statuses)
+        self.assertIn('Validating', statuses)
+        self.assertEqual(statuses[-1], 'Available', statuses)
         rows = self.rows()
         self.assertEqual((rows[2]['Name'], rows[2]['Version'], rows[2]['Status']),
                          ('box-2.0.0', '2.0.0', 'Available'))
