@@ -20,9 +20,9 @@
 #include "tr143.h"
 #include "util.h"
 
-#define BUFFER_SIZE       (256 * 1024) /* reads of a download, zeros of an upload */
-#define OPS_PER_WAKEUP    8            /* reads or writes; then the others get a turn */
-#define UPLOAD_CHUNK      65536        /* a time based upload is chunked: "10000\r\n" ... "\r\n" */
+#define BUFFER_SIZE       ((size_t)256 * 1024) /* reads of a download, zeros of an upload */
+#define OPS_PER_WAKEUP    8                    /* reads or writes; then the others get a turn */
+#define UPLOAD_CHUNK      65536 /* a time based upload is chunked: "10000\r\n" ... "\r\n" */
 #define CHUNK_HEADER      "10000\r\n"
 #define LAST_CHUNK        "0\r\n\r\n"
 #define CHECK_INTERVAL_US 250000ULL
@@ -622,7 +622,7 @@ static void on_connected(tr143 *t, struct conn *c)
                 at = c->res.t.tcp_open_request + info.tcpi_rtt;
         c->res.t.tcp_open_response = at;
         if (t->result.address_used[0] == '\0') {
-                struct sockaddr_storage local;
+                struct sockaddr_storage local = {};
                 socklen_t local_len = sizeof(local);
                 if (getsockname(c->fd, (struct sockaddr *)&local, &local_len) == 0) {
                         const void *a =
