@@ -332,6 +332,11 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         self.assertGreater(int(r['TestBytesReceivedUnderFullLoading']), 0, r)
         total = when(r['EOMTime']) - when(r['BOMTime'])
         self.assertLess(total, size / rate * 2 + 1, 'parallel, not one after the other')
+        # The table is diagd's own file: it survives a restart of diagd.
+        self.sb.restart_provider(self.diagd)
+        self.assertEqual(self.table(DL, 'PerConnectionResult', [
+            'ROMTime', 'BOMTime', 'EOMTime', 'TestBytesReceived', 'TotalBytesReceived',
+            'TotalBytesSent', 'TCPOpenRequestTime', 'TCPOpenResponseTime']), rows)
         # Without EnablePerConnectionResults the table is empty.
         r = self.run_test(DL, {'DownloadURL': self.http.url('/size/1000'),
                                'EnablePerConnectionResults': 'false'})
