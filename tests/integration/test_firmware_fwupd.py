@@ -56,9 +56,11 @@ class FwupdBackendTest(unittest.TestCase):
     def fwupd_config(self):
         return {}
 
-    def argv(self, *command):
-        return [self.tool, '--kind', 'fwupd', '--state-dir', self.state, '--device-id',
-                fwupdtest.TEST_DEVICE] + list(command)
+    def argv(self, *command, device=fwupdtest.TEST_DEVICE):
+        argv = [self.tool, '--kind', 'fwupd', '--state-dir', self.state]
+        if device:
+            argv += ['--device-id', device]
+        return argv + list(command)
 
     def env(self):
         env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.fw.address,
@@ -66,9 +68,9 @@ class FwupdBackendTest(unittest.TestCase):
         env.update(cwmptest.sanitizer_env())
         return env
 
-    def run_tool(self, *command):
-        p = subprocess.run(self.argv(*command), env=self.env(), capture_output=True, text=True,
-                           timeout=cwmptest.scaled(60))
+    def run_tool(self, *command, device=fwupdtest.TEST_DEVICE):
+        p = subprocess.run(self.argv(*command, device=device), env=self.env(),
+                           capture_output=True, text=True, timeout=cwmptest.scaled(60))
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         for pattern in cwmptest.SANITIZER_PATTERNS:
             self.assertNotIn(pattern, p.stderr)
@@ -107,6 +109,11 @@ class InstallTest(FwupdBackendTest):
         # an older one is a rollback the ACS may order
         self.assertEqual(self.install(self.cab('1.2.1'))[0], 0)
         self.assertEqual(self.fw.device_version(), '1.2.1')
+        # without a configured device, the first updatable one (not the CPU fwupd lists)
+        self.assertIn('running 1.2.1', self.run_tool('images', device=None))
+        # a device fwupd does not know: no image, no running version
+        lines = self.run_tool('images', device='0' * 40)
+        self.assertEqual(lines, ['running -'])
         # our own installs are not reported as someone else's
         self.assertFalse(any(l.startswith('autonomous') for l in self.run_tool('watch', '0')))
 
