@@ -25,7 +25,7 @@ struct firmware_provider;
 int firmware_provider_new(sd_event *event, DBusConnection *bus, struct firmware_backend *backend,
                           const char *schema_dir, const char *state_dir,
                           struct firmware_provider **ret);
-/* Exports io.cwmp.Provider1 at /io/cwmp/Firmware/Provider and registers the subtree with
+/* Exports io.cwmp.Provider1 at /io/cwmp/Firmware/FirmwareImage and registers the table with
  * dmd (now, and again whenever dmd restarts). Writes software-version. */
 int firmware_provider_start(struct firmware_provider *p);
 void firmware_provider_free(struct firmware_provider *p);
