@@ -865,6 +865,9 @@ static void profile_free(struct profile *p, bool deleted)
 {
         if (!p)
                 return;
+        /* cwmpd stops: reports not delivered yet are failed ones, kept as the profile says */
+        if (!deleted && p->n_reports > 0)
+                retain(p, p->n_reports);
         profile_stop(p);
         for (size_t i = 0; i < p->n_reports; i++) {
                 if (deleted)

@@ -34,6 +34,7 @@ class Collector:
     def __init__(self, credentials=None):
         self.requests = []
         self.statuses = []
+        self.hold = None  # an Event: requests get no answer until it is set
         self.credentials = credentials
         self.lock = threading.Lock()
         collector = self
@@ -54,6 +55,15 @@ class Collector:
                         self.send_header('Content-Length', '0')
                         self.end_headers()
                         return
+                hold = collector.hold
+                if hold is not None and not hold.is_set():
+                    with collector.lock:
+                        collector.requests.append({
+                            'method': self.command, 'path': self.path, 'status': None,
+                            'headers': dict(self.headers.items()), 'raw': raw,
+                            'received': time.time()})
+                    hold.wait(30)
+                    return
                 with collector.lock:
                     status = collector.statuses.pop(0) if collector.statuses else 200
                     collector.requests.append({
@@ -337,6 +347,21 @@ class BulkDataTest(cwmptest.CwmpTestCase):
         # delivered: nothing is retained any more
         r = c.wait(2)[1]
         self.assertEqual(len(json.loads(body_text(r))['Report']), 1)
+
+    def test_report_in_flight_kept_over_a_restart(self):
+        c = self.collector()
+        c.hold = threading.Event()
+        self.add_profile({'HTTP.URL': c.url, 'ReportingInterval': 1,
+                          'NumberOfRetainedFailedReports': -1}, [(ALPHA + 'Level', '')])
+        held = c.wait(1, delivered=False)[0]
+        stamp = json.loads(body_text(held))['Report'][0]['CollectionTime']
+        self.sb.cwmpd.stop()
+        c.hold.set()
+        self.sb.restart_cwmpd()
+        self.wait_bulkdata_online()
+        reports = json.loads(body_text(c.wait(1)[0]))['Report']
+        self.assertEqual(reports[0]['CollectionTime'], stamp)
+        self.assertGreater(len(reports), 1)
 
     def test_new_encoding_drops_retained_reports(self):
         c = self.collector()
