@@ -889,6 +889,8 @@ static void cancel(struct diagnostics *d, enum test t)
                 break;
         case TEST_UDPECHO:
                 udpecho_free(TAKE_PTR(d->ue));
+                /* TR-181: the rows go when the test is requested again or set to None */
+                (void)save_ue_results(d, NULL);
                 break;
         case TEST_SERVER_SELECTION:
                 server_selection_free(TAKE_PTR(d->ss));

@@ -274,6 +274,12 @@ class UDPEchoTest(cwmptest.CwmpAgentTestCase):
         # the results and the table survive a restart of diagd
         self.diagd = self.sb.restart_provider(self.diagd)
         self.assertEqual(self.client_results(), (dict(r), packets))
+        # set to None (another parameter written), the test's rows go
+        self.dm.spv({UE + 'Timeout': '1000'})
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(UE + 'DiagnosticsState') == 'None', cwmptest.scaled(5)))
+        self.assertEqual(self.dm.value(UE + 'IndividualPacketResultNumberOfEntries'), '0')
+        self.assertEqual(self.dm.value(UE + 'SuccessCount'), str(count))
 
     def test_client_against_python_responder(self):
         """A plain echo server of the test's own, 30 ms slow, dropping the second datagram:
