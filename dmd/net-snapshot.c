@@ -34,6 +34,13 @@ COMPARE_INSTANCE(net_route)
 COMPARE_INSTANCE(net_host)
 COMPARE_INSTANCE(net_port)
 
+/* qsort() wants an array even for no items: the dumps give NULL then. */
+static void sort(void *items, size_t n, size_t size, int (*compare)(const void *, const void *))
+{
+        if (n > 1)
+                qsort(items, n, size, compare);
+}
+
 const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t instance)
 {
         const struct net_link key = {.instance = instance};
@@ -90,7 +97,7 @@ static int refresh_links(struct linux_net *n)
                 links[kept++] = links[i];
         }
         net_numbering_end(&n->numbering, NET_TABLE_INTERFACE);
-        qsort(links, kept, sizeof(*links), compare_net_link);
+        sort(links, kept, sizeof(*links), compare_net_link);
         free(n->links);
         n->links = links;
         n->n_links = kept;
@@ -128,7 +135,7 @@ static int refresh_addrs(struct linux_net *n)
         }
         net_numbering_end(&n->numbering, NET_TABLE_IPV4_ADDRESS);
         net_numbering_end(&n->numbering, NET_TABLE_IPV6_ADDRESS);
-        qsort(addrs, kept, sizeof(*addrs), compare_net_addr);
+        sort(addrs, kept, sizeof(*addrs), compare_net_addr);
         free(n->addrs);
         n->addrs = addrs;
         n->n_addrs = kept;
@@ -184,7 +191,7 @@ static int refresh_routes(struct linux_net *n)
         }
         net_numbering_end(&n->numbering, NET_TABLE_IPV4_FORWARDING);
         net_numbering_end(&n->numbering, NET_TABLE_IPV6_FORWARDING);
-        qsort(routes, kept, sizeof(*routes), compare_net_route);
+        sort(routes, kept, sizeof(*routes), compare_net_route);
         free(n->routes);
         n->routes = routes;
         n->n_routes = kept;
@@ -293,10 +300,10 @@ static int refresh_hosts(struct linux_net *n)
         net_numbering_end(&n->numbering, NET_TABLE_HOST_IPV6);
         struct net_host *v = hosts.items;
         for (size_t i = 0; i < hosts.n; i++) {
-                qsort(v[i].v4, v[i].n_v4, sizeof(*v[i].v4), compare_host_ip);
-                qsort(v[i].v6, v[i].n_v6, sizeof(*v[i].v6), compare_host_ip);
+                sort(v[i].v4, v[i].n_v4, sizeof(*v[i].v4), compare_host_ip);
+                sort(v[i].v6, v[i].n_v6, sizeof(*v[i].v6), compare_host_ip);
         }
-        qsort(v, hosts.n, sizeof(*v), compare_net_host);
+        sort(v, hosts.n, sizeof(*v), compare_net_host);
         hosts_free(n->hosts, n->n_hosts);
         n->hosts = v;
         n->n_hosts = hosts.n;
@@ -329,7 +336,7 @@ static int refresh_ports(struct linux_net *n)
                 ports[kept++] = *p;
         }
         net_numbering_end(&n->numbering, NET_TABLE_ACTIVE_PORT);
-        qsort(ports, kept, sizeof(*ports), compare_net_port);
+        sort(ports, kept, sizeof(*ports), compare_net_port);
         free(n->ports);
         n->ports = ports;
         n->n_ports = kept;
