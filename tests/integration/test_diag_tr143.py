@@ -241,6 +241,30 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         self.sb.restart_provider(self.diagd)
         self.assertEqual(self.values(DL, DL_RESULTS), r)
 
+    def test_other_diagnostics_run_meanwhile(self):
+        """A download and an upload run side by side with an IPPing on diagd's loop: the
+        ping completes while the transfers go on, and reads are answered meanwhile."""
+        ping = 'Device.IP.Diagnostics.IPPing.'
+        self.dm.spv({DL + 'DownloadURL': self.http.url('/size/4000000?rate=2000000'),
+                     DL + 'NumberOfConnections': '2', DL + 'DiagnosticsState': 'Requested',
+                     UL + 'UploadURL': self.http.url('/upload?rate=2000000'),
+                     UL + 'TestFileLength': '4000000', UL + 'DiagnosticsState': 'Requested'})
+        self.dm.spv({ping + 'Host': '127.0.0.1', ping + 'NumberOfRepetitions': '3',
+                     ping + 'DiagnosticsState': 'Requested'})
+        start = time.monotonic()
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(ping + 'DiagnosticsState') != 'Requested',
+            cwmptest.scaled(10)))
+        self.assertLess(time.monotonic() - start, 1.5)
+        self.assertEqual(self.dm.value(ping + 'DiagnosticsState'), 'Complete')
+        self.assertEqual(self.dm.value(DL + 'DiagnosticsState'), 'Requested')
+        self.assertEqual(self.dm.value(UL + 'DiagnosticsState'), 'Requested')
+        for prefix in (DL, UL):
+            self.assertTrue(cwmptest.wait_until(
+                lambda: self.dm.value(prefix + 'DiagnosticsState') != 'Requested',
+                cwmptest.scaled(20)))
+            self.assertEqual(self.dm.value(prefix + 'DiagnosticsState'), 'Complete')
+
     def test_chunked_download(self):
         size = 300000
         r = self.run_test(DL, {'DownloadURL': self.http.url('/size/%d?chunked=1' % size)})
