@@ -255,7 +255,7 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
         self.assertTrue(cwmptest.wait_until(
             lambda: self.dm.value(ping + 'DiagnosticsState') != 'Requested',
             cwmptest.scaled(10)))
-        self.assertLess(time.monotonic() - start, 1.5)
+        self.assertLess(time.monotonic() - start, cwmptest.scaled(1.5))
         self.assertEqual(self.dm.value(ping + 'DiagnosticsState'), 'Complete')
         self.assertEqual(self.dm.value(DL + 'DiagnosticsState'), 'Requested')
         self.assertEqual(self.dm.value(UL + 'DiagnosticsState'), 'Requested')
@@ -410,14 +410,15 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
                                'TimeBasedTestMeasurementOffset': '0'})
         self.assertEqual(r['DiagnosticsState'], 'Complete', r)
         t = self.assertTimesOrdered(r)
-        self.assertTrue(2.8 < t['EOMTime'] - t['BOMTime'] < 3.5, r)
-        self.assertTrue(2.5 * rate < int(r['TestBytesReceived']) < 3.5 * rate, r)
+        self.assertTrue(2.8 < t['EOMTime'] - t['BOMTime'] < 4.0, r)
+        self.assertTrue(2.5 * rate < int(r['TestBytesReceived']) < 4.0 * rate, r)
         rows = self.table(DL, 'IncrementalResult', ['TestBytesReceived', 'TotalBytesReceived',
                                                     'TotalBytesSent', 'StartTime', 'EndTime'])
         self.assertEqual(len(rows), 3, rows)
         for i, row in enumerate(rows):
-            self.assertTrue(0.9 < when(row['EndTime']) - when(row['StartTime']) < 1.2, row)
-            self.assertTrue(0.7 * rate < int(row['TestBytesReceived']) < 1.3 * rate, row)
+            # a late timer (a loaded machine) lengthens one row and shortens the next
+            self.assertTrue(0.7 < when(row['EndTime']) - when(row['StartTime']) < 1.4, row)
+            self.assertTrue(0.5 * rate < int(row['TestBytesReceived']) < 1.5 * rate, row)
             self.assertGreaterEqual(int(row['TotalBytesReceived']),
                                     int(row['TestBytesReceived']), row)
             if i:
