@@ -18,11 +18,12 @@
 #define PROVIDER_FILE "firmware-provider.state"
 #define IMAGES_FILE   "firmware-images.state"
 #define VERSION_FILE  "software-version"
+#define ACTIVE_FILE   "active-firmware-image"
 
 struct firmware_provider {
         struct firmware_backend *backend;
         cwmp_provider *provider;
-        char *state_dir, *images_path, *version_path;
+        char *state_dir, *images_path, *version_path, *active_path;
         /* instance number -> "false": images the ACS made unavailable */
         struct kvmap *unavailable;
         /* the rows last reported, to tell what changed */
@@ -237,22 +238,44 @@ static const struct cwmp_provider_ops ops = {
 
 /* ---- change reports ---- */
 
+/* Replaces `path` with `text` and a newline, unless it holds that already. */
+static int write_line(const char *path, const char *text)
+{
+        _cleanup_free_ char *old = NULL, *line = NULL;
+        size_t len = 0;
+
+        if (asprintf(&line, "%s\n", text) < 0) {
+                line = NULL;
+                return -ENOMEM;
+        }
+        if (store_read_file(path, 4096, &old, &len) >= 0 && streq(old, line))
+                return 0;
+        return store_write_atomic(path, line, strlen(line));
+}
+
 static int write_software_version(struct firmware_provider *fp)
 {
-        _cleanup_free_ char *version = NULL, *old = NULL, *line = NULL;
-        size_t len = 0;
+        _cleanup_free_ char *version = NULL;
         int r;
 
         r = firmware_backend_running_version(fp->backend, &version);
         if (r < 0)
                 return r == -ENOENT ? 0 : r; /* not known (yet): keep the last one */
-        if (asprintf(&line, "%s\n", version) < 0) {
-                line = NULL;
-                return -ENOMEM;
-        }
-        if (store_read_file(fp->version_path, 4096, &old, &len) >= 0 && streq(old, line))
-                return 0;
-        return store_write_atomic(fp->version_path, line, strlen(line));
+        return write_line(fp->version_path, version);
+}
+
+/* Device.DeviceInfo.ActiveFirmwareImage is dmd's: it reads the row's path from here. */
+static int write_active_image(struct firmware_provider *fp, const struct firmware_image *v,
+                              size_t n)
+{
+        char path[64];
+
+        for (size_t i = 0; i < n; i++)
+                if (v[i].active) {
+                        snprintf(path, sizeof(path), TABLE "%zu", i + 1);
+                        return write_line(fp->active_path, path);
+                }
+        return 0;
 }
 
 /* Rows with no stored Alias get one ("cpe-<n>", as TR-181 wants agent-chosen aliases). */
@@ -303,6 +326,9 @@ int firmware_provider_images_changed(struct firmware_provider *fp)
         r = firmware_backend_list_images(fp->backend, &v, &n);
         if (r < 0)
                 return r;
+        r = write_active_image(fp, v, n);
+        if (r < 0)
+                log_warning("Cannot write %s: %s", fp->active_path, strerror(-r));
         /* the backend's own Status takes over from the transfer's */
         free(fp->transfer_status);
         fp->transfer_status = NULL;
@@ -423,11 +449,12 @@ int firmware_provider_new(sd_event *event, DBusConnection *bus, struct firmware_
         fp->state_dir = strdup(state_dir);
         fp->images_path = join(state_dir, IMAGES_FILE);
         fp->version_path = join(state_dir, VERSION_FILE);
+        fp->active_path = join(state_dir, ACTIVE_FILE);
         fp->unavailable = kvmap_new();
         schema = join(schema_dir, SCHEMA_FILE);
         provider_state = join(state_dir, PROVIDER_FILE);
-        if (!fp->state_dir || !fp->images_path || !fp->version_path || !fp->unavailable ||
-            !schema || !provider_state) {
+        if (!fp->state_dir || !fp->images_path || !fp->version_path || !fp->active_path ||
+            !fp->unavailable || !schema || !provider_state) {
                 r = -ENOMEM;
                 goto fail;
         }
@@ -486,6 +513,7 @@ void firmware_provider_free(struct firmware_provider *fp)
         free(fp->state_dir);
         free(fp->images_path);
         free(fp->version_path);
+        free(fp->active_path);
         free(fp->transfer_status);
         free(fp);
 }

@@ -14,7 +14,8 @@
  *
  * The provider also writes the running version to STATE_DIR/software-version (one line,
  * rewritten atomically whenever it changes), which dmd reads for
- * Device.DeviceInfo.SoftwareVersion.
+ * Device.DeviceInfo.SoftwareVersion, and the running row's path to
+ * STATE_DIR/active-firmware-image, for Device.DeviceInfo.ActiveFirmwareImage.
  */
 
 struct firmware_provider;

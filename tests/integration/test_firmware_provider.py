@@ -98,6 +98,8 @@ class FirmwareImageTest(cwmptest.CwmpTestCase):
                                    'Available': 'false', 'Status': 'NoImage',
                                    'BootFailureLog': ''})
         self.assertEqual(self.software_version(), '1.0.0\n')
+        with open(os.path.join(self.bridge.state_dir, 'active-firmware-image')) as f:
+            self.assertEqual(f.read(), FI + '1\n')
         # the running image cannot be made unavailable; the other one can
         self.assertFault(9003, self.dm.spv, {FI + '1.Available': 'false'}, 'k1',
                          params={FI + '1.Available': 9007})
@@ -150,6 +152,8 @@ class FirmwareImageTest(cwmptest.CwmpTestCase):
         rows = self.rows()
         self.assertEqual((rows[2]['Status'], rows[2]['Available']), ('Active', 'true'))
         self.assertEqual(rows[1]['Status'], 'Available')
+        with open(os.path.join(self.bridge.state_dir, 'active-firmware-image')) as f:
+            self.assertEqual(f.read(), FI + '2\n')
 
 
 if __name__ == '__main__':
