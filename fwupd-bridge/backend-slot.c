@@ -67,7 +67,7 @@ struct slot_install {
         const char *target, *previous;
         char version[IMAGE_MAX_FIELD + 1];
         char name[IMAGE_MAX_FIELD + 1];
-        pid_t pid;
+        pid_t pid = 0;
         sd_event_source *child;
         int pipe_fd;
 };
@@ -247,7 +247,7 @@ static int spawn_command(struct slot_backend *s, const char *command, const char
                          const char *target, const char *previous, const char *version, pid_t *ret)
 {
         _cleanup_free_ char *script = NULL, *slot_dir = NULL;
-        pid_t pid;
+        pid_t pid = 0;
 
         if (asprintf(&script, "%s \"$@\"", command) < 0) {
                 script = NULL;
@@ -291,7 +291,7 @@ static int on_reboot_exit(sd_event_source *es, const siginfo_t *si, void *userda
 static void run_reboot(struct slot_backend *s, const char *target, const char *previous,
                        const char *version, const char *image)
 {
-        pid_t pid;
+        pid_t pid = 0;
         int r;
 
         if (!s->reboot_command || !s->reboot_command[0]) {
