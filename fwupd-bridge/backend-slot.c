@@ -67,7 +67,7 @@ struct slot_install {
         const char *target, *previous;
         char version[IMAGE_MAX_FIELD + 1];
         char name[IMAGE_MAX_FIELD + 1];
-        pid_t pid = 0;
+        pid_t pid;
         sd_event_source *child;
         int pipe_fd;
 };
