@@ -617,8 +617,9 @@ static void on_connected(tr143 *t, struct conn *c)
         socklen_t len = sizeof(info);
         uint64_t at = seen;
 
+        /* a retransmitted SYN: the sample, if any, is of the last one, whose time we lack */
         if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 && info.tcpi_rtt > 0 &&
-            c->res.t.tcp_open_request + info.tcpi_rtt <= seen)
+            info.tcpi_total_retrans == 0 && c->res.t.tcp_open_request + info.tcpi_rtt <= seen)
                 at = c->res.t.tcp_open_request + info.tcpi_rtt;
         c->res.t.tcp_open_response = at;
         if (t->result.address_used[0] == '\0') {
