@@ -64,9 +64,12 @@ struct value_watch {
         /* forcedInform and forceEnabled: cwmpd compares them at every Inform itself, so the
          * first round after start takes their values without reporting them twice. */
         struct strv checked_by_cwmpd;
-        bool started;       /* the first round ran */
-        bool listener_seen; /* cwmpd is on the bus, or we waited long enough */
-        bool asking;        /* NameHasOwner in flight */
+        bool started;        /* the first full round ran */
+        bool listener_seen;  /* cwmpd is on the bus, or we waited long enough */
+        bool asking;         /* NameHasOwner in flight */
+        bool listener_retry; /* ask again at the next timer */
+        /* Changes found before cwmpd listens: name -> value, and name -> type. */
+        struct kvmap *held, *held_types;
         uint64_t created_usec;
         char *store_path;
         bool dirty;
@@ -263,6 +266,52 @@ static int judge(struct value_watch *w, struct watch_round *round, struct value_
         return 0;
 }
 
+static void emit(struct value_watch *w, const struct changed_value *changes, size_t n_changes)
+{
+        for (size_t i = 0; i < n_changes; i += WATCH_MAX_PER_SIGNAL) {
+                size_t n =
+                        n_changes - i < WATCH_MAX_PER_SIGNAL ? n_changes - i : WATCH_MAX_PER_SIGNAL;
+                int r = bus_api_emit_value_changed(w->m, changes + i, n, "");
+                if (r < 0)
+                        log_error_errno(r, "Failed to signal value changes: %m");
+        }
+}
+
+static void ask_listener(struct value_watch *w);
+
+/* ValueChanged is a signal: changes found before cwmpd listens wait for it. */
+static void emit_or_hold(struct value_watch *w, const struct changed_value *changes, size_t n)
+{
+        if (w->listener_seen) {
+                emit(w, changes, n);
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (kvmap_set(w->held, changes[i].name, changes[i].value) < 0 ||
+                    kvmap_set(w->held_types, changes[i].name, changes[i].type) < 0)
+                        log_error("Value watch: out of memory, a change is lost");
+        ask_listener(w);
+}
+
+static void release_held(struct value_watch *w)
+{
+        size_t n = kvmap_size(w->held), k = 0;
+        const char *name, *value;
+        if (n == 0)
+                return;
+        _cleanup_free_ struct changed_value *v = calloc(n, sizeof(*v));
+        if (v) {
+                kvmap_foreach (w->held, i, name, value) {
+                        const char *type = kvmap_get(w->held_types, name);
+                        v[k++] = (struct changed_value){
+                                .name = name, .type = type ? type : "string", .value = value};
+                }
+                emit(w, v, k);
+        }
+        kvmap_clear(w->held);
+        kvmap_clear(w->held_types);
+}
+
 static void round_done(struct request *r)
 {
         struct watch_round *round = (struct watch_round *)r;
@@ -298,15 +347,9 @@ static void round_done(struct request *r)
                 log_error_errno(ret, "Value watch: %m");
                 return;
         }
-        for (size_t i = 0; i < n_changes; i += WATCH_MAX_PER_SIGNAL) {
-                size_t n =
-                        n_changes - i < WATCH_MAX_PER_SIGNAL ? n_changes - i : WATCH_MAX_PER_SIGNAL;
-                ret = bus_api_emit_value_changed(w->m, changes + i, n, "");
-                if (ret < 0)
-                        log_error_errno(ret, "Failed to signal value changes: %m");
-        }
         if (n_changes > 0)
-                log_debug("Value watch: %zu change(s)", n_changes);
+                emit_or_hold(w, changes, n_changes);
+        log_debug("Value watch: read %zu value(s), %zu change(s)", round->n_items, n_changes);
         maybe_save(w);
         if (w->full_due || w->prefixes.n > 0 || w->cursor)
                 schedule_soon(w, WATCH_POKE_DELAY);
@@ -370,8 +413,18 @@ static int round_start(struct value_watch *w)
 {
         _cleanup_(strv_done) struct strv names = {};
         struct strv prefixes = {};
-        bool full = w->full_due || w->cursor;
+        /* The first full round waits a moment for the providers to register again; pokes
+         * are served meanwhile. */
+        uint64_t since = now_usec(w) - w->created_usec;
+        bool early = !w->started && since < WATCH_START_DELAY;
+        bool full = (w->full_due && !early) || w->cursor;
         int r;
+
+        if (!full && w->prefixes.n == 0) {
+                if (w->full_due)
+                        schedule_soon(w, WATCH_START_DELAY - since);
+                return 0;
+        }
 
         /* Full rounds take the prefixes' work too. */
         if (!full)
@@ -399,7 +452,8 @@ static int round_start(struct value_watch *w)
         round->w = w;
         round->seq = w->seq;
         round->first = !w->started;
-        w->started = true;
+        if (full)
+                w->started = true;
         size_t n = end - start;
         round->items = calloc(n ? n : 1, sizeof(*round->items));
         _cleanup_free_ struct value_item *remote = calloc(n ? n : 1, sizeof(*remote));
@@ -458,28 +512,30 @@ static void on_name_has_owner(DBusMessage *reply, void *userdata)
         if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR)
                 (void)dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &has,
                                             DBUS_TYPE_INVALID);
-        if (has || now_usec(w) - w->created_usec >= WATCH_LISTENER_WAIT)
+        if (has || now_usec(w) - w->created_usec >= WATCH_LISTENER_WAIT) {
                 w->listener_seen = true;
-        schedule_soon(w, w->listener_seen ? 0 : WATCH_LISTENER_RETRY);
+                release_held(w);
+                return;
+        }
+        w->listener_retry = true;
+        schedule_soon(w, WATCH_LISTENER_RETRY);
 }
 
-/* Has the first round's audience arrived? Asks the bus without blocking. */
-static bool listener_ready(struct value_watch *w)
+/* Asks the bus, without blocking, whether cwmpd is there to hear the held changes. */
+static void ask_listener(struct value_watch *w)
 {
-        if (w->listener_seen)
-                return true;
-        if (w->asking)
-                return false;
+        if (w->listener_seen || w->asking)
+                return;
         _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
                 DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS, "NameHasOwner");
         const char *name = WATCH_LISTENER_NAME;
         if (!call || !dbus_message_append_args(call, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID) ||
             bus_call_async(w->m->bus, call, 5000, on_name_has_owner, w, NULL) < 0) {
                 w->listener_seen = true; /* cannot ask: go on */
-                return true;
+                release_held(w);
+                return;
         }
         w->asking = true;
-        return false;
 }
 
 static int on_soon(sd_event_source *s, uint64_t usec, void *userdata)
@@ -488,10 +544,12 @@ static int on_soon(sd_event_source *s, uint64_t usec, void *userdata)
         int r;
 
         w->soon_timer = sd_event_source_disable_unref(w->soon_timer);
+        if (w->listener_retry) {
+                w->listener_retry = false;
+                ask_listener(w);
+        }
         if (w->round)
                 return 0; /* round_done schedules the next */
-        if (!listener_ready(w))
-                return 0; /* the answer schedules the next try */
         if (transaction_running(w->m)) {
                 uint64_t now = now_usec(w);
                 if (w->tx_wait_since == 0)
@@ -512,8 +570,13 @@ static int on_soon(sd_event_source *s, uint64_t usec, void *userdata)
 
 static void schedule_soon(struct value_watch *w, uint64_t delay)
 {
-        if (w->soon_timer)
+        if (w->soon_timer) {
+                /* Armed for later (the start, a retry): sooner wins. */
+                uint64_t when, now = now_usec(w);
+                if (sd_event_source_get_time(w->soon_timer, &when) >= 0 && when > now + delay)
+                        (void)sd_event_source_set_time(w->soon_timer, now + delay);
                 return;
+        }
         if (sd_event_add_time_relative(w->m->event, &w->soon_timer, CLOCK_MONOTONIC, delay, 10000,
                                        on_soon, w) < 0)
                 log_error("Value watch: cannot arm a timer");
@@ -543,7 +606,9 @@ int value_watch_new(struct manager *m, struct value_watch **ret)
         w->last = kvmap_new();
         w->noted = kvmap_new();
         w->gone = kvmap_new();
-        if (!w->last || !w->noted || !w->gone ||
+        w->held = kvmap_new();
+        w->held_types = kvmap_new();
+        if (!w->last || !w->noted || !w->gone || !w->held || !w->held_types ||
             asprintf(&w->store_path, "%s/" WATCH_STORE_FILE, m->settings.state_dir) < 0) {
                 w->store_path = NULL;
                 r = -ENOMEM;
@@ -600,6 +665,8 @@ void value_watch_free(struct value_watch *w)
         kvmap_free(w->last);
         kvmap_free(w->noted);
         kvmap_free(w->gone);
+        kvmap_free(w->held);
+        kvmap_free(w->held_types);
         strv_done(&w->forced);
         strv_done(&w->checked_by_cwmpd);
         strv_done(&w->prefixes);
@@ -612,7 +679,7 @@ void value_watch_poke(struct value_watch *w, const char *prefix)
 {
         if (!w)
                 return;
-        if (!w->full_due) {
+        {
                 bool known = false;
                 for (size_t i = 0; i < w->prefixes.n && !known; i++)
                         known = startswith(prefix, w->prefixes.v[i]);
@@ -638,6 +705,7 @@ void value_watch_note(struct value_watch *w, const struct changed_value *values,
                 /* Only what is watched has a last value worth keeping. */
                 if (!kvmap_get(w->last, values[i].name))
                         continue;
+                (void)kvmap_remove(w->held, values[i].name);
                 if (kvmap_set(w->last, values[i].name, values[i].value) < 0 ||
                     kvmap_set(w->noted, values[i].name, seq) < 0) {
                         /* Without the note the next round may report it once more. */
