@@ -429,8 +429,13 @@ static const char *ipv6_origin(const struct net_addr *a)
         return a->prefixlen == 128 ? "DHCPv6" : "AutoConfigured";
 }
 
-static int get_ipv6_address(const struct net_addr *a, const char *field, char **ret)
+static int get_ipv6_address(const struct net_link *l, const struct net_addr *a, const char *field,
+                            char **ret)
 {
+        if (streq(field, "Prefix"))
+                return a->prefix_instance ? format(ret, IP_TABLE "%" PRIu32 ".IPv6Prefix.%" PRIu32,
+                                                   l->instance, a->prefix_instance)
+                                          : text("", ret);
         if (streq(field, "Enable"))
                 return boolean(true, ret);
         if (streq(field, "Status"))
@@ -447,6 +452,78 @@ static int get_ipv6_address(const struct net_addr *a, const char *field, char **
                 return lifetime(a->preferred_lifetime, ret);
         if (streq(field, "ValidLifetime"))
                 return lifetime(a->valid_lifetime, ret);
+        return -ENOENT;
+}
+
+/* A route of the main table puts the prefix on the interface's link. */
+static bool prefix_on_link(struct linux_net *n, const struct net_prefix *p)
+{
+        if (net_snapshot_refresh(n, NET_SECTION_ROUTES) < 0)
+                return false;
+        for (size_t i = 0; i < n->n_routes; i++) {
+                const struct net_route *rt = &n->routes[i];
+                if (rt->oif == p->ifindex && !rt->has_gateway && rt->type == RTN_UNICAST &&
+                    rt->dst_len == p->len && net_ip_equal(&rt->dst, &p->prefix))
+                        return true;
+        }
+        return false;
+}
+
+static const char *const prefix_origins[] = {
+        [NET_PREFIX_WELL_KNOWN] = "WellKnown",
+        [NET_PREFIX_STATIC] = "Static",
+        [NET_PREFIX_RA] = "RouterAdvertisement",
+};
+
+/* rest: "NumberOfEntries" or ".3.Field" after "Device.IP.Interface.N.IPv6Prefix". */
+static int get_ipv6_prefix(struct linux_net *n, uint32_t link_instance, const char *rest,
+                           char **ret)
+{
+        int r = net_snapshot_refresh(n, NET_SECTION_ADDRS);
+        if (r < 0)
+                return r;
+        const struct net_link *l = net_link_by_instance(n, link_instance);
+        if (!l)
+                return -ENOENT;
+        if (streq(rest, "NumberOfEntries")) {
+                size_t c = 0;
+                for (size_t i = 0; i < n->n_prefixes; i++)
+                        c += n->prefixes[i].ifindex == l->ifindex;
+                return unsigned_int(c, ret);
+        }
+        if (rest[0] != '.')
+                return -ENOENT;
+        uint32_t instance;
+        const char *field;
+        r = parse_instance(rest + 1, &instance, &field);
+        if (r < 0)
+                return r;
+        const struct net_prefix *p = NULL;
+        for (size_t i = 0; i < n->n_prefixes && !p; i++)
+                if (n->prefixes[i].instance == instance && n->prefixes[i].ifindex == l->ifindex)
+                        p = &n->prefixes[i];
+        if (!p)
+                return -ENOENT;
+
+        if (streq(field, "Enable"))
+                return boolean(true, ret);
+        if (streq(field, "Status"))
+                return text("Enabled", ret);
+        if (streq(field, "PrefixStatus"))
+                return text(p->preferred    ? "Preferred"
+                            : p->deprecated ? "Deprecated"
+                                            : "Unknown",
+                            ret);
+        if (streq(field, "Alias"))
+                return format(ret, "cpe-%" PRIu32, p->instance);
+        if (streq(field, "Prefix")) {
+                char buf[INET6_ADDRSTRLEN];
+                return format(ret, "%s/%u", net_ip_to_string(&p->prefix, buf), p->len);
+        }
+        if (streq(field, "Origin"))
+                return text(prefix_origins[p->origin], ret);
+        if (streq(field, "OnLink"))
+                return boolean(prefix_on_link(n, p), ret);
         return -ENOENT;
 }
 
@@ -495,6 +572,9 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
         if (startswith(field, "Stats."))
                 return get_stat(n, l, field + strlen("Stats."), false, ret);
 
+        if (startswith(field, "IPv6Prefix"))
+                return get_ipv6_prefix(n, instance, field + strlen("IPv6Prefix"), ret);
+
         bool v4 = startswith(field, "IPv4Address");
         if (v4 || startswith(field, "IPv6Address")) {
                 r = net_snapshot_refresh(n, NET_SECTION_ADDRS);
@@ -516,7 +596,7 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
                 const struct net_addr *a = find_addr(n, l, family, ai);
                 if (!a)
                         return -ENOENT;
-                return v4 ? get_ipv4_address(a, field, ret) : get_ipv6_address(a, field, ret);
+                return v4 ? get_ipv4_address(a, field, ret) : get_ipv6_address(l, a, field, ret);
         }
         return -ENOENT;
 }
@@ -837,6 +917,12 @@ static int list_interfaces(struct linux_net *n, const char *object, struct strv 
                 if (l)
                         r = push(all, IP_TABLE "%" PRIu32 ".IPv%dAddress.%" PRIu32 ".", l->instance,
                                  a->ip.family == AF_INET ? 4 : 6, a->instance);
+        }
+        for (size_t i = 0; ip && r >= 0 && i < n->n_prefixes; i++) {
+                const struct net_link *l = net_link_by_ifindex(n, n->prefixes[i].ifindex);
+                if (l)
+                        r = push(all, IP_TABLE "%" PRIu32 ".IPv6Prefix.%" PRIu32 ".", l->instance,
+                                 n->prefixes[i].instance);
         }
         return r;
 }

@@ -67,6 +67,7 @@ struct net_addr {
         uint32_t flags; /* IFA_F_* (IFA_FLAGS when present) */
         uint32_t preferred_lifetime, valid_lifetime; /* seconds left; NET_LIFETIME_INFINITE */
         uint32_t instance;
+        uint32_t prefix_instance; /* IPv6: the row of its prefix in IPv6Prefix, 0 if none */
 };
 
 int net_addr_parse(const struct nlmsghdr *h, struct net_addr *ret);

@@ -18,6 +18,7 @@ static const char *const table_names[_NET_TABLE_MAX] = {
         [NET_TABLE_INTERFACE] = "interface",
         [NET_TABLE_IPV4_ADDRESS] = "ipv4-address",
         [NET_TABLE_IPV6_ADDRESS] = "ipv6-address",
+        [NET_TABLE_IPV6_PREFIX] = "ipv6-prefix",
         [NET_TABLE_IPV4_FORWARDING] = "ipv4-forwarding",
         [NET_TABLE_IPV6_FORWARDING] = "ipv6-forwarding",
         [NET_TABLE_HOST] = "host",

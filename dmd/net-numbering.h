@@ -25,6 +25,7 @@ enum net_table {
         NET_TABLE_INTERFACE, /* IP.Interface and Ethernet.Interface: one number per netdev */
         NET_TABLE_IPV4_ADDRESS,
         NET_TABLE_IPV6_ADDRESS,
+        NET_TABLE_IPV6_PREFIX,
         NET_TABLE_IPV4_FORWARDING,
         NET_TABLE_IPV6_FORWARDING,
         NET_TABLE_HOST,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <net/if_arp.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -104,6 +105,86 @@ static int refresh_links(struct linux_net *n)
         return 0;
 }
 
+COMPARE_INSTANCE(net_prefix)
+
+#ifndef IFA_PROTO_KERNEL_RA
+#define IFA_PROTO_KERNEL_RA 2
+#endif
+
+static bool ipv6_loopback(const struct net_ip *ip)
+{
+        static const uint8_t loopback[16] = {[15] = 1};
+        return memcmp(ip->bytes, loopback, 16) == 0;
+}
+
+static bool ipv6_link_local(const struct net_ip *ip)
+{
+        return ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
+}
+
+/* The prefixes the IPv6 addresses were made from: every address but a lone /128 (such as a
+ * DHCPv6 lease) has one; ::1/128 is the well-known loopback prefix. */
+static int number_prefixes(struct linux_net *n, struct net_addr *addrs, size_t count)
+{
+        struct net_vec v = {.item_size = sizeof(struct net_prefix)};
+        int r = 0;
+
+        net_numbering_begin(&n->numbering, NET_TABLE_IPV6_PREFIX);
+        for (size_t i = 0; r >= 0 && i < count; i++) {
+                struct net_addr *a = &addrs[i];
+                if (a->ip.family != AF_INET6 || (a->prefixlen >= 128 && !ipv6_loopback(&a->ip)))
+                        continue;
+                struct net_ip prefix = a->ip;
+                net_ip_mask(&prefix, a->prefixlen);
+                struct net_prefix *p = NULL;
+                for (size_t k = 0; k < v.n && !p; k++) {
+                        struct net_prefix *c = (struct net_prefix *)v.items + k;
+                        if (c->ifindex == a->ifindex && c->len == a->prefixlen &&
+                            net_ip_equal(&c->prefix, &prefix))
+                                p = c;
+                }
+                if (!p) {
+                        const struct net_link *l = net_link_by_ifindex(n, a->ifindex);
+                        char text[INET6_ADDRSTRLEN], key[IF_NAMESIZE + INET6_ADDRSTRLEN + 8];
+                        snprintf(key, sizeof(key), "%s|%s/%u", l->name,
+                                 net_ip_to_string(&prefix, text), a->prefixlen);
+                        p = net_vec_push(&v);
+                        if (!p) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        p->ifindex = a->ifindex;
+                        p->prefix = prefix;
+                        p->len = a->prefixlen;
+                        p->origin =
+                                ipv6_loopback(&a->ip) || ipv6_link_local(&a->ip)
+                                        ? NET_PREFIX_WELL_KNOWN
+                                : (a->flags & IFA_F_PERMANENT) && a->proto != IFA_PROTO_KERNEL_RA
+                                        ? NET_PREFIX_STATIC
+                                        : NET_PREFIX_RA;
+                        r = net_numbering_assign(&n->numbering, NET_TABLE_IPV6_PREFIX, key, 0,
+                                                 &p->instance);
+                        if (r < 0)
+                                break;
+                }
+                if (a->flags & (IFA_F_DEPRECATED))
+                        p->deprecated = true;
+                else if (!(a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+                        p->preferred = true;
+                a->prefix_instance = p->instance;
+        }
+        if (r < 0) {
+                free(v.items);
+                return r;
+        }
+        net_numbering_end(&n->numbering, NET_TABLE_IPV6_PREFIX);
+        sort(v.items, v.n, sizeof(struct net_prefix), compare_net_prefix);
+        free(n->prefixes);
+        n->prefixes = v.items;
+        n->n_prefixes = v.n;
+        return 0;
+}
+
 static int refresh_addrs(struct linux_net *n)
 {
         struct net_addr *addrs = NULL;
@@ -135,6 +216,11 @@ static int refresh_addrs(struct linux_net *n)
         }
         net_numbering_end(&n->numbering, NET_TABLE_IPV4_ADDRESS);
         net_numbering_end(&n->numbering, NET_TABLE_IPV6_ADDRESS);
+        r = number_prefixes(n, addrs, kept);
+        if (r < 0) {
+                free(addrs);
+                return r;
+        }
         sort(addrs, kept, sizeof(*addrs), compare_net_addr);
         free(n->addrs);
         n->addrs = addrs;
@@ -384,11 +470,13 @@ void net_snapshot_free(struct linux_net *n)
 {
         free(n->links);
         free(n->addrs);
+        free(n->prefixes);
         free(n->routes);
         hosts_free(n->hosts, n->n_hosts);
         free(n->ports);
-        n->links = NULL, n->addrs = NULL, n->routes = NULL, n->hosts = NULL, n->ports = NULL;
-        n->n_links = n->n_addrs = n->n_routes = n->n_hosts = n->n_ports = 0;
+        n->links = NULL, n->addrs = NULL, n->prefixes = NULL, n->routes = NULL, n->hosts = NULL,
+        n->ports = NULL;
+        n->n_links = n->n_addrs = n->n_prefixes = n->n_routes = n->n_hosts = n->n_ports = 0;
         for (size_t s = 0; s < _NET_SECTION_MAX; s++)
                 n->valid[s] = false;
 }

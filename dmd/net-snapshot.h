@@ -24,6 +24,19 @@ struct net_host {
         uint32_t instance;
 };
 
+/* Device.IP.Interface.{i}.IPv6Prefix.{i}.: the prefix of IPv6 addresses on one interface. */
+enum net_prefix_origin { NET_PREFIX_WELL_KNOWN, NET_PREFIX_STATIC, NET_PREFIX_RA };
+
+struct net_prefix {
+        int ifindex;
+        struct net_ip prefix;
+        uint8_t len;
+        enum net_prefix_origin origin;
+        bool preferred;  /* an address in it is preferred */
+        bool deprecated; /* an address in it is deprecated */
+        uint32_t instance;
+};
+
 enum net_section {
         NET_SECTION_LINKS,
         NET_SECTION_ADDRS,
@@ -45,6 +58,8 @@ struct linux_net {
         size_t n_links;
         struct net_addr *addrs; /* both families */
         size_t n_addrs;
+        struct net_prefix *prefixes; /* of the IPv6 addresses */
+        size_t n_prefixes;
         struct net_route *routes; /* the main table, both families */
         size_t n_routes;
         struct net_host *hosts;

@@ -4,6 +4,7 @@
 system's own view in the same moment (ip -j, ss, /sys), on a veth pair to a network
 namespace this test makes, and the stability of their instance numbers."""
 
+import ipaddress
 import json
 import os
 import re
@@ -183,14 +184,44 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
                     v4.add((names[int(m.group(1))], value, prefix_of_mask(mask)))
                 m = re.match(re.escape(IPIF) + r'(\d+)\.IPv6Address\.(\d+)\.IPAddress$', name)
                 if m:
-                    # the prefix length is the kernel's; ours comes from the route table
-                    v6.add((names[int(m.group(1))], value))
+                    # the prefix length is the one of the address's row in IPv6Prefix
+                    prefix = got[name[:-len('IPAddress')] + 'Prefix']
+                    length = 128
+                    if prefix:
+                        network = ipaddress.ip_network(got[prefix + '.Prefix'])
+                        self.assertIn(ipaddress.ip_address(value), network)
+                        self.assertTrue(prefix.startswith(IPIF + m.group(1) + '.IPv6Prefix.'))
+                        length = network.prefixlen
+                    v6.add((names[int(m.group(1))], value, length))
             return v4, v6
+        self.same_view(ours, theirs, 'addresses')
 
-        def theirs_comparable():
-            v4, v6 = theirs()
-            return v4, {(n, a) for n, a, _ in v6}
-        self.same_view(ours, theirs_comparable, 'addresses')
+    def test_ipv6_prefix(self):
+        here, _, _ = self.veth()
+        n = self.interface_numbers()[here]
+        net6 = '2001:db8:%x' % (os.getpid() % 65536)
+        self.assertTrue(ip('addr', 'add', net6 + '::1/64', 'dev', here, 'nodad'))
+        self.assertTrue(ip('addr', 'add', net6 + '::2/64', 'dev', here, 'nodad'))
+        for _ in range(20):
+            got = self.dm.values([IPIF + '%d.' % n])
+            prefixes = rows(got, IPIF + '%d.IPv6Prefix.' % n)
+            mine = {i: p for i, p in prefixes.items() if p['Prefix'] == net6 + '::/64'}
+            if mine:
+                break
+            time.sleep(0.05)
+        self.assertEqual(len(mine), 1, prefixes)
+        (i, p), = mine.items()
+        self.assertEqual(p['Origin'], 'Static')
+        self.assertEqual(p['OnLink'], 'true')  # the kernel made the prefix route
+        self.assertEqual(p['PrefixStatus'], 'Preferred')
+        # both addresses name it; the link-local address has its own, well-known prefix
+        addrs = rows(got, IPIF + '%d.IPv6Address.' % n).values()
+        ref = IPIF + '%d.IPv6Prefix.%d' % (n, i)
+        self.assertEqual(sorted(a['IPAddress'] for a in addrs if a['Prefix'] == ref),
+                         [net6 + '::1', net6 + '::2'])
+        self.assertEqual(int(got[IPIF + '%d.IPv6PrefixNumberOfEntries' % n]), len(prefixes))
+        self.assertIn('WellKnown', [p['Origin'] for p in prefixes.values()
+                                    if p['Prefix'] == 'fe80::/64'])
 
     def test_routes(self):
         self.veth()
