@@ -88,12 +88,14 @@ static void missed_windows(struct manager *m, struct job *j)
                  "windows");
 }
 
-static void on_transfer_done(const struct transfer_result *res, void *userdata)
+static void on_transfer_done(const struct transfer_result *result, void *userdata)
 {
         struct manager *m = userdata;
         struct job *j = m->running;
         uint64_t now = manager_now(m);
         const struct time_window *w;
+        /* The result lives in the transfer, which goes now. */
+        const struct transfer_result copy = *result, *res = &copy;
 
         transfer_free(m->transfer);
         m->transfer = NULL;
