@@ -407,14 +407,16 @@ class TransferTest(TransferTestBase, cwmptest.CwmpTestCase):
                                                                                    rate)),
                                'TimeBasedTestDuration': '3',
                                'TimeBasedTestMeasurementInterval': '1',
-                               'TimeBasedTestMeasurementOffset': '0'})
+                               'TimeBasedTestMeasurementOffset': '1'})
         self.assertEqual(r['DiagnosticsState'], 'Complete', r)
         t = self.assertTimesOrdered(r)
         self.assertTrue(2.8 < t['EOMTime'] - t['BOMTime'] < 4.0, r)
         self.assertTrue(2.5 * rate < int(r['TestBytesReceived']) < 4.0 * rate, r)
         rows = self.table(DL, 'IncrementalResult', ['TestBytesReceived', 'TotalBytesReceived',
                                                     'TotalBytesSent', 'StartTime', 'EndTime'])
-        self.assertEqual(len(rows), 3, rows)
+        # the rows start TimeBasedTestMeasurementOffset after BOMTime: (3 - 1) / 1 of them
+        self.assertEqual(len(rows), 2, rows)
+        self.assertAlmostEqual(when(rows[0]['StartTime']) - t['BOMTime'], 1.0, delta=0.2)
         for i, row in enumerate(rows):
             # a late timer (a loaded machine) lengthens one row and shortens the next
             self.assertTrue(0.7 < when(row['EndTime']) - when(row['StartTime']) < 1.4, row)
