@@ -367,8 +367,9 @@ static void first_devices(struct fwupd_backend *b)
         known = kvmap_get(state, "running_version");
         if (b->device.id) {
                 check_pending_reboot(b, state);
+                /* an install of ours that the stop interrupted may have finished in fwupd */
                 if (!b->boot_outcome && !kvmap_get(state, "pending_version") &&
-                    streq_ptr(known_id, b->device.id) && known &&
+                    !kvmap_get(state, "installing") && streq_ptr(known_id, b->device.id) && known &&
                     !streq(known, b->device.version)) {
                         struct firmware_result ok = {};
                         log_notice("Firmware of %s changed from %s to %s while we were away",
@@ -376,8 +377,13 @@ static void first_devices(struct fwupd_backend *b)
                         backend_report_autonomous(&b->base, b->device.version, &ok);
                 }
                 if (!b->boot_outcome) {
-                        const char *kv[] = {"device_id", b->device.id, "running_version",
-                                            b->device.version, NULL};
+                        const char *kv[] = {"device_id",
+                                            b->device.id,
+                                            "running_version",
+                                            b->device.version,
+                                            "installing",
+                                            NULL,
+                                            NULL};
                         (void)update_state(b, kv);
                 }
         }
@@ -473,11 +479,11 @@ static void finish_install(struct fwupd_backend *b)
                 }
         }
         (void)set_last_status(b, job->result.fault_code ? "InstallationFailed" : NULL, NULL);
-        if (b->device.id) {
-                const char *kv[] = {"device_id", b->device.id, "running_version", b->device.version,
-                                    NULL};
-                (void)update_state(b, kv);
-        }
+        const char *kv[] = {"installing",      NULL, "device_id", b->device.id, "running_version",
+                            b->device.version, NULL};
+        if (!b->device.id)
+                kv[2] = NULL;
+        (void)update_state(b, kv);
         job_end(b);
 }
 
@@ -630,9 +636,15 @@ static int fwupd_install(struct firmware_backend *base, const char *path,
         b->job->userdata = userdata;
         snprintf(b->job->previous_version, sizeof(b->job->previous_version), "%s",
                  b->device.version ? b->device.version : "");
+        /* a restart before the outcome must not take the new version for someone else's */
+        const char *installing[] = {"installing", "1", NULL};
+        r = update_state(b, installing);
         /* the message holds its own duplicate of fd: ours is closed on return */
-        r = call_fwupd(b, m, INSTALL_TIMEOUT_MS, on_install);
+        if (r >= 0)
+                r = call_fwupd(b, m, INSTALL_TIMEOUT_MS, on_install);
         if (r < 0) {
+                const char *clear[] = {"installing", NULL, NULL};
+                (void)update_state(b, clear);
                 free(TAKE_PTR(b->job));
                 return r;
         }

@@ -198,6 +198,27 @@ class RebootTest(FwupdBackendTest):
         self.assertIn('log=After the reboot', row)
 
 
+class InterruptedTest(FwupdBackendTest):
+    def fwupd_config(self):
+        return {'WriteDelay': '1500'}  # a slow flash
+
+    def test_bridge_killed_during_install(self):
+        self.run_tool('images')  # the version before: 1.2.2
+        cab = self.cab('1.2.5')
+        p = subprocess.Popen(self.argv('install', cab), env=self.env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)  # fwupd is writing
+        p.kill()
+        p.communicate()
+        # fwupd finishes on its own; the restarted bridge does not take the new version for
+        # someone else's, and installing the same image again (the job's retry) succeeds
+        lines = self.run_tool('watch', '0')
+        self.assertFalse(any(l.startswith('autonomous') for l in lines), lines)
+        self.assertEqual(self.fw.device_version(), '1.2.5')
+        self.assertEqual(self.install(cab)[0], 0)
+        self.assertFalse(any(l.startswith('autonomous') for l in self.run_tool('watch', '0')))
+
+
 class SignedTest(FwupdBackendTest):
     only_trusted = True
 
