@@ -84,10 +84,13 @@ static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata
                         }
                         break; /* EAGAIN: all read */
                 }
-                const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-                size_t left = (size_t)len;
-                for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+                for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)len;) {
+                        const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+                        if (!NLMSG_OK(h, (size_t)len - off))
+                                break;
                         note(&t, h->nlmsg_type);
+                        off += NLMSG_ALIGN(h->nlmsg_len);
+                }
         }
         apply(n, &t);
         return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,12 +15,13 @@
 
 int netlink_walk(const void *buf, size_t len, uint32_t seq, netlink_message_fn fn, void *userdata)
 {
-        const struct nlmsghdr *h = buf;
-        size_t left = len;
-
-        for (; left > 0; h = NLMSG_NEXT(h, left)) {
+        for (size_t off = 0; off < len;) {
+                const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)buf + off);
+                size_t left = len - off;
                 if (left < sizeof(*h) || !NLMSG_OK(h, left))
                         return -EBADMSG;
+                /* The last message may end unpadded. */
+                off += NLMSG_ALIGN(h->nlmsg_len) < left ? NLMSG_ALIGN(h->nlmsg_len) : left;
                 if (h->nlmsg_seq != seq)
                         continue;
                 if (h->nlmsg_type == NLMSG_DONE)
@@ -44,7 +46,8 @@ int netlink_walk(const void *buf, size_t len, uint32_t seq, netlink_message_fn f
 int netlink_parse_attrs(const struct rtattr *rta, size_t len, const struct rtattr **tb, size_t max)
 {
         memset(tb, 0, (max + 1) * sizeof(*tb));
-        unsigned int left = (unsigned int)len;
+        /* Signed: a last attribute whose padding runs past the end makes it negative. */
+        int left = len > INT_MAX ? INT_MAX : (int)len;
         for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left)) {
                 /* Nested attributes may carry NLA_F_NESTED; the type is the rest. */
                 unsigned short type = rta->rta_type & NLA_TYPE_MASK;
@@ -52,7 +55,7 @@ int netlink_parse_attrs(const struct rtattr *rta, size_t len, const struct rtatt
                         tb[type] = rta;
         }
         /* Padding shorter than a header is fine; anything else is a truncated attribute. */
-        return left >= sizeof(struct rtattr) ? -EBADMSG : 0;
+        return left >= (int)sizeof(struct rtattr) ? -EBADMSG : 0;
 }
 
 int netlink_message_attrs(const struct nlmsghdr *h, size_t header_len, const struct rtattr **tb,

@@ -141,6 +141,24 @@ static void test_walk(void **state)
         assert_int_equal(netlink_walk(m.buf, m.h->nlmsg_len, 1, count_messages, &n), -ENOTSUP);
 }
 
+/* A last attribute and message without their padding (a 1-byte payload) still parse. */
+static void test_unpadded_end(void **state)
+{
+        struct msg m;
+        struct ifinfomsg ifi = {.ifi_index = 2};
+        msg_start(&m, RTM_NEWLINK, 1, &ifi, sizeof(ifi));
+        msg_str(&m, IFLA_IFNAME, "eth1");
+        uint8_t oper = NET_OPER_DOWN;
+        msg_attr(&m, IFLA_OPERSTATE, &oper, 1);
+        m.h->nlmsg_len -= 3;
+        struct net_link l;
+        assert_int_equal(net_link_parse(m.h, &l), 0);
+        assert_int_equal(l.operstate, NET_OPER_DOWN);
+        int n = 0;
+        assert_int_equal(netlink_walk(m.buf, m.h->nlmsg_len, 1, count_messages, &n), 0);
+        assert_int_equal(n, 1);
+}
+
 static void test_attrs_overrun(void **state)
 {
         struct msg m;
@@ -498,11 +516,17 @@ static void test_numbering_damaged_file(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_walk),      cmocka_unit_test(test_attrs_overrun),
-                cmocka_unit_test(test_link),      cmocka_unit_test(test_addr),
-                cmocka_unit_test(test_route),     cmocka_unit_test(test_neigh),
-                cmocka_unit_test(test_port),      cmocka_unit_test(test_format),
-                cmocka_unit_test(test_numbering), cmocka_unit_test(test_numbering_damaged_file),
+                cmocka_unit_test(test_walk),
+                cmocka_unit_test(test_unpadded_end),
+                cmocka_unit_test(test_attrs_overrun),
+                cmocka_unit_test(test_link),
+                cmocka_unit_test(test_addr),
+                cmocka_unit_test(test_route),
+                cmocka_unit_test(test_neigh),
+                cmocka_unit_test(test_port),
+                cmocka_unit_test(test_format),
+                cmocka_unit_test(test_numbering),
+                cmocka_unit_test(test_numbering_damaged_file),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
