@@ -981,22 +981,27 @@ static bool instances_exist(const struct strv *all, const char *object)
         return true;
 }
 
-int linux_net_get_instances(struct linux_net *n, const char *object, struct strv *instances)
+int linux_net_get_instances(struct linux_net *n, const char *subtree, const char *object,
+                            struct strv *instances)
 {
         if (object[0] != '\0' && !endswith_char(object, '.'))
                 return -EINVAL;
+        if (!overlaps(object, subtree))
+                return 0;
+        /* Only the tables of the asking owner's subtree, and of them what object names. */
+        const char *scope = strlen(subtree) > strlen(object) ? subtree : object;
         bool ours = false;
         for (size_t i = 0; linux_net_subtrees[i]; i++)
-                ours = ours || overlaps(object, linux_net_subtrees[i]);
+                ours = ours || overlaps(scope, linux_net_subtrees[i]);
         if (!ours)
                 return 0;
 
         struct strv all = {};
-        int r = list_all(n, object, &all);
+        int r = list_all(n, scope, &all);
         if (r >= 0 && !instances_exist(&all, object))
                 r = -ENOENT;
         for (size_t i = 0; r >= 0 && i < all.n; i++)
-                if (startswith(all.v[i], object))
+                if (startswith(all.v[i], scope))
                         r = strv_push(instances, all.v[i]);
         strv_done(&all);
         return r;

@@ -41,8 +41,10 @@ extern const char *const linux_net_subtrees[];
 int linux_net_get(struct linux_net *n, const char *name, char **value);
 
 /* Appends the instance paths of every table at or under `object` (a partial path; it may
- * lie above the subtrees). -ENOENT when `object` names an instance that does not exist. */
-int linux_net_get_instances(struct linux_net *n, const char *object, struct strv *instances);
+ * lie above the subtrees) and in `subtree` (one of linux_net_subtrees, or "" for all).
+ * -ENOENT when `object` names an instance that does not exist. */
+int linux_net_get_instances(struct linux_net *n, const char *subtree, const char *object,
+                            struct strv *instances);
 
 /* Forgets every snapshot. */
 void linux_net_invalidate(struct linux_net *n);

@@ -34,10 +34,26 @@ static int net_live_get(struct manager *m, const char *name, char **value)
         return 0;
 }
 
-static int net_live_instances(struct manager *m, const char *object, struct strv *out)
-{
-        return linux_net_get_instances(m->linux_net, object, out);
-}
+/* One per subtree: a query for "Device." reads only the asking owner's tables. */
+#define INSTANCES(fn, subtree)                                                                     \
+        static int fn(struct manager *m, const char *object, struct strv *out)                     \
+        {                                                                                          \
+                return linux_net_get_instances(m->linux_net, subtree, object, out);                \
+        }
+INSTANCES(ethernet_instances, "Device.Ethernet.")
+INSTANCES(ip_instances, "Device.IP.")
+INSTANCES(routing_instances, "Device.Routing.")
+INSTANCES(hosts_instances, "Device.Hosts.")
+
+static const struct {
+        const char *subtree;
+        int (*instances)(struct manager *, const char *, struct strv *);
+} owners[] = {
+        {"Device.Ethernet.", ethernet_instances},
+        {"Device.IP.", ip_instances},
+        {"Device.Routing.", routing_instances},
+        {"Device.Hosts.", hosts_instances},
+};
 
 static void on_changed(const char *prefix, void *userdata)
 {
@@ -51,9 +67,9 @@ int net_owner_setup(struct manager *m)
         int r = linux_net_new(&paths, &m->linux_net);
         if (r < 0)
                 return r;
-        for (size_t i = 0; linux_net_subtrees[i]; i++) {
-                r = registry_add_local(&m->registry, linux_net_subtrees[i], net_live_get,
-                                       net_live_instances);
+        for (size_t i = 0; i < ELEMENTSOF(owners); i++) {
+                r = registry_add_local(&m->registry, owners[i].subtree, net_live_get,
+                                       owners[i].instances);
                 if (r < 0)
                         return r;
         }

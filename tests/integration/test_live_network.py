@@ -158,9 +158,17 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
         self.assertEqual(eth[ETH + '%d.Upstream' % n], 'false')
         with open('/sys/class/net/%s/speed' % here) as f:
             self.assertEqual(eth[ETH + '%d.CurrentBitRate' % n], f.read().strip())
-        eth_names = [r['Name'] for r in rows(self.dm.values([ETH]), ETH).values()]
+        eth = rows(self.dm.values([ETH]), ETH)
+        eth_names = [r['Name'] for r in eth.values()]
         self.assertIn(here, eth_names)
         self.assertNotIn('lo', eth_names)
+        # Upstream: the interfaces the default routes leave through
+        upstream = {r.get('dev') for args in (['route'], ['-6', 'route'])
+                    for r in ip_json(*args) if r.get('dst') == 'default'
+                    and r.get('type') in (None, 'unicast')}
+        for r in eth.values():
+            self.assertEqual(r['Upstream'], 'true' if r['Name'] in upstream else 'false',
+                             r['Name'])
 
     def test_addresses(self):
         self.veth()
