@@ -7,6 +7,7 @@ CommandKey with the right fault. The files come from a loopback HTTP(S) server o
 wrong sizes, uploads. The Vendor Configuration File goes up and comes back."""
 
 import os
+import xml.etree.ElementTree as ET
 
 import cwmptest
 from cwmptest import ALPHA
@@ -75,8 +76,28 @@ class FwupdTestCase(cwmptest.CwmpAgentTestCase):
         return fault
 
 
+def methods(iface):
+    return [(m.get('name'), [(a.get('name'), a.get('type'), a.get('direction', 'in'))
+                             for a in m.findall('arg')]) for m in iface.findall('method')]
+
+
 class RequestTest(FwupdTestCase):
     """What is answered at request time, before anything is transferred."""
+
+    def test_introspection_matches_the_contract(self):
+        self.start()
+        xml = self.sb.conn.call_blocking(cwmptest.FIRMWARE_BUS_NAME, cwmptest.FIRMWARE_PATH,
+                                         'org.freedesktop.DBus.Introspectable', 'Introspect',
+                                         '', ())
+        served = ET.fromstring(str(xml)).find("interface[@name='io.cwmp.Firmware1']")
+        contract = ET.parse(os.path.join(cwmptest.SOURCE_DIR, 'dbus-interfaces',
+                                         'io.cwmp.Firmware1.xml')).getroot().find(
+            "interface[@name='io.cwmp.Firmware1']")
+        self.assertIsNotNone(served)
+        self.assertEqual(methods(served), methods(contract))
+        with self.assertRaises(Exception) as cm:
+            self.fw.call('Download', 's', 'only a key')
+        self.assertIn('InvalidArgs', str(cm.exception.get_dbus_name()))
 
     def test_faults_and_queue(self):
         self.start()
