@@ -350,7 +350,52 @@ static int save_pending(struct slot_backend *s, struct slot_install *job, enum p
             (r = kvmap_set(m, "name", job->name)) < 0 ||
             (r = kvmap_set(m, "boot_id", boot_id)) < 0 || (r = kvmap_set(m, "time", now)) < 0)
                 return r;
+        if (phase == PHASE_APPLYING && job->pid > 0) {
+                char pid[24];
+                snprintf(pid, sizeof(pid), "%d", (int)job->pid);
+                r = kvmap_set(m, "apply_pid", pid);
+                if (r < 0)
+                        return r;
+        }
         return save_record(s, NULL, "pending", m);
+}
+
+/* A process that ended but was not reaped yet (its parent, the killed daemon, is gone). */
+static bool is_zombie(pid_t pid)
+{
+        _cleanup_free_ char *path = NULL, *stat = NULL;
+        const char *p;
+
+        if (asprintf(&path, "/proc/%d/stat", (int)pid) < 0) {
+                path = NULL;
+                return false;
+        }
+        if (backend_read_text_file(path, 4096, &stat) < 0)
+                return true;    /* gone meanwhile */
+        p = strrchr(stat, ')'); /* after the command name, which may hold anything */
+        return p && (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* An apply command started before the daemon restarted, still writing in this boot: a new
+ * install must not write the same slot under it. */
+static bool earlier_apply_running(struct slot_backend *s)
+{
+        _cleanup_kvmap_ struct kvmap *pending = NULL;
+        _cleanup_free_ char *boot_id = NULL;
+        const char *pid;
+        long n;
+
+        if (load_record(s, NULL, "pending", &pending) < 0 ||
+            !streq_ptr(kvmap_get(pending, "phase"), phase_names[PHASE_APPLYING]))
+                return false;
+        pid = kvmap_get(pending, "apply_pid");
+        if (!pid || read_boot_id(&boot_id) < 0 ||
+            !streq_ptr(boot_id, kvmap_get(pending, "boot_id")))
+                return false;
+        n = strtol(pid, NULL, 10);
+        if (n <= 1 || kill((pid_t)n, 0) < 0)
+                return false;
+        return !is_zombie((pid_t)n);
 }
 
 /* Ends the install: the job is gone before done runs, so done may start another. */
@@ -442,6 +487,7 @@ static int start_apply(struct slot_backend *s)
                           &job->pid);
         if (r < 0)
                 return r;
+        (void)save_pending(s, job, PHASE_APPLYING); /* with its pid */
         return sd_event_add_child(s->base.event, &job->child, job->pid, WEXITED, on_apply_exit, s);
 }
 
@@ -539,6 +585,10 @@ static int slot_install(struct firmware_backend *b, const char *path, firmware_i
 
         if (s->job)
                 return -EBUSY;
+        if (earlier_apply_running(s)) {
+                log_warning("The apply command of an earlier install still runs: not now");
+                return -EBUSY;
+        }
         job = calloc(1, sizeof(*job));
         if (!job)
                 return -ENOMEM;

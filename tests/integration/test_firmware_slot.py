@@ -299,6 +299,36 @@ class SlotBackendTest(unittest.TestCase):
         # the slot can be written again
         self.install_good('2.0.1')
 
+    def test_install_waits_for_an_apply_command_left_running(self):
+        # the daemon alone is killed during the apply command, which goes on
+        self.write(os.path.join(self.slots, 'apply.hang'), '')
+        # (no pipes: the command left running would hold them open)
+        p = subprocess.Popen(self.argv('install', self.image('2.0.0')), env=self.env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+        try:
+            self.assertTrue(cwmptest.wait_until(
+                lambda: os.path.exists(os.path.join(self.slots, 'apply.started')), 20))
+            p.kill()
+            p.wait()
+            # the job's retry must not write the slot under the running command
+            r = subprocess.run(self.argv('install', self.image('2.0.1')), env=self.env(),
+                               capture_output=True, text=True, timeout=cwmptest.scaled(30))
+            self.assertIn('install-error Device or resource busy', r.stdout, r.stderr)
+            self.assertFalse(os.path.exists(os.path.join(self.slots, 'b', 'version')))
+        finally:
+            os.killpg(p.pid, signal.SIGKILL)
+            os.unlink(os.path.join(self.slots, 'apply.hang'))
+        # once it is gone, the slot can be written
+        img = self.image('2.0.2')
+
+        def installed():
+            r = subprocess.run(self.argv('install', img), env=self.env(), capture_output=True,
+                               text=True, timeout=cwmptest.scaled(30))
+            return r.stdout.startswith('result 0 reboot=1')
+        self.assertTrue(cwmptest.wait_until(installed, 10, 0.2))
+        self.assertEqual(self.read(os.path.join(self.slots, 'b', 'version')).strip(), '2.0.2')
+
     def test_failed_apply_command_is_9010(self):
         self.write(os.path.join(self.slots, 'apply.fail'), '')
         code, reboot, message = self.result(self.run_tool('install', self.image('2.0.0')))
