@@ -295,21 +295,36 @@ static void emit_or_hold(struct value_watch *w, const struct changed_value *chan
 
 static void release_held(struct value_watch *w)
 {
-        size_t n = kvmap_size(w->held), k = 0;
+        /* Signalling them passes them to value_watch_note(), which edits w->held: emit from
+         * maps of our own. */
+        _cleanup_kvmap_ struct kvmap *held = w->held, *types = w->held_types;
+        size_t n = kvmap_size(held), k = 0;
         const char *name, *value;
+
+        w->held = kvmap_new();
+        w->held_types = kvmap_new();
+        if (!w->held || !w->held_types) {
+                /* Keep the old maps: nothing can be held or signalled without memory. */
+                kvmap_free(w->held);
+                kvmap_free(w->held_types);
+                w->held = TAKE_PTR(held);
+                w->held_types = TAKE_PTR(types);
+                log_error("Value watch: out of memory, held changes wait");
+                return;
+        }
         if (n == 0)
                 return;
         _cleanup_free_ struct changed_value *v = calloc(n, sizeof(*v));
-        if (v) {
-                kvmap_foreach (w->held, i, name, value) {
-                        const char *type = kvmap_get(w->held_types, name);
-                        v[k++] = (struct changed_value){
-                                .name = name, .type = type ? type : "string", .value = value};
-                }
-                emit(w, v, k);
+        if (!v) {
+                log_error("Value watch: out of memory, %zu change(s) lost", n);
+                return;
         }
-        kvmap_clear(w->held);
-        kvmap_clear(w->held_types);
+        kvmap_foreach (held, i, name, value) {
+                const char *type = kvmap_get(types, name);
+                v[k++] = (struct changed_value){
+                        .name = name, .type = type ? type : "string", .value = value};
+        }
+        emit(w, v, k);
 }
 
 static void round_done(struct request *r)
