@@ -344,9 +344,17 @@ int scheduler_start(struct manager *m)
 
 void scheduler_stop(struct manager *m)
 {
+        struct job *j = m->running;
+
         transfer_free(m->transfer);
         m->transfer = NULL;
         m->running = NULL;
+        /* A stop asked for (SIGTERM) is no failure: the attempt does not count. */
+        if (j && j->state == JOB_IN_PROGRESS && !j->awaiting_reboot && j->attempts > 0) {
+                j->state = JOB_NOT_STARTED;
+                j->attempts--;
+                save_or_log(m, j);
+        }
         session_watch_free(m->session);
         m->session = NULL;
         m->wakeup = sd_event_source_disable_unref(m->wakeup);

@@ -41,6 +41,7 @@ class CrashTest(FwupdTestCase):
         url = self.files.add('/slow', SLOW, chunk_delay=0.1)
         self.fw.download('dl', CONFIG, url)
         self.wait_state('dl', 2)
+        self.assertTrue(cwmptest.wait_until(lambda: self.files.requests, cwmptest.scaled(10)))
         self.bridge.restart(kill=True)
         self.assertEqual(self.wait_complete('dl')[1], 0)
         self.assertEqual([r for r in self.files.requests if r[1] == '/slow'],
@@ -57,6 +58,14 @@ class CrashTest(FwupdTestCase):
         self.assertIn('interrupted', text)
         # the partial file of the cut attempt is gone too
         self.assertEqual(os.listdir(self.sb.path('state', 'fwupd-bridge', 'downloads')), [])
+
+    def test_stopped_while_downloading_is_no_failed_attempt(self):
+        self.start(sections={'Transfers': {'MaxAttempts': 1}})
+        url = self.files.add('/slow', SLOW, chunk_delay=0.1)
+        self.fw.download('dl', CONFIG, url)
+        self.wait_state('dl', 2)
+        self.bridge.restart()  # SIGTERM: the download starts again, even with one attempt
+        self.assertEqual(self.wait_complete('dl')[1], 0)
 
     def test_result_waits_for_cwmpd(self):
         self.start()
