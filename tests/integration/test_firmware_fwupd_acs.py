@@ -9,9 +9,11 @@ import os
 
 import cwmptest
 import fwupdtest
+from cwmptest import FWUPD_BRIDGE_SCHEMA_DIR
 from test_fwupd_transfers import FwupdTestCase
 
 FIRMWARE = '1 Firmware Upgrade Image'
+FI = 'Device.DeviceInfo.FirmwareImage.'
 
 
 class FwupdDownloadTest(FwupdTestCase):
@@ -22,7 +24,7 @@ class FwupdDownloadTest(FwupdTestCase):
         if missing:
             print('skipped: needs %s' % ', '.join(missing))
             self.skipTest('needs ' + ', '.join(missing))
-        self.start_cwmp()
+        self.start_cwmp(extra_schema_dirs=[FWUPD_BRIDGE_SCHEMA_DIR])
         self.files = self.file_server()
         self.fwupd = fwupdtest.Fwupd(self.sb.path('fwupd'), bus_address=self.sb.bus.address)
         self.addCleanup(self.fwupd.stop)
@@ -55,6 +57,22 @@ class FwupdDownloadTest(FwupdTestCase):
         self.assertEqual(self.fw.queued(), [])
         with open(os.path.join(self.bridge.state_dir, 'software-version')) as f:
             self.assertEqual(f.read(), '1.2.5\n')
+
+    def test_firmware_image_row_follows_the_device(self):
+        if not cwmptest.wait_until(lambda: self.sb.provider_online(FI, self.bridge.pid),
+                                   cwmptest.scaled(3)):
+            print('skipped: dmd did not take %s from fwupd-bridge (a table as a provider '
+                  'subtree)' % FI)
+            self.skipTest('dmd did not take %s from fwupd-bridge' % FI)
+        self.assertEqual(self.dm.values([FI + '1.Version', FI + '1.Status',
+                                         FI + '1.Available']),
+                         {FI + '1.Version': '1.2.2', FI + '1.Status': 'Active',
+                          FI + '1.Available': 'true'})
+        self.download('fw-2', self.cab('1.2.7'))
+        self.assertEqual(self.wait_complete('fw-2', timeout=30)[1], 0)
+        self.assertEqual(self.dm.value(FI + '1.Version'), '1.2.7')
+        with open(os.path.join(self.bridge.state_dir, 'active-firmware-image')) as f:
+            self.assertEqual(f.read(), FI + '1\n')
 
     def test_invalid_cabinet_and_write_failure(self):
         self.download('junk', self.files.add('/junk.cab', os.urandom(2048)))
