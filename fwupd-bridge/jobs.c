@@ -138,6 +138,7 @@ static int job_to_kvmap(const struct job *j, struct kvmap *m)
                 r = r < 0 ? r : set_u64(m, k, (uint64_t)(int64_t)j->windows[i].max_retries);
         }
         r = r < 0 ? r : set_u64(m, "attempts", j->attempts);
+        r = r < 0 ? r : set_u64(m, "window_attempts", j->window_attempts);
         r = r < 0 ? r : set_u64(m, "awaiting_reboot", j->awaiting_reboot);
         r = r < 0 ? r : set_u64(m, "start", j->start_usec);
         r = r < 0 ? r : set_u64(m, "complete", j->complete_usec);
@@ -211,6 +212,12 @@ static int job_from_kvmap(const struct kvmap *m, struct job **ret)
         if ((r = get_u64(m, "attempts", UINT32_MAX, &x)) < 0)
                 return r;
         j->attempts = x;
+        /* absent from records of older versions: none yet */
+        if (!kvmap_get(m, "window_attempts"))
+                x = 0;
+        else if ((r = get_u64(m, "window_attempts", UINT32_MAX, &x)) < 0)
+                return r;
+        j->window_attempts = x;
         if ((r = get_u64(m, "awaiting_reboot", 1, &x)) < 0)
                 return r;
         j->awaiting_reboot = x;

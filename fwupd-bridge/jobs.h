@@ -45,11 +45,12 @@ struct job {
         uint64_t not_before_usec; /* CLOCK_REALTIME: queued + DelaySeconds */
         struct time_window windows[JOBS_MAX_WINDOWS];
         size_t n_windows;
-        unsigned attempts;      /* transfers started, across restarts */
-        bool awaiting_reboot;   /* firmware written: the outcome comes after the reboot */
-        uint64_t start_usec;    /* CLOCK_REALTIME, 0: unknown */
-        uint64_t complete_usec; /* CLOCK_REALTIME, 0: unknown */
-        uint32_t fault_code;    /* once completed */
+        unsigned attempts;        /* transfers started, across restarts */
+        unsigned window_attempts; /* ScheduleDownload: those inside the current window */
+        bool awaiting_reboot;     /* firmware written: the outcome comes after the reboot */
+        uint64_t start_usec;      /* CLOCK_REALTIME, 0: unknown */
+        uint64_t complete_usec;   /* CLOCK_REALTIME, 0: unknown */
+        uint32_t fault_code;      /* once completed */
         char *fault_string;
         /* JOB_AUTONOMOUS: AutonomousTransferComplete's fields beyond the above */
         char *announce_url;

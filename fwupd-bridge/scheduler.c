@@ -113,10 +113,18 @@ static void on_transfer_done(const struct transfer_result *result, void *userdat
         }
         w = j->kind == JOB_SCHEDULE_DOWNLOAD ? current_window(j, now) : NULL;
         if (res->fault_code && w) {
-                /* MaxRetries -1: the CPE decides, here as many as fit in the window */
+                /* MaxRetries counts per window; -1: the CPE decides, here as many as fit */
                 uint64_t next = now + (uint64_t)m->settings.retry_interval_s * USEC_PER_SEC;
-                bool retries_left = w->max_retries < 0 || j->attempts <= (unsigned)w->max_retries;
-                if (retries_left && (next < w->end_usec || due_time(j, next) != NEVER)) {
+                bool retries_left =
+                        w->max_retries < 0 || j->window_attempts <= (unsigned)w->max_retries;
+                bool again = retries_left && next < w->end_usec;
+
+                if (!again && due_time(j, w->end_usec) != NEVER) {
+                        next = w->end_usec; /* the next window, with its own retries */
+                        j->window_attempts = 0;
+                        again = true;
+                }
+                if (again) {
                         log_info("ScheduleDownload \"%s\" failed (%u %s): trying again later",
                                  j->command_key, res->fault_code, res->fault_string);
                         j->state = JOB_NOT_STARTED;
@@ -147,6 +155,7 @@ static void start_job(struct manager *m, struct job *j)
 
         j->state = JOB_IN_PROGRESS;
         j->attempts++;
+        j->window_attempts++;
         j->start_usec = manager_now(m);
         /* On disk before anything happens: a crash from here on is seen at the restart. */
         r = job_store_save(m->jobs, j);
@@ -154,6 +163,7 @@ static void start_job(struct manager *m, struct job *j)
                 log_error_errno(r, "Failed to save the transfer \"%s\": %m", j->command_key);
                 j->state = JOB_NOT_STARTED;
                 j->attempts--;
+                j->window_attempts--;
                 return;
         }
         log_info("Starting %s \"%s\" (attempt %u)", job_kind_to_method(j->kind), j->command_key,
@@ -353,6 +363,8 @@ void scheduler_stop(struct manager *m)
         if (j && j->state == JOB_IN_PROGRESS && !j->awaiting_reboot && j->attempts > 0) {
                 j->state = JOB_NOT_STARTED;
                 j->attempts--;
+                if (j->window_attempts > 0)
+                        j->window_attempts--;
                 save_or_log(m, j);
         }
         session_watch_free(m->session);

@@ -52,6 +52,18 @@ class ScheduleTest(FwupdTestCase):
         self.assertEqual(code, 9016, text)
         self.assertEqual(self.files.requests, [('GET', '/never')])
 
+    def test_failed_window_moves_to_the_next(self):
+        self.start(sections={'Transfers': {'RetryInterval': 1}})
+        self.fw.schedule_download('next', CONFIG, self.files.url('/soon'),
+                                  [(0, 3, '1 At Any Time', '', 0),
+                                   (4, 30, '1 At Any Time', '', 0)])
+        cwmptest.wait_until(lambda: self.files.requests, cwmptest.scaled(10))
+        self.files.add('/soon', GOOD)  # there for the second window's attempt
+        t0 = time.time()
+        self.assertEqual(self.wait_complete('next')[1], 0)
+        self.assertGreaterEqual(time.time() - t0, 2.5)
+        self.assertEqual(self.files.requests, [('GET', '/soon')] * 2)
+
     def test_second_window(self):
         self.start(sections={'Transfers': {'RetryInterval': 1}})
         url = self.files.add('/c', GOOD)

@@ -71,6 +71,7 @@ static void test_round_trip(void **state)
         assert_true(strcmp(j->id, k->id) < 0); /* queueing order */
         k->state = JOB_IN_PROGRESS;
         k->attempts = 2;
+        k->window_attempts = 1;
         k->start_usec = 99;
         assert_int_equal(job_complete(k, 100, 9011, "Upload failure: %s", "HTTP 500"), 0);
         assert_int_equal(job_store_save(s, k), 0);
@@ -97,6 +98,7 @@ static void test_round_trip(void **state)
         assert_int_equal(k->fault_code, 9011);
         assert_string_equal(k->fault_string, "Upload failure: HTTP 500");
         assert_int_equal(k->attempts, 2);
+        assert_int_equal(k->window_attempts, 1);
         assert_true(k->start_usec == 99 && k->complete_usec == 100);
         assert_int_equal(job_store_count_requested(s), 2);
 
