@@ -39,6 +39,8 @@ struct deviceinfo {
         size_t n_sensors;
         uint64_t sensors_usec;
         bool sensors_valid;
+        deviceinfo_stored_fn stored;
+        void *stored_userdata;
 };
 
 static uint64_t now_usec(void)
@@ -280,6 +282,12 @@ void deviceinfo_free(struct deviceinfo *d)
         free(d);
 }
 
+void deviceinfo_set_stored(struct deviceinfo *d, deviceinfo_stored_fn fn, void *userdata)
+{
+        d->stored = fn;
+        d->stored_userdata = userdata;
+}
+
 void deviceinfo_invalidate(struct deviceinfo *d)
 {
         deviceinfo_process_table_invalidate(&d->processes);
@@ -490,9 +498,20 @@ static int get_sensor_value(struct deviceinfo *d, const char *rest, char **value
                 return format_string(st->s.name, value);
         if (!streq(field, "Status") && !streq(field, "Value") && !streq(field, "LastUpdate"))
                 return -ENOENT;
-        read_sensor(st);
+        /* Enable (stored by dmd, true by default): a disabled sensor is not read; its last
+         * reading stays. */
+        _cleanup_free_ char *enable = NULL;
+        if (asprintf(&enable, SENSOR_TABLE "%" PRIu32 ".Enable", instance) < 0)
+                return -ENOMEM;
+        const char *stored = d->stored ? d->stored(enable, d->stored_userdata) : NULL;
+        bool enabled = !stored || !(streq(stored, "false") || streq(stored, "0"));
+        if (enabled)
+                read_sensor(st);
         if (streq(field, "Status"))
-                return format_string(st->error < 0 ? "Error" : "Enabled", value);
+                return format_string(!enabled        ? "Disabled"
+                                     : st->error < 0 ? "Error"
+                                                     : "Enabled",
+                                     value);
         /* Never read successfully: TR-181's "no value" forms. */
         if (streq(field, "Value"))
                 return st->read_at ? format_int(st->value, value) : format_int(-274, value);

@@ -120,6 +120,11 @@ int deviceinfo_get_instances(struct deviceinfo *d, const char *object, struct st
  * such instance. */
 int deviceinfo_get(struct deviceinfo *d, const char *name, char **value);
 
+/* The writable settings of live rows (a sensor's Enable) are stored by dmd: `fn` returns
+ * the stored value of a parameter, or NULL for its default. */
+typedef const char *(*deviceinfo_stored_fn)(const char *name, void *userdata);
+void deviceinfo_set_stored(struct deviceinfo *d, deviceinfo_stored_fn fn, void *userdata);
+
 /* Forgets the cached process snapshot, so the next call reads /proc again. dmd may call it
  * at the start of every request. */
 void deviceinfo_invalidate(struct deviceinfo *d);

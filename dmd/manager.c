@@ -37,6 +37,13 @@ static int deviceinfo_live_get(struct manager *m, const char *name, char **value
         return deviceinfo_get(m->deviceinfo, name, value);
 }
 
+/* The settings of DeviceInfo's live rows that dmd stores (a sensor's Enable). */
+static const char *deviceinfo_stored(const char *name, void *userdata)
+{
+        struct manager *m = userdata;
+        return state_get_value(&m->state, name);
+}
+
 static int deviceinfo_live_instances(struct manager *m, const char *object, struct strv *out)
 {
         return deviceinfo_get_instances(m->deviceinfo, object, out);
@@ -101,6 +108,7 @@ int manager_new(struct settings *settings, struct manager **ret)
                 log_error_errno(r, "Failed to set up Device.DeviceInfo.: %m");
                 goto fail;
         }
+        deviceinfo_set_stored(m->deviceinfo, deviceinfo_stored, m);
         /* dmd owns what nobody else registers; DeviceInfo is built in. */
         r = registry_add_local(&m->registry, "", core_live_get, NULL);
         if (r >= 0)

@@ -856,10 +856,17 @@ static void test_schema(void **state)
         struct deviceinfo *d = new_deviceinfo(f, &set);
         unsigned n_params = 0;
         walk(schema_root(s), d, tsv, &n_params);
-        assert_int_equal(n_params, 37);
+        assert_int_equal(n_params, 38);
         deviceinfo_free(d);
         deviceinfo_settings_done(&set);
         schema_free(s);
+}
+
+static const char *stored_disabled(const char *name, void *userdata)
+{
+        return streq(name, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Enable")
+                       ? "false"
+                       : NULL;
 }
 
 static void test_temperature(void **state)
@@ -935,6 +942,19 @@ static void test_temperature(void **state)
         assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.4.Name",
                      "nvme temp1");
         assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Value", "50");
+
+        /* Disabled (Enable is stored by dmd): not read any more, the last reading stays. */
+        deviceinfo_set_stored(d, stored_disabled, NULL);
+        write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "70000\n");
+        deviceinfo_invalidate(d);
+        usleep(DEVICEINFO_SNAPSHOT_USEC + 10000);
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Status",
+                     "Disabled");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Value", "50");
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.4.Status",
+                     "Enabled");
+        deviceinfo_set_stored(d, NULL, NULL);
+        assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Value", "70");
         deviceinfo_free(d);
 }
 
