@@ -69,6 +69,8 @@ struct fwupd_job {
         /* fwupd refused the install: GetResults then says why; after a success or
          * VersionSame it may hold an older record */
         bool refused;
+        /* the device list asked for after the install, which ends it */
+        bool refreshing;
         uint32_t status, percentage;
 };
 
@@ -377,6 +379,7 @@ static void first_devices(struct fwupd_backend *b)
                         backend_report_autonomous(&b->base, b->device.version, &ok);
                 }
                 if (!b->boot_outcome) {
+                        /* an install of ours under way keeps its mark */
                         const char *kv[] = {"device_id",
                                             b->device.id,
                                             "running_version",
@@ -384,6 +387,8 @@ static void first_devices(struct fwupd_backend *b)
                                             "installing",
                                             NULL,
                                             NULL};
+                        if (b->job)
+                                kv[4] = NULL;
                         (void)update_state(b, kv);
                 }
         }
@@ -431,7 +436,7 @@ static void on_devices(DBusMessage *reply, void *userdata)
                         log_warning("fwupd lists no %s%s", b->wanted_id ? "device " : "",
                                     b->wanted_id ? b->wanted_id : "updatable device");
         }
-        if (b->job) {
+        if (b->job && b->job->refreshing) {
                 finish_install(b);
                 return;
         }
@@ -563,6 +568,7 @@ static void on_results(DBusMessage *reply, void *userdata)
                                 b->device.flags |= FLAG_NEEDS_REBOOT;
                 }
         }
+        b->job->refreshing = true;
         if (refresh_devices(b) < 0)
                 finish_install(b);
 }
@@ -587,6 +593,7 @@ static void on_install(DBusMessage *reply, void *userdata)
         m = id && !same ? new_call("GetResults") : NULL;
         if (!m || !dbus_message_append_args(m, DBUS_TYPE_STRING, &id, DBUS_TYPE_INVALID) ||
             call_fwupd(b, m, CALL_TIMEOUT_MS, on_results) < 0) {
+                b->job->refreshing = true;
                 if (refresh_devices(b) < 0)
                         finish_install(b);
         }

@@ -218,6 +218,15 @@ class InterruptedTest(FwupdBackendTest):
         self.assertEqual(self.install(cab)[0], 0)
         self.assertFalse(any(l.startswith('autonomous') for l in self.run_tool('watch', '0')))
 
+    def test_install_before_fwupd_answered(self):
+        # the install starts before the device list came: its outcome waits for the flash
+        lines = self.run_tool('install-now', self.cab('1.2.5'))
+        code, _, message = self.result(lines)
+        self.assertEqual(code, 0, message)
+        self.assertIn('running 1.2.5', lines)
+        self.assertEqual(self.fw.device_version(), '1.2.5')
+        self.assertIn('running 1.2.5', self.run_tool('images'))
+
 
 class SignedTest(FwupdBackendTest):
     only_trusted = True

@@ -6,7 +6,8 @@
  *         [--public-key PEM] [--apply-command CMD] [--reboot-command CMD]
  *         [--device-id ID] COMMAND [ARG]
  *
- * COMMAND: install PATH | boot-check | images | version | watch SECONDS
+ * COMMAND: install PATH | install-now PATH (before the backend is ready) | boot-check |
+ *          images | version | watch SECONDS
  * Prints one line per fact ("result 0 reboot=1 ...", "image ...") and exits 0, or 1 on a
  * usage or setup error.
  */
@@ -39,7 +40,13 @@ static void on_install_done(const struct firmware_result *result, void *userdata
 {
         struct tool *t = userdata;
 
+        _cleanup_free_ char *version = NULL;
+
         print_result("result", result);
+        /* what the backend knows right after the outcome */
+        printf("running %s\n",
+               firmware_backend_running_version(t->backend, &version) >= 0 ? version : "-");
+        fflush(stdout);
         sd_event_exit(t->event, 0);
 }
 
@@ -180,7 +187,9 @@ int main(int argc, char **argv)
         }
         t.command = argv[optind];
         t.arg = optind + 1 < argc ? argv[optind + 1] : "0";
-        if ((streq(t.command, "install") || streq(t.command, "watch")) && optind + 1 >= argc) {
+        if ((streq(t.command, "install") || streq(t.command, "install-now") ||
+             streq(t.command, "watch")) &&
+            optind + 1 >= argc) {
                 fprintf(stderr, "%s needs an argument\n", t.command);
                 return 1;
         }
@@ -205,7 +214,15 @@ int main(int argc, char **argv)
                 return 1;
         }
         firmware_backend_set_autonomous_handler(t.backend, on_autonomous, &t);
-        firmware_backend_set_ready_handler(t.backend, on_ready, &t);
+        if (streq(t.command, "install-now")) {
+                r = firmware_backend_install(t.backend, t.arg, on_install_done, &t);
+                if (r < 0) {
+                        printf("install-error %s\n", strerror(-r));
+                        t.exit_code = 1;
+                        (void)sd_event_exit(t.event, 0);
+                }
+        } else
+                firmware_backend_set_ready_handler(t.backend, on_ready, &t);
         r = sd_event_loop(t.event);
         firmware_backend_free(t.backend);
         bus_close(bus);
