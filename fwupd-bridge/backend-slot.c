@@ -604,26 +604,24 @@ static int slot_install(struct firmware_backend *b, const char *path, firmware_i
         }
         /* the record comes first: a restart from here on reports an interrupted install */
         r = save_pending(s, job, PHASE_WRITING);
-        if (r >= 0) /* from now on the slot holds nothing bootable */
-                r = remove_record(s, job->target, "version");
-        if (r >= 0)
-                r = remove_record(s, job->target, "info");
         if (r < 0) {
                 install_free(job);
                 return r;
         }
-        if (pipe2(fds, O_CLOEXEC) < 0) {
+        r = remove_record(s, job->target, "version"); /* the slot holds nothing bootable */
+        if (r >= 0)
+                r = remove_record(s, job->target, "info");
+        if (r >= 0 && pipe2(fds, O_CLOEXEC) < 0)
                 r = -errno;
-                install_free(job);
-                return r;
-        }
+        if (r < 0)
+                goto fail;
         job->pid = fork();
         if (job->pid < 0) {
                 r = -errno;
+                job->pid = 0;
                 close(fds[0]);
                 close(fds[1]);
-                install_free(job);
-                return r;
+                goto fail;
         }
         if (job->pid == 0) {
                 close(fds[0]);
@@ -631,16 +629,20 @@ static int slot_install(struct firmware_backend *b, const char *path, firmware_i
         }
         close(fds[1]);
         job->pipe_fd = fds[0];
-        s->job = job;
-        log_info("Checking firmware image %s for slot %s", path, job->target);
         r = sd_event_add_child(b->event, &job->child, job->pid, WEXITED, on_worker_exit, s);
         if (r < 0) {
-                s->job = NULL;
-                install_free(job);
-                return r;
+                kill(job->pid, SIGKILL);
+                (void)waitpid(job->pid, NULL, 0);
+                goto fail;
         }
+        s->job = job;
+        log_info("Checking firmware image %s for slot %s", path, job->target);
         backend_images_changed(b);
         return 0;
+fail:
+        (void)remove_record(s, NULL, "pending");
+        install_free(job);
+        return r;
 }
 
 /* ---- boot check ---- */
