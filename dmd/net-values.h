@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The pieces that turn the snapshots into TR-181 values, shared by net-values.c (text and
+ * system files), net-interface-values.c and net-routing-values.c. Each getter takes the
+ * name after its prefix and answers -ENOENT for what is not there. */
+
+#include "net-snapshot.h"
+
+#define ETH_TABLE     "Device.Ethernet.Interface."
+#define IP_TABLE      "Device.IP.Interface."
+#define PORT_TABLE    "Device.IP.ActivePort."
+#define ROUTER        "Device.Routing.Router."
+#define ROUTER_ONE    ROUTER "1."
+#define HOST_TABLE    "Device.Hosts.Host."
+#define INFINITE_TIME "9999-12-31T23:59:59Z"
+
+/* Newly allocated values. */
+int net_format(char **ret, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int net_text(const char *s, char **ret);
+int net_boolean(bool b, char **ret);
+/* unsignedInt: beyond 2^32 - 1 reads as the largest value. */
+int net_unsigned_int(uint64_t v, char **ret);
+int net_ip_text(const struct net_ip *ip, char **ret);
+/* now + seconds as a dateTime; NET_LIFETIME_INFINITE is TR-181's infinite time. */
+int net_lifetime(uint32_t seconds, char **ret);
+/* "7.Name" -> 7 and "Name". */
+int net_parse_instance(const char *s, uint32_t *ret_instance, const char **ret_rest);
+
+/* SYS/class/net/IFNAME/FILE: its first line, or its number. */
+int net_read_sys_text(const struct linux_net *n, const char *ifname, const char *file, char *buf,
+                      size_t size);
+int net_read_sys_u64(const struct linux_net *n, const char *ifname, const char *file,
+                     uint64_t *ret);
+/* PROC/PATH holds a flag: anything but "0" is true. */
+int net_read_proc_flag(const struct linux_net *n, const char *path, bool *ret);
+bool net_ipv6_capable(const struct linux_net *n);
+
+/* "N.Field" of Device.Ethernet.Interface.; "Field" of Device.IP., Device.Routing.,
+ * Device.Hosts. */
+int net_get_ethernet(struct linux_net *n, const char *rest, char **ret);
+int net_get_ip(struct linux_net *n, const char *field, char **ret);
+int net_get_routing(struct linux_net *n, const char *field, char **ret);
+int net_get_hosts(struct linux_net *n, const char *field, char **ret);
