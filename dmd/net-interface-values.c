@@ -39,6 +39,19 @@ static const char *link_status(const struct net_link *l)
         }
 }
 
+/* "cpe-" and the name, which paths can carry in brackets: "." and brackets become "_"
+ * (a VLAN's "eth0.100" is "cpe-eth0_100"). */
+static int default_alias(const struct net_link *l, char **ret)
+{
+        int r = net_format(ret, "cpe-%s", l->name);
+        if (r < 0)
+                return r;
+        for (char *c = *ret; *c; c++)
+                if (*c == '.' || *c == '[' || *c == ']')
+                        *c = '_';
+        return 0;
+}
+
 static const struct {
         const char *name, *file;
         bool counter32;
@@ -106,7 +119,7 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Status"))
                 return net_text(link_status(l), ret);
         if (streq(field, "Alias"))
-                return net_format(ret, "cpe-%s", l->name);
+                return default_alias(l, ret);
         if (streq(field, "Name"))
                 return net_text(l->name, ret);
         if (streq(field, "Upstream"))
@@ -343,7 +356,7 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Status"))
                 return net_text(link_status(l), ret);
         if (streq(field, "Alias"))
-                return net_format(ret, "cpe-%s", l->name);
+                return default_alias(l, ret);
         if (streq(field, "Name"))
                 return net_text(l->name, ret);
         if (streq(field, "Type"))

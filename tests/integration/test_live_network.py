@@ -139,7 +139,7 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
             self.assertEqual(r['Enable'], 'true' if 'UP' in link['flags'] else 'false', name)
             self.assertEqual(r['Loopback'], 'true' if 'LOOPBACK' in link['flags'] else 'false')
             self.assertEqual(int(r['MaxMTUSize']), min(link['mtu'], 65535), name)
-            self.assertEqual(r['Alias'], 'cpe-' + name)
+            self.assertEqual(r['Alias'], 'cpe-' + re.sub(r'[.\[\]]', '_', name))
             if link.get('operstate') == 'UP':
                 self.assertEqual(r['Status'], 'Up', name)
             if link.get('operstate') == 'DOWN':
@@ -169,6 +169,16 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
         for r in eth.values():
             self.assertEqual(r['Upstream'], 'true' if r['Name'] in upstream else 'false',
                              r['Name'])
+
+    def test_alias_of_a_name_with_a_dot(self):
+        name = 'vnet%d.7' % (os.getpid() % 10000)
+        if not ip('link', 'add', name, 'type', 'veth', 'peer', 'name', 'vnetq%d' % os.getpid()):
+            self.skipTest('cannot create a veth pair')
+        self.addCleanup(ip, 'link', 'del', name)
+        n = self.interface_numbers()[name]
+        alias = 'cpe-' + name.replace('.', '_')
+        self.assertEqual(self.dm.value(IPIF + '%d.Alias' % n), alias)
+        self.assertEqual(self.by_alias(IPIF + '[%s].Name' % alias), (IPIF + '%d.Name' % n, name))
 
     def test_addresses(self):
         self.veth()
