@@ -40,6 +40,13 @@ static int check_subtree(struct manager *m, const char *subtree, DBusMessage *ca
                 return -EINVAL;
         }
         const struct schema_node *node = schema_find(m->schema, tmpl);
+        if (!node) {
+                /* A table is declared as its instance object: "X.{i}." */
+                _cleanup_free_ char *table = NULL;
+                if (asprintf(&table, "%s{i}.", tmpl) < 0)
+                        return -ENOMEM;
+                node = schema_find(m->schema, table);
+        }
         if (!node || !node->is_object || !node->parent) {
                 fault_reply(m->bus, call, CWMP_FAULT_INVALID_PARAMETER_NAME,
                             "%s is not an object of the data model below the root", subtree);
