@@ -295,7 +295,7 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
             out = set()
             for n in ip_json('neigh'):
                 states = set(n.get('state', []))
-                if 'lladdr' not in n or states & {'FAILED', 'INCOMPLETE', 'NOARP'} \
+                if 'lladdr' not in n or states & {'FAILED', 'INCOMPLETE', 'NOARP', 'NONE'} \
                         or n['dev'] == 'lo':
                     continue
                 out.add((n['dev'], n['lladdr'], n['dst']))
