@@ -89,13 +89,14 @@ static int get_stat(const struct linux_net *n, const struct net_link *l, const c
         return -ENOENT;
 }
 
-static bool link_has_default_route(struct linux_net *n, const struct net_link *l)
+/* Takes the ifindex, not the link: reading the routes may read the links again. */
+static bool has_default_route(struct linux_net *n, int ifindex)
 {
         if (net_snapshot_refresh(n, NET_SECTION_ROUTES) < 0)
                 return false;
         for (size_t i = 0; i < n->n_routes; i++)
                 if (n->routes[i].dst_len == 0 && n->routes[i].type == RTN_UNICAST &&
-                    n->routes[i].oif == l->ifindex)
+                    n->routes[i].oif == ifindex)
                         return true;
         return false;
 }
@@ -123,7 +124,7 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Name"))
                 return net_text(l->name, ret);
         if (streq(field, "Upstream"))
-                return net_boolean(link_has_default_route(n, l), ret);
+                return net_boolean(has_default_route(n, l->ifindex), ret);
         if (streq(field, "MACAddress")) {
                 char mac[NET_HWADDR_MAX * 3];
                 return net_text(net_hwaddr_to_string(l->hwaddr, l->hwaddr_len, mac), ret);

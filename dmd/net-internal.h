@@ -48,6 +48,7 @@ struct net_link {
         size_t hwaddr_len;
         char kind[NET_KIND_MAX]; /* IFLA_INFO_KIND ("veth", "bridge"); "" for hardware */
         uint32_t instance;       /* in Device.IP.Interface. (and Ethernet.Interface.) */
+        bool ethernet;           /* in Device.Ethernet.Interface. too (set by the snapshot) */
 };
 
 /* RTM_NEWLINK -> net_link. -EBADMSG for a malformed message. */

@@ -64,7 +64,7 @@ static bool sys_net_exists(const struct linux_net *n, const char *ifname, const 
         return access(path, F_OK) == 0;
 }
 
-bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l)
+static bool link_is_ethernet(const struct linux_net *n, const struct net_link *l)
 {
         if (l->type != ARPHRD_ETHER || (l->flags & IFF_LOOPBACK))
                 return false;
@@ -73,6 +73,11 @@ bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l)
         /* A port of a network card: a device behind it, no software kind, not a radio. */
         return l->kind[0] == '\0' && sys_net_exists(n, l->name, "device") &&
                !sys_net_exists(n, l->name, "wireless") && !sys_net_exists(n, l->name, "phy80211");
+}
+
+bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l)
+{
+        return l->ethernet;
 }
 
 /* ---- the sections ---- */
@@ -95,6 +100,7 @@ static int refresh_links(struct linux_net *n)
                         free(links);
                         return r;
                 }
+                links[i].ethernet = link_is_ethernet(n, &links[i]);
                 links[kept++] = links[i];
         }
         net_numbering_end(&n->numbering, NET_TABLE_INTERFACE);
