@@ -78,7 +78,7 @@ struct deviceinfo_settings {
         struct strv vendor_config_files, vendor_log_files;
 };
 
-#define DEVICEINFO_SOFTWARE_VERSION_FILE CWMP_STATE_DIR "/firmware/software-version"
+#define DEVICEINFO_SOFTWARE_VERSION_FILE CWMP_STATE_DIR "/fwupd-bridge/software-version"
 
 extern const struct cfg_item deviceinfo_cfg_items[];
 extern const size_t deviceinfo_n_cfg_items;
