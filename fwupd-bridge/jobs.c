@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -69,6 +70,20 @@ void job_free(struct job *j)
         free(j);
 }
 
+/* The codes cwmp-1-x.xsd allows in TransferComplete and AutonomousTransferComplete. */
+static bool allowed_in_transfer_complete(uint32_t code)
+{
+        return code == 0 || code == 9001 || code == 9002 || code == 9010 || code == 9011 ||
+               code == 9012 || (code >= 9014 && code <= 9020) || (code >= 9033 && code <= 9899);
+}
+
+uint32_t job_result_fault(enum job_kind kind, uint32_t code)
+{
+        if (allowed_in_transfer_complete(code))
+                return code;
+        return kind == JOB_UPLOAD ? 9011u : 9010u;
+}
+
 int job_complete(struct job *j, uint64_t now_usec, uint32_t fault_code, const char *format, ...)
 {
         char *s = NULL;
@@ -89,7 +104,7 @@ int job_complete(struct job *j, uint64_t now_usec, uint32_t fault_code, const ch
                 s[255] = '\0';
         free(j->fault_string);
         j->fault_string = s;
-        j->fault_code = fault_code;
+        j->fault_code = job_result_fault(j->kind, fault_code);
         j->state = JOB_COMPLETED;
         j->complete_usec = now_usec;
         return 0;

@@ -66,7 +66,12 @@ static inline void job_freep(struct job **j)
 #define _cleanup_job_ __attribute__((cleanup(job_freep)))
 
 const char *job_kind_to_method(enum job_kind kind); /* "Download", "Upload", ... */
-/* Sets fault_code, fault_string (printf-style) and the state to completed. */
+/* The fault a result carries: TransferComplete allows only some codes (0, 9001, 9002,
+ * 9010-9012, 9014-9020, extensions): another one (9013 for a job from an older version's
+ * disk ...) becomes 9010, or 9011 for an Upload. */
+uint32_t job_result_fault(enum job_kind kind, uint32_t code);
+/* Sets fault_code (through job_result_fault), fault_string (printf-style) and the state to
+ * completed. */
 int job_complete(struct job *j, uint64_t now_usec, uint32_t fault_code, const char *format, ...)
         __attribute__((format(printf, 4, 5)));
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "fault.h"
 #include "log.h"
 #include "manager.h"
 
@@ -63,8 +64,18 @@ static void on_reply(DBusMessage *reply, void *userdata)
         int r;
 
         if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
-                log_debug("cwmpd did not take %s: %s", c->id, dbus_message_get_error_name(reply));
+                const char *name = dbus_message_get_error_name(reply);
+                log_debug("cwmpd did not take %s: %s", c->id, name);
                 m->handoff_failed = true;
+                /* Refused as it is, it would be refused for ever: send it as an internal
+                 * error rather than never. */
+                if (j && j->fault_code && streq_ptr(name, FAULT_DBUS_PREFIX "InvalidArguments")) {
+                        log_error("cwmpd refused the result of \"%s\" (fault %u): sending 9002",
+                                  j->command_key, j->fault_code);
+                        j->fault_code = 9002;
+                        if (job_store_save(m->jobs, j) < 0)
+                                log_warning("Cannot save the job %s", c->id);
+                }
         } else if (j) {
                 log_info("Handed the result of %s \"%s\" over to cwmpd",
                          job_kind_to_method(j->kind), j->command_key);

@@ -176,6 +176,24 @@ static void test_fault_string_is_bounded(void **state)
         job_free(j);
 }
 
+static void test_result_faults_fit_transfer_complete(void **state)
+{
+        struct job *j = job_new(JOB_DOWNLOAD);
+
+        assert_int_equal(job_result_fault(JOB_DOWNLOAD, 0), 0);
+        assert_int_equal(job_result_fault(JOB_DOWNLOAD, 9018), 9018);
+        assert_int_equal(job_result_fault(JOB_DOWNLOAD, 9013), 9010);
+        assert_int_equal(job_result_fault(JOB_DOWNLOAD, 9003), 9010);
+        assert_int_equal(job_result_fault(JOB_UPLOAD, 9013), 9011);
+        assert_int_equal(job_result_fault(JOB_UPLOAD, 9012), 9012);
+        assert_int_equal(job_result_fault(JOB_SCHEDULE_DOWNLOAD, 9020), 9020);
+        assert_int_equal(job_result_fault(JOB_DOWNLOAD, 9850), 9850);
+        assert_int_equal(job_complete(j, 1, 9013, "%s", "ftp is not supported"), 0);
+        assert_int_equal(j->fault_code, 9010);
+        assert_string_equal(j->fault_string, "ftp is not supported");
+        job_free(j);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -183,6 +201,7 @@ int main(void)
                 cmocka_unit_test(test_damaged_record_is_set_aside),
                 cmocka_unit_test(test_autonomous_jobs_are_not_requests),
                 cmocka_unit_test(test_fault_string_is_bounded),
+                cmocka_unit_test(test_result_faults_fit_transfer_complete),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
