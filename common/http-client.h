@@ -75,8 +75,8 @@ int http_conn_get(struct http_conn *conn, const char *const *headers, http_done_
  * GET with the body streamed to `fd` rather than kept in memory, for file downloads: the
  * response's body is "" and body_len the number of bytes written. A new response on the
  * way (an authentication round, a redirect) starts the file over. max_response_size bounds
- * what is written (-EFBIG beyond); a failed write fails the request with -EIO. The caller
- * keeps `fd` open until done runs.
+ * what is written (-EFBIG beyond); a failed write fails the request with -EIO. The body is
+ * read in 128 KiB pieces. The caller keeps `fd` open until done runs.
  */
 int http_conn_get_to_fd(struct http_conn *conn, int fd, const char *const *headers,
                         http_done_fn done, void *userdata);

@@ -25,6 +25,8 @@
 /* A transfer that moves less than LOW_SPEED_BYTES per second for this long is dead. */
 #define LOW_SPEED_BYTES   1L
 #define LOW_SPEED_SECONDS 30L
+/* The receive buffer of http_conn_get_to_fd(). */
+#define FILE_BUFFER_SIZE (128L * 1024L)
 
 struct http_conn {
         struct http_client *client;
@@ -140,6 +142,7 @@ static void request_reset(struct http_conn *conn)
         if (conn->easy) {
                 curl_easy_setopt(conn->easy, CURLOPT_HTTPHEADER, NULL);
                 curl_easy_setopt(conn->easy, CURLOPT_CUSTOMREQUEST, NULL);
+                curl_easy_setopt(conn->easy, CURLOPT_BUFFERSIZE, (long)CURL_MAX_WRITE_SIZE);
         }
         conn->out_fd = -1;
         conn->out_len = 0;
@@ -496,6 +499,9 @@ static int start(struct http_conn *conn, bool post, bool put, int out_fd, const 
         conn->userdata = userdata;
         conn->busy = true;
         conn->out_fd = out_fd;
+        /* A file is written in larger pieces: fewer reads and writes, as curl(1) does. */
+        if (out_fd >= 0)
+                curl_easy_setopt(conn->easy, CURLOPT_BUFFERSIZE, FILE_BUFFER_SIZE);
 
         r = prepare(conn, post || put, put, body, len, headers);
         if (r < 0) {
