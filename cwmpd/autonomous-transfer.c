@@ -9,6 +9,8 @@
 #include "autonomous-transfer.h"
 #include "events.h"
 #include "kvmap.h"
+#include "log.h"
+#include "management-server.h"
 #include "manager.h"
 #include "transfer-args.h"
 #include "types.h"
@@ -124,6 +126,83 @@ static int split(const char *value, char *fields[static N_FIELDS])
         return 0;
 }
 
+/* The name of a file type without its number: "Vendor Log File" of "2 Vendor Log File";
+ * vendor types ("X ...") are kept whole. */
+static const char *file_type_name(const char *type, size_t len, size_t *ret_len)
+{
+        if (len > 0 && type[0] == 'X') {
+                *ret_len = len;
+                return type;
+        }
+        size_t skip = 0;
+        while (skip < len && type[skip] >= '0' && type[skip] <= '9')
+                skip++;
+        while (skip < len && type[skip] == ' ')
+                skip++;
+        *ret_len = len - skip;
+        return type + skip;
+}
+
+/* Whether a transfer's file type falls under a filter entry: the same name, or the same
+ * name followed by an instance number ("Vendor Log File 2"). */
+static bool file_type_matches(const char *entry, size_t entry_len, const char *type)
+{
+        size_t want_len, have_len;
+        const char *want = file_type_name(entry, entry_len, &want_len);
+        const char *have = file_type_name(type, strlen(type), &have_len);
+
+        if (want_len == 0 || have_len < want_len || strncmp(want, have, want_len) != 0)
+                return false;
+        if (have_len == want_len)
+                return true;
+        if (want[0] == 'X' || have[want_len] != ' ' || have_len == want_len + 1)
+                return false;
+        for (size_t i = want_len + 1; i < have_len; i++)
+                if (have[i] < '0' || have[i] > '9')
+                        return false;
+        return true;
+}
+
+bool autonomous_transfer_policy_allows(const struct autonomous_transfer_policy *policy,
+                                       bool is_download, uint32_t fault_code, const char *file_type)
+{
+        const char *tf = policy->transfer_type_filter ? policy->transfer_type_filter : "Both";
+        const char *rf = policy->result_type_filter ? policy->result_type_filter : "Both";
+
+        if (!policy->enable)
+                return false;
+        if (!streq(tf, "Both") && !streq(tf, is_download ? "Download" : "Upload"))
+                return false;
+        if (!streq(rf, "Both") && !streq(rf, fault_code == 0 ? "Success" : "Failure"))
+                return false;
+        for (const char *p = policy->file_type_filter ? policy->file_type_filter : ""; *p;) {
+                size_t len = strcspn(p, ",");
+                const char *item = p;
+                while (len > 0 && *item == ' ')
+                        item++, len--;
+                if (file_type_matches(item, len, file_type))
+                        return true;
+                p = item + len;
+                if (*p == ',')
+                        p++;
+        }
+        return false;
+}
+
+static struct autonomous_transfer_policy policy_of(struct manager *m)
+{
+        const struct management_settings *s = management_server_settings(m->ms);
+
+        if (!s) /* no Device.ManagementServer. (unit tests): the schema's defaults */
+                return (struct autonomous_transfer_policy){
+                        true, "Both", "Both",
+                        "1 Firmware Upgrade Image,2 Web Content,3 Vendor Configuration File,"
+                        "4 Vendor Log File"};
+        return (struct autonomous_transfer_policy){s->atc_enable, s->atc_transfer_type_filter,
+                                                   s->atc_result_type_filter,
+                                                   s->atc_file_type_filter};
+}
+
 int autonomous_transfer_queue(struct manager *m, const struct soap_autonomous_transfer *t,
                               const char *producer_key, const char **reason)
 {
@@ -145,6 +224,15 @@ int autonomous_transfer_queue(struct manager *m, const struct soap_autonomous_tr
                         return -ENOMEM;
                 if (manager_state_get(m, pending) || manager_state_get(m, done))
                         return 1;
+        }
+        struct autonomous_transfer_policy policy = policy_of(m);
+        if (!autonomous_transfer_policy_allows(&policy, t->is_download, t->fault_code,
+                                               t->file_type)) {
+                log_info("AutonomousTransferCompletePolicy keeps the %s of %s (%s, fault %" PRIu32
+                         ") from the ACS",
+                         t->is_download ? "download" : "upload", t->transfer_url, t->file_type,
+                         t->fault_code);
+                return 2;
         }
         snprintf(key, sizeof(key), PREFIX "%020" PRIu64, seq);
         snprintf(seq_text, sizeof(seq_text), "%" PRIu64, seq);

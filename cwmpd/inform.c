@@ -9,6 +9,7 @@
 #include "events.h"
 #include "inform.h"
 #include "log.h"
+#include "management-server.h"
 #include "manager.h"
 #include "types.h"
 
@@ -34,6 +35,10 @@ struct inform {
         struct inform_value *values;
         size_t n_values;
         struct strv event_codes, event_keys;
+        /* InformParameter entries: read once the Inform's events are known */
+        struct strv extra_names, extra_events;
+        bool finalized;
+        int extra_error;
         unsigned pending; /* dmd calls in flight */
         bool fell_back;   /* asking name by name after a failed batch */
         inform_ready_fn ready;
@@ -55,6 +60,8 @@ void inform_free(struct inform *inf)
         free(inf->values);
         strv_done(&inf->event_codes);
         strv_done(&inf->event_keys);
+        strv_done(&inf->extra_names);
+        strv_done(&inf->extra_events);
         free(inf);
 }
 
@@ -151,6 +158,71 @@ static int finalize(struct inform *inf)
         return r;
 }
 
+/* Whether an InformParameter's EventList names one of the Inform's events; an empty list
+ * is every event but "4 VALUE CHANGE". */
+bool inform_event_list_matches(const char *event_list, const char *const *codes, size_t n)
+{
+        bool empty = true;
+
+        for (const char *p = event_list; *p;) {
+                size_t len = strcspn(p, ",");
+                const char *item = p;
+                while (len > 0 && *item == ' ')
+                        item++, len--;
+                if (len > 0)
+                        empty = false;
+                for (size_t i = 0; len > 0 && i < n; i++)
+                        if (strlen(codes[i]) == len && !strncmp(codes[i], item, len))
+                                return true;
+                p = item + len;
+                if (*p == ',')
+                        p++;
+        }
+        for (size_t i = 0; empty && i < n; i++)
+                if (!streq(codes[i], "4 VALUE CHANGE"))
+                        return true;
+        return false;
+}
+
+static void on_extra_values(DBusMessage *reply, void *userdata)
+{
+        struct inform *inf = userdata;
+        int r = 0;
+
+        inf->pending--;
+        /* A name that matches nothing now is left out (TR-181), so are its errors. */
+        if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR)
+                r = read_values(inf, reply);
+        if (r < 0 && inf->extra_error == 0)
+                inf->extra_error = r;
+        if (inf->pending == 0)
+                inf->ready(inf->userdata, inf->extra_error);
+}
+
+/* The InformParameter entries whose events this Inform carries, one call each. */
+static int ask_extra(struct inform *inf)
+{
+        for (size_t i = 0; i < inf->extra_names.n; i++) {
+                if (!inform_event_list_matches(inf->extra_events.v[i],
+                                               (const char *const *)inf->event_codes.v,
+                                               inf->event_codes.n))
+                        continue;
+                const char *names[] = {inf->extra_names.v[i]};
+                _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
+                        DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterValues");
+                const char *const *p = names;
+                if (!call || !dbus_message_append_args(call, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &p,
+                                                       1, DBUS_TYPE_INVALID))
+                        return -ENOMEM;
+                int r = bus_call_async(inf->m->bus, call, DM_TIMEOUT_MS, on_extra_values, inf,
+                                       NULL);
+                if (r < 0)
+                        return r;
+                inf->pending++;
+        }
+        return 0;
+}
+
 static void on_values(DBusMessage *reply, void *userdata)
 {
         struct inform *inf = userdata;
@@ -174,8 +246,14 @@ static void on_values(DBusMessage *reply, void *userdata)
                 inf->ready(inf->userdata, r);
                 return;
         }
-        if (inf->pending == 0)
-                inf->ready(inf->userdata, finalize(inf));
+        if (inf->pending > 0 || inf->finalized)
+                return;
+        inf->finalized = true;
+        r = finalize(inf);
+        if (r >= 0)
+                r = ask_extra(inf);
+        if (r < 0 || inf->pending == 0)
+                inf->ready(inf->userdata, r);
 }
 
 static int ask(struct inform *inf, const char *const *names, size_t n)
@@ -212,6 +290,25 @@ static int collect_forced(const struct schema_node *node, struct strv *names,
         return 0;
 }
 
+/* Device.ManagementServer.InformParameter.{i}.: copied now, a change during the session
+ * counts for the next Inform. */
+static int collect_inform_parameters(struct inform *inf)
+{
+        _cleanup_free_ struct management_inform_parameter *ip = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!inf->m->ms)
+                return 0;
+        r = management_server_inform_parameters(inf->m->ms, &ip, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = strv_push(&inf->extra_names, ip[i].name);
+                if (r >= 0)
+                        r = strv_push(&inf->extra_events, ip[i].event_list);
+        }
+        return r;
+}
+
 int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready, void *userdata)
 {
         struct inform *inf = calloc(1, sizeof(*inf));
@@ -235,6 +332,8 @@ int inform_prepare(struct manager *m, struct inform **ret, inform_ready_fn ready
                                 r = strv_push(&inf->changed, k + strlen(CHANGE_PREFIX));
                 }
         }
+        if (r >= 0)
+                r = collect_inform_parameters(inf);
         if (r >= 0)
                 r = ask(inf, (const char *const *)inf->names.v, inf->names.n);
         if (r < 0) {

@@ -12,7 +12,9 @@ struct inform;
 /*
  * The Inform of a session (TR-069 A.3.3.1): the DeviceId, the events waiting, and the
  * ParameterList: the forced Inform parameters of the schema plus every notified parameter
- * whose value changed, read from dmd in one call when the session starts.
+ * whose value changed, read from dmd in one call when the session starts, and the
+ * parameters of Device.ManagementServer.InformParameter. whose EventList names one of the
+ * Inform's events, read once the events are known.
  */
 
 typedef void (*inform_ready_fn)(void *userdata, int error);
@@ -25,3 +27,6 @@ bool inform_has_event(const struct inform *inform, const char *code);
 /* InformResponse received: the value changes the Inform reported are done. */
 void inform_delivered(struct manager *m, const struct inform *inform);
 void inform_free(struct inform *inform);
+/* Whether an InformParameter's EventList (comma-separated codes; empty: every event but
+ * "4 VALUE CHANGE") names one of the n event codes. */
+bool inform_event_list_matches(const char *event_list, const char *const *codes, size_t n);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@
 /* The connection request methods cwmpd serves: TR-069 3.2.2 over HTTP, and Annex G (UDP
  * behind a NAT, with STUN), which TR-181 names "STUN". */
 #define SUPPORTED_CONN_REQ_METHODS "HTTP,STUN"
+
+#define IP_TABLE MS_PREFIX "InformParameter."
 
 #define STRING_MAX 256 /* TR-181 string(256) of the credentials */
 #define URL_MAX    2048
@@ -97,6 +100,14 @@ static const struct setting {
                 MANAGEMENT_CHANGE_HEARTBEAT),
         SETTING("HeartbeatPolicy.InitiationTime", FIELD_STRING, heartbeat_initiation_time,
                 MANAGEMENT_CHANGE_HEARTBEAT),
+        /* read at each hand-off */
+        SETTING("AutonomousTransferCompletePolicy.Enable", FIELD_BOOL, atc_enable, 0),
+        SETTING("AutonomousTransferCompletePolicy.TransferTypeFilter", FIELD_STRING,
+                atc_transfer_type_filter, 0),
+        SETTING("AutonomousTransferCompletePolicy.ResultTypeFilter", FIELD_STRING,
+                atc_result_type_filter, 0),
+        SETTING("AutonomousTransferCompletePolicy.FileTypeFilter", FIELD_STRING,
+                atc_file_type_filter, 0),
 #undef SETTING
 };
 
@@ -309,16 +320,65 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 constant = "true"; /* dmd resolves [alias] instance references */
         else if (streq(name, "SupportedConnReqMethods"))
                 constant = SUPPORTED_CONN_REQ_METHODS;
-        else
+        else if (streq(name, "AutoCreateInstances") || streq(name, "InstanceWildcardsSupported"))
+                constant = "false"; /* dmd creates no instance on a Set and takes no "*" */
+        else if (streq(name, "InformParameterNumberOfEntries")) {
+                _cleanup_free_ uint32_t *instances = NULL;
+                size_t n = 0;
+                int r = cwmp_provider_get_instances(ms->provider, IP_TABLE, &instances, &n);
+                if (r < 0)
+                        return r;
+                return asprintf(value, "%zu", n) < 0 ? -ENOMEM : 0;
+        } else
                 return -ENOENT;
         *value = strdup(constant);
         return *value ? 0 : -ENOMEM;
 }
 
+/* An InformParameter's ParameterName: a parameter or partial path of the model, not a forced
+ * Inform parameter (TR-181 asks 9007 for those) and without "*", which dmd cannot expand. */
+static int check_inform_parameter_name(struct management_server *ms, const char *value)
+{
+        if (!*value)
+                return 0; /* an entry being filled in */
+        if (!startswith(value, "Device.") || strchr(value, '*') || strstr(value, ".."))
+                return -EINVAL;
+        if (ms->live.is_forced_inform && ms->live.is_forced_inform(ms->userdata, value))
+                return -EINVAL;
+        return 0;
+}
+
+/* An EventList: event codes ("1 BOOT", "M Download" ...), never "4 VALUE CHANGE". */
+static int check_event_list(const char *value)
+{
+        for (const char *p = value; *p;) {
+                size_t n = strcspn(p, ",");
+                const char *item = p;
+                while (n > 0 && *item == ' ')
+                        item++, n--;
+                if (n == 0 ||
+                    (n == strlen("4 VALUE CHANGE") && !strncmp(item, "4 VALUE CHANGE", n)))
+                        return -EINVAL;
+                p = item + n;
+                if (*p == ',')
+                        p++;
+        }
+        return 0;
+}
+
 static int on_validate(cwmp_provider *p, const char *name, const char *value, void *userdata)
 {
+        struct management_server *ms = userdata;
+
         if (streq(name, MS_PREFIX "URL"))
                 return acs_url_check(value);
+        if (startswith(name, IP_TABLE)) {
+                const char *leaf = strrchr(name, '.') + 1;
+                if (streq(leaf, "ParameterName"))
+                        return check_inform_parameter_name(ms, value);
+                if (streq(leaf, "EventList"))
+                        return check_event_list(value);
+        }
         return 0;
 }
 
@@ -663,4 +723,48 @@ int management_server_factory_reset(struct management_server *ms)
         schema_free(schema);
         strv_done(&names);
         return r;
+}
+
+int management_server_inform_parameters(struct management_server *ms,
+                                        struct management_inform_parameter **ret, size_t *n)
+{
+        _cleanup_free_ uint32_t *instances = NULL;
+        struct management_inform_parameter *out = NULL;
+        size_t n_instances = 0, k = 0;
+        int r;
+
+        if (!ms || !ret || !n)
+                return -EINVAL;
+        r = cwmp_provider_get_instances(ms->provider, IP_TABLE, &instances, &n_instances);
+        if (r < 0)
+                return r;
+        if (n_instances > 0) {
+                out = calloc(n_instances, sizeof(*out));
+                if (!out)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_instances; i++) {
+                char name[128];
+                bool enabled = false;
+                const char *v;
+
+                snprintf(name, sizeof(name), IP_TABLE "%" PRIu32 ".Enable", instances[i]);
+                v = cwmp_provider_get_stored(ms->provider, name);
+                if (!v || cw_parse_bool(v, &enabled) < 0 || !enabled)
+                        continue;
+                snprintf(name, sizeof(name), IP_TABLE "%" PRIu32 ".ParameterName", instances[i]);
+                const char *parameter = cwmp_provider_get_stored(ms->provider, name);
+                if (!parameter || !*parameter)
+                        continue;
+                snprintf(name, sizeof(name), IP_TABLE "%" PRIu32 ".EventList", instances[i]);
+                v = cwmp_provider_get_stored(ms->provider, name);
+                out[k++] = (struct management_inform_parameter){parameter, v ? v : ""};
+        }
+        if (k == 0) {
+                free(out);
+                out = NULL;
+        }
+        *ret = out;
+        *n = k;
+        return 0;
 }

@@ -40,6 +40,11 @@ struct management_settings {
         bool heartbeat_enable;
         uint32_t heartbeat_interval;
         const char *heartbeat_initiation_time;
+        /* AutonomousTransferCompletePolicy. */
+        bool atc_enable;
+        const char *atc_transfer_type_filter; /* "Upload", "Download" or "Both" */
+        const char *atc_result_type_filter;   /* "Success", "Failure" or "Both" */
+        const char *atc_file_type_filter;     /* comma-separated file types */
 };
 
 /* Which setting changed, for on_change. */
@@ -61,6 +66,8 @@ struct management_live {
         char *(*udp_connection_request_address)(void *userdata);
         bool (*nat_detected)(void *userdata);
         char *(*parameter_key)(void *userdata); /* read from dmd's ParameterKey property */
+        /* Whether a parameter is a forced Inform one (InformParameter may not name it). */
+        bool (*is_forced_inform)(void *userdata, const char *name);
 };
 
 struct management_defaults {
@@ -86,3 +93,14 @@ const struct management_settings *management_server_settings(const struct manage
 int management_server_factory_reset(struct management_server *ms);
 /* Tells dmd that a live value changed (ConnectionRequestURL, UDPConnectionRequestAddress). */
 int management_server_notify(struct management_server *ms, const char *name, const char *value);
+
+/* An enabled Device.ManagementServer.InformParameter.{i}. entry. */
+struct management_inform_parameter {
+        const char *name;       /* ParameterName, a parameter or a partial path */
+        const char *event_list; /* EventList, comma-separated; "" is every event but VALUE CHANGE */
+};
+
+/* The enabled InformParameter entries with a ParameterName, by instance number. *ret is
+ * malloc'd (NULL when there are none); its strings stay valid until the next change. */
+int management_server_inform_parameters(struct management_server *ms,
+                                        struct management_inform_parameter **ret, size_t *n);

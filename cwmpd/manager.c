@@ -26,6 +26,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "schedule.h"
+#include "security-certificates.h"
 #include "session.h"
 #include "store.h"
 #include "transfer-complete.h"
@@ -391,6 +392,13 @@ static bool live_nat_detected(void *userdata)
         return m->nat_detected;
 }
 
+static bool is_forced_inform(void *userdata, const char *name)
+{
+        struct manager *m = userdata;
+        const struct schema_node *node = schema_find(m->schema, name);
+        return node && !node->is_object && node->forced_inform;
+}
+
 static char *live_parameter_key(void *userdata)
 {
         struct manager *m = userdata;
@@ -726,6 +734,7 @@ void manager_free(struct manager *m)
         conreq_http_free(m->conreq_http);
         conreq_udp_free(m->conreq_udp);
         bulkdata_free(m->bulkdata);
+        security_certificates_free(m->security);
         management_server_free(m->ms);
         sd_event_source_disable_unref(m->kick);
         sd_event_source_disable_unref(m->reap);
@@ -773,6 +782,33 @@ static int start_bulkdata(struct manager *m)
                 r = bulkdata_start(m->bulkdata);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up Device.BulkData.: %m");
+        return 0;
+}
+
+/* Device.Security., when the schema declares it: the certificates of [ACS]. */
+static int start_security(struct manager *m)
+{
+        _cleanup_free_ char *state = NULL, *schema = NULL;
+        const struct schema_node *node = schema_find(m->schema, "Device.Security.Certificate.{i}.");
+        int r;
+
+        if (!node)
+                return 0;
+        if (asprintf(&state, "%s/security-certificates.state", m->settings.state_dir) < 0 ||
+            !(schema = strdup(node->file)))
+                return log_error_errno(-ENOMEM, "Out of memory");
+        const struct security_certificates_options options = {
+                .schema_file = schema,
+                .state_file = state,
+                .ca_file = m->settings.ca_file,
+                .ca_path = m->settings.ca_path,
+                .client_cert = m->settings.client_cert,
+        };
+        r = security_certificates_new(m->event, m->bus, &options, &m->security);
+        if (r >= 0)
+                r = security_certificates_start(m->security);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.Security.: %m");
         return 0;
 }
 
@@ -827,6 +863,7 @@ int manager_start(struct manager *m)
                 .udp_connection_request_address = live_udp_address,
                 .nat_detected = live_nat_detected,
                 .parameter_key = live_parameter_key,
+                .is_forced_inform = is_forced_inform,
         };
         r = management_server_new(m->event, m->bus, ms_schema, ms_state, &defaults, &live,
                                   on_management_change, m, &m->ms);
@@ -846,6 +883,9 @@ int manager_start(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to register Device.ManagementServer.: %m");
         r = start_bulkdata(m);
+        if (r < 0)
+                return r;
+        r = start_security(m);
         if (r < 0)
                 return r;
 

@@ -15,6 +15,7 @@ struct bulkdata;
 struct events;
 struct http_client;
 struct management_server;
+struct security_certificates;
 struct conreq_http;
 struct conreq_udp;
 struct session;
@@ -37,7 +38,8 @@ struct manager {
         struct http_client *http;
         struct events *events;
         struct management_server *ms;
-        struct bulkdata *bulkdata; /* Device.BulkData. */
+        struct bulkdata *bulkdata;              /* Device.BulkData. */
+        struct security_certificates *security; /* Device.Security. */
         struct conreq_http *conreq_http;
         struct conreq_udp *conreq_udp;
         char *udp_address; /* learnt by STUN, or the listener's */

@@ -59,6 +59,15 @@ DEFAULTS = {
     'HeartbeatPolicy.Enable': ('boolean', 'false'),
     'HeartbeatPolicy.ReportingInterval': ('unsignedInt', '60'),
     'HeartbeatPolicy.InitiationTime': ('dateTime', '0001-01-01T00:00:00Z'),
+    'AutoCreateInstances': ('boolean', 'false'),
+    'InstanceWildcardsSupported': ('boolean', 'false'),
+    'InformParameterNumberOfEntries': ('unsignedInt', '0'),
+    'AutonomousTransferCompletePolicy.Enable': ('boolean', 'true'),
+    'AutonomousTransferCompletePolicy.TransferTypeFilter': ('string', 'Both'),
+    'AutonomousTransferCompletePolicy.ResultTypeFilter': ('string', 'Both'),
+    'AutonomousTransferCompletePolicy.FileTypeFilter': (
+        'string', '1 Firmware Upgrade Image,2 Web Content,3 Vendor Configuration File,'
+        '4 Vendor Log File'),
 }
 
 
@@ -127,7 +136,8 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
     def test_defaults(self):
         got = self.values()
         schema = cwmptest.Schema([SCHEMA_FILE])
-        declared = [n.path[len(MS):] for n in schema.parameters_under(MS)]
+        declared = [n.path[len(MS):] for n in schema.parameters_under(MS)
+                    if '{i}' not in n.path]
         self.assertEqual(sorted(got), sorted(declared), 'every parameter of the fragment')
         self.assertEqual(sorted(DEFAULTS), sorted(declared))
         for name, expected in DEFAULTS.items():
@@ -181,7 +191,13 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
             ({'PeriodicInformEnable': 'false'}, {'PERIODIC'}),
             ({'EnableCWMP': 'false'}, {'ENABLE'}),
             ({'URL': 'http://[2001:db8::1]:7547/acs', 'STUNPassword': 'x',
-              'DefaultActiveNotificationThrottle': '30', 'InstanceMode': 'InstanceAlias'},
+              'DefaultActiveNotificationThrottle': '30',
+              # read at each hand-off: no group of its own
+              'AutonomousTransferCompletePolicy.Enable': 'false',
+              'AutonomousTransferCompletePolicy.TransferTypeFilter': 'Upload',
+              'AutonomousTransferCompletePolicy.ResultTypeFilter': 'Failure',
+              'AutonomousTransferCompletePolicy.FileTypeFilter':
+                  '4 Vendor Log File,X 00D09E Crash Dump'},
              {'URL', 'STUN'}),
         ]
         for values, groups in cases:
@@ -206,8 +222,12 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
         self.assertFalse(s['periodic_inform_enable'])
         self.assertFalse(s['enable_cwmp'])
         self.assertEqual(s['default_active_notification_throttle'], 30)
-        self.assertEqual(s['instance_mode'], 'InstanceAlias')
+        self.assertEqual(s['instance_mode'], 'InstanceNumber')
         self.assertEqual(s['url'], 'http://[2001:db8::1]:7547/acs')
+        self.assertFalse(s['atc_enable'])
+        self.assertEqual((s['atc_transfer_type_filter'], s['atc_result_type_filter'],
+                          s['atc_file_type_filter']),
+                         ('Upload', 'Failure', '4 Vendor Log File,X 00D09E Crash Dump'))
 
         # The same value again changes nothing: the next report names only what changed.
         self.assertEqual(self.dm.spv({MS + 'URL': 'http://[2001:db8::1]:7547/acs'}), 0)
@@ -265,13 +285,22 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
                             ('STUNServerPort', '65536'),
                             ('STUNMaximumKeepAlivePeriod', '-2'),
                             ('InstanceMode', 'Alias'),
+                            # dmd names instances by number only
+                            ('InstanceMode', 'InstanceAlias'),
+                            ('AutonomousTransferCompletePolicy.TransferTypeFilter', 'Sideways'),
+                            ('AutonomousTransferCompletePolicy.FileTypeFilter',
+                             '1 Firmware Upgrade Image,Firmware'),
+                            ('AutonomousTransferCompletePolicy.FileTypeFilter',
+                             'X 00d09e lowercase OUI'),
                             ('PeriodicInformTime', 'yesterday'),
                             ('Username', 'u' * 257)]:
             with self.subTest(name=name, value=value):
                 self.assertFault(9003, self.dm.spv, {MS + name: value},
                                  params={MS + name: 9007})
         for name in ('ParameterKey', 'ConnectionRequestURL', 'UDPConnectionRequestAddress',
-                     'NATDetected', 'AliasBasedAddressing', 'SupportedConnReqMethods'):
+                     'NATDetected', 'AliasBasedAddressing', 'SupportedConnReqMethods',
+                     'AutoCreateInstances', 'InstanceWildcardsSupported',
+                     'InformParameterNumberOfEntries'):
             with self.subTest(name=name):
                 self.assertFault(9003, self.dm.spv, {MS + name: DEFAULTS[name][1]},
                                  params={MS + name: 9008})
@@ -281,7 +310,7 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
         new = {'URL': 'https://acs2.example.net/acs', 'Password': 'acs-secret',
                'ConnectionRequestUsername': 'cr', 'ConnectionRequestPassword': 'crpw',
                'CWMPRetryIntervalMultiplier': '2500', 'STUNEnable': 'true',
-               'STUNServerAddress': 'stun.example.com', 'InstanceMode': 'InstanceAlias',
+               'STUNServerAddress': 'stun.example.com',
                'HeartbeatPolicy.Enable': 'true', 'HeartbeatPolicy.ReportingInterval': '90'}
         self.spv_and_changes({MS + k: v for k, v in new.items()}, 'before-restart')
 
@@ -296,7 +325,6 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
             self.assertEqual(s['connection_request_password'], 'crpw')
             self.assertEqual(s['cwmp_retry_interval_multiplier'], 2500)
             self.assertTrue(s['stun_enable'])
-            self.assertEqual(s['instance_mode'], 'InstanceAlias')
             self.assertEqual(s['heartbeat_interval'], 90)
             # ParameterKey is fetched from dmd at start
             self.assertTrue(wait_until(

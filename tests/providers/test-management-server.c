@@ -89,6 +89,9 @@ static void print_settings(const struct management_settings *s)
                 {"stun_password", s->stun_password},
                 {"instance_mode", s->instance_mode},
                 {"heartbeat_initiation_time", s->heartbeat_initiation_time},
+                {"atc_transfer_type_filter", s->atc_transfer_type_filter},
+                {"atc_result_type_filter", s->atc_result_type_filter},
+                {"atc_file_type_filter", s->atc_file_type_filter},
         };
 
         printf("settings {");
@@ -104,13 +107,14 @@ static void print_settings(const struct management_settings *s)
                "\"cwmp_retry_interval_multiplier\": %" PRIu32 ", \"stun_enable\": %s, "
                "\"stun_server_port\": %" PRIu32 ", \"stun_maximum_keep_alive_period\": %" PRId32
                ", \"stun_minimum_keep_alive_period\": %" PRIu32 ", \"heartbeat_enable\": %s, "
-               "\"heartbeat_interval\": %" PRIu32 "}\n",
+               "\"heartbeat_interval\": %" PRIu32 ", \"atc_enable\": %s}\n",
                s->enable_cwmp ? "true" : "false", s->periodic_inform_enable ? "true" : "false",
                s->periodic_inform_interval, s->default_active_notification_throttle,
                s->cwmp_retry_minimum_wait_interval, s->cwmp_retry_interval_multiplier,
                s->stun_enable ? "true" : "false", s->stun_server_port,
                s->stun_maximum_keep_alive_period, s->stun_minimum_keep_alive_period,
-               s->heartbeat_enable ? "true" : "false", s->heartbeat_interval);
+               s->heartbeat_enable ? "true" : "false", s->heartbeat_interval,
+               s->atc_enable ? "true" : "false");
         fflush(stdout);
 }
 
