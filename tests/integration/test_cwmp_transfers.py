@@ -372,6 +372,50 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(got[2]['IsDownload'], 'false')
         self.assertEqual(self.agent.prop('PendingEvents'), [])
 
+    def test_autonomous_transfer_complete_policy(self):
+        """Device.ManagementServer.AutonomousTransferCompletePolicy.: a hand-off its filters
+        keep out is accepted and dropped (no event, no session); one they let through is
+        delivered. FileTypeFilter names types as TR-181 does: an Upload's "2 Vendor Log
+        File" passes "4 Vendor Log File"."""
+        self.start(fake=False)
+        policy = cwmptest.MS + 'AutonomousTransferCompletePolicy.'
+        self.assertEqual(self.dm.spv({policy + 'TransferTypeFilter': 'Download',
+                                      policy + 'ResultTypeFilter': 'Failure',
+                                      policy + 'FileTypeFilter':
+                                          '1 Firmware Upgrade Image,4 Vendor Log File'}), 0)
+        sessions = 1
+
+        def dropped(*args, **kw):
+            self.assertIsNone(self.hand_over(*args, **kw))
+            self.assertEqual(self.agent.prop('PendingEvents'), [])
+            self.assertNoNewSession(sessions, 0.5, why='for %r %r' % (args, kw))
+
+        def delivered(*args, **kw):
+            nonlocal sessions
+            self.assertIsNone(self.hand_over(*args, **kw))
+            s = self.acs.wait_session(sessions, cwmptest.scaled(10))
+            sessions += 1
+            self.assertSessionOk(s)
+            self.assertEvents(s, [(ATC, '')])
+            return self.autonomous([s])
+
+        dropped('p/1')  # a success
+        got = delivered('p/2', fault=9010, fault_string='bad image')
+        self.assertEqual([(a['FileType'], a['FaultCode']) for a in got],
+                         [('1 Firmware Upgrade Image', '9010')])
+        dropped('p/3', file_type='2 Vendor Log File', fault=9011, is_download=False)  # Upload
+        self.assertEqual(self.dm.spv({policy + 'TransferTypeFilter': 'Both'}), 0)
+        got = delivered('p/4', file_type='2 Vendor Log File', fault=9011, is_download=False)
+        self.assertEqual([(a['IsDownload'], a['FileType']) for a in got],
+                         [('false', '2 Vendor Log File')])
+        dropped('p/5', file_type='3 Vendor Configuration File', fault=9010)
+        self.assertEqual(self.dm.spv({policy + 'Enable': 'false'}), 0)
+        dropped('p/6', fault=9010)
+        # A dropped hand-off is not held back: the same producer key later goes through.
+        self.assertEqual(self.dm.spv({policy + 'Enable': 'true',
+                                      policy + 'ResultTypeFilter': 'Both'}), 0)
+        self.assertEqual(len(delivered('p/1')), 1)
+
     def test_acs_refusing_autonomous_transfer_complete(self):
         """GenieACS answers AutonomousTransferComplete with fault 8000: the session goes
         on, the result is dropped, the event does not come back. 8005 keeps it for the
