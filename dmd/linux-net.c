@@ -10,8 +10,13 @@
 
 #include "net-values.h"
 
-const char *const linux_net_subtrees[] = {"Device.Ethernet.", "Device.IP.", "Device.Routing.",
-                                          "Device.Hosts.", NULL};
+const char *const linux_net_subtrees[] = {"Device.Ethernet.",
+                                          "Device.IP.",
+                                          "Device.Routing.",
+                                          "Device.Hosts.",
+                                          "Device.Bridging.",
+                                          "Device.InterfaceStack.",
+                                          NULL};
 
 /* ---- life cycle ---- */
 
@@ -89,6 +94,12 @@ int linux_net_get(struct linux_net *n, const char *name, char **value)
                         c += net_link_is_ethernet(n, &n->links[i]);
                 return net_unsigned_int(c, value);
         }
+        if (startswith(name, "Device.Ethernet."))
+                return net_get_ethernet_layers(n, name + strlen("Device.Ethernet."), value);
+        if (startswith(name, "Device.Bridging."))
+                return net_get_bridging(n, name + strlen("Device.Bridging."), value);
+        if (startswith(name, STACK_TABLE))
+                return net_get_interface_stack(n, name + strlen(STACK_TABLE), value);
         if (startswith(name, "Device.IP."))
                 return net_get_ip(n, name + strlen("Device.IP."), value);
         if (startswith(name, "Device.Routing."))
@@ -151,9 +162,56 @@ static int list_interfaces(struct linux_net *n, const char *object, struct strv 
         return r;
 }
 
+/* Ethernet.Link., Ethernet.VLANTermination., Bridging.Bridge. and their Port., VLAN. and
+ * VLANPort. tables. */
+static int list_layers(struct linux_net *n, const char *object, struct strv *all)
+{
+        bool link = overlaps(object, ETH_LINK_TABLE), vlan = overlaps(object, VLAN_TABLE),
+             bridge = overlaps(object, BRIDGE_TABLE);
+        if (!link && !vlan && !bridge)
+                return 0;
+        /* The bridges' VLAN tables read the links they need. */
+        int r = net_snapshot_refresh(n, bridge ? NET_SECTION_BRIDGES : NET_SECTION_LINKS);
+        for (size_t i = 0; r >= 0 && i < n->n_links; i++) {
+                const struct net_link *l = &n->links[i];
+                if (link && net_link_has_ethernet_link(n, l))
+                        r = push(all, ETH_LINK_TABLE "%" PRIu32 ".", l->instance);
+                if (r >= 0 && vlan && net_link_is_vlan(l))
+                        r = push(all, VLAN_TABLE "%" PRIu32 ".", l->instance);
+                if (r >= 0 && bridge && net_link_is_bridge(l))
+                        r = push(all, BRIDGE_TABLE "%" PRIu32 ".", l->instance);
+        }
+        for (size_t i = 0; bridge && r >= 0 && i < n->n_links; i++) {
+                const struct net_link *b = net_port_bridge(n, &n->links[i]);
+                if (b)
+                        r = push(all, BRIDGE_TABLE "%" PRIu32 ".Port.%" PRIu32 ".", b->instance,
+                                 n->links[i].instance);
+        }
+        for (size_t i = 0; bridge && r >= 0 && i < n->n_bridge_vlans; i++) {
+                const struct net_link *b = net_link_by_ifindex(n, n->bridge_vlans[i].bridge);
+                if (b)
+                        r = push(all, BRIDGE_TABLE "%" PRIu32 ".VLAN.%" PRIu32 ".", b->instance,
+                                 n->bridge_vlans[i].instance);
+        }
+        for (size_t i = 0; bridge && r >= 0 && i < n->n_vlan_ports; i++) {
+                const struct net_link *b = net_link_by_ifindex(n, n->vlan_ports[i].bridge);
+                if (b)
+                        r = push(all, BRIDGE_TABLE "%" PRIu32 ".VLANPort.%" PRIu32 ".", b->instance,
+                                 n->vlan_ports[i].instance);
+        }
+        return r;
+}
+
 static int list_all(struct linux_net *n, const char *object, struct strv *all)
 {
-        int r = list_interfaces(n, object, all);
+        int r = list_layers(n, object, all);
+        if (r >= 0 && overlaps(object, STACK_TABLE)) {
+                r = net_snapshot_refresh(n, NET_SECTION_STACK);
+                for (size_t i = 0; r >= 0 && i < n->n_stack; i++)
+                        r = push(all, STACK_TABLE "%" PRIu32 ".", n->stack[i].instance);
+        }
+        if (r >= 0)
+                r = list_interfaces(n, object, all);
         if (r >= 0 && overlaps(object, PORT_TABLE)) {
                 r = net_snapshot_refresh(n, NET_SECTION_PORTS);
                 for (size_t i = 0; r >= 0 && i < n->n_ports; i++)

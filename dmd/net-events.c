@@ -23,7 +23,8 @@ static void note(struct touched *t, uint16_t type)
         switch (type) {
         case RTM_NEWLINK:
         case RTM_DELLINK:
-                /* Every table names interfaces. */
+                /* Every table names interfaces. A bridge's VLAN table changes as an
+                 * AF_BRIDGE RTM_NEWLINK of its port. */
                 t->links = t->addrs = t->routes = t->hosts = true;
                 break;
         case RTM_NEWADDR:
@@ -45,8 +46,11 @@ static void note(struct touched *t, uint16_t type)
 
 static void apply(struct linux_net *n, const struct touched *t)
 {
-        if (t->links)
+        if (t->links) {
                 n->valid[NET_SECTION_LINKS] = false;
+                n->valid[NET_SECTION_BRIDGES] = false;
+                n->valid[NET_SECTION_STACK] = false;
+        }
         if (t->addrs)
                 n->valid[NET_SECTION_ADDRS] = false;
         if (t->routes)
@@ -55,8 +59,11 @@ static void apply(struct linux_net *n, const struct touched *t)
                 n->valid[NET_SECTION_HOSTS] = false;
         if (!n->changed)
                 return;
-        if (t->links)
+        if (t->links) {
                 n->changed("Device.Ethernet.", n->changed_userdata);
+                n->changed("Device.Bridging.", n->changed_userdata);
+                n->changed("Device.InterfaceStack.", n->changed_userdata);
+        }
         if (t->links || t->addrs)
                 n->changed("Device.IP.", n->changed_userdata);
         if (t->links || t->routes)

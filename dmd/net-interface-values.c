@@ -17,7 +17,7 @@
 #define ADDR_PROTO_KERNEL_LL 3
 
 /* TR-181's Status from the kernel's administrative flag and operational state (RFC 2863). */
-static const char *link_status(const struct net_link *l)
+const char *net_link_status(const struct net_link *l)
 {
         if (!(l->flags & IFF_UP))
                 return "Down";
@@ -41,7 +41,7 @@ static const char *link_status(const struct net_link *l)
 
 /* "cpe-" and the name, which paths can carry in brackets: "." and brackets become "_"
  * (a VLAN's "eth0.100" is "cpe-eth0_100"). */
-static int default_alias(const struct net_link *l, char **ret)
+int net_link_alias(const struct net_link *l, char **ret)
 {
         int r = net_format(ret, "cpe-%s", l->name);
         if (r < 0)
@@ -69,8 +69,8 @@ static const struct {
         {"Collisions", "collisions", false, true},
 };
 
-static int get_stat(const struct linux_net *n, const struct net_link *l, const char *field,
-                    bool ethernet, char **ret)
+int net_link_stat(const struct linux_net *n, const struct net_link *l, const char *field,
+                  bool ethernet, char **ret)
 {
         for (size_t i = 0; i < ELEMENTSOF(stats); i++) {
                 if (!streq(field, stats[i].name) || (stats[i].ethernet_only && !ethernet))
@@ -118,9 +118,9 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Enable"))
                 return net_boolean(l->flags & IFF_UP, ret);
         if (streq(field, "Status"))
-                return net_text(link_status(l), ret);
+                return net_text(net_link_status(l), ret);
         if (streq(field, "Alias"))
-                return default_alias(l, ret);
+                return net_link_alias(l, ret);
         if (streq(field, "Name"))
                 return net_text(l->name, ret);
         if (streq(field, "Upstream"))
@@ -145,7 +145,7 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
                                 ret);
         }
         if (startswith(field, "Stats."))
-                return get_stat(n, l, field + strlen("Stats."), true, ret);
+                return net_link_stat(n, l, field + strlen("Stats."), true, ret);
         return -ENOENT;
 }
 
@@ -355,17 +355,15 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Enable"))
                 return net_boolean(l->flags & IFF_UP, ret);
         if (streq(field, "Status"))
-                return net_text(link_status(l), ret);
+                return net_text(net_link_status(l), ret);
         if (streq(field, "Alias"))
-                return default_alias(l, ret);
+                return net_link_alias(l, ret);
         if (streq(field, "Name"))
                 return net_text(l->name, ret);
         if (streq(field, "Type"))
                 return net_text(interface_type(l), ret);
         if (streq(field, "LowerLayers"))
-                return net_link_is_ethernet(n, l)
-                               ? net_format(ret, ETH_TABLE "%" PRIu32, l->instance)
-                               : net_text("", ret);
+                return net_lower_layers(n, NET_LAYER_IP, l, ret);
         if (streq(field, "IPv4Enable"))
                 return net_boolean(true, ret); /* Linux has no per-interface switch for IPv4 */
         if (streq(field, "IPv6Enable")) {
@@ -382,7 +380,7 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "Loopback"))
                 return net_boolean(l->flags & IFF_LOOPBACK, ret);
         if (startswith(field, "Stats."))
-                return get_stat(n, l, field + strlen("Stats."), false, ret);
+                return net_link_stat(n, l, field + strlen("Stats."), false, ret);
 
         if (startswith(field, "IPv6Prefix"))
                 return get_ipv6_prefix(n, instance, field + strlen("IPv6Prefix"), ret);

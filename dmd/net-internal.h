@@ -35,6 +35,12 @@ struct net_ip {
         uint8_t bytes[16];
 };
 
+/* A growing array of fixed-size items, for the dumps. */
+struct net_vec {
+        void *items;
+        size_t n, allocated, item_size;
+};
+
 /* ---- links (net-link.c) ---- */
 
 struct net_link {
@@ -49,11 +55,32 @@ struct net_link {
         char kind[NET_KIND_MAX]; /* IFLA_INFO_KIND ("veth", "bridge"); "" for hardware */
         uint32_t instance;       /* in Device.IP.Interface. (and Ethernet.Interface.) */
         bool ethernet;           /* in Device.Ethernet.Interface. too (set by the snapshot) */
+        int master;              /* IFLA_MASTER: the bridge (or bond) it is a port of; 0: none */
+        int lower;               /* IFLA_LINK of a VLAN: the device it tags; 0: none */
+        uint16_t vlan_id;        /* kind "vlan": IFLA_VLAN_ID */
+        uint16_t vlan_protocol;  /* kind "vlan": IFLA_VLAN_PROTOCOL (0x8100, 0x88a8) */
+        bool vlan_filtering;     /* kind "bridge": IFLA_BR_VLAN_FILTERING */
+        bool bridge_port;        /* IFLA_INFO_SLAVE_KIND "bridge" */
+        uint8_t port_state;      /* bridge port: IFLA_BRPORT_STATE (BR_STATE_*) */
 };
 
 /* RTM_NEWLINK -> net_link. -EBADMSG for a malformed message. */
 int net_link_parse(const struct nlmsghdr *h, struct net_link *ret);
 int net_link_dump(struct net_link **ret, size_t *ret_n);
+
+/* ---- the VLAN tables of bridges (net-brvlan.c) ---- */
+
+/* One VLAN of a bridge port, or of the bridge itself (its "self" entries). */
+struct net_brvlan {
+        int ifindex;
+        uint16_t vid;
+        uint16_t flags; /* BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED */
+};
+
+/* An AF_BRIDGE RTM_NEWLINK (as RTEXT_FILTER_BRVLAN dumps it) -> its VLANs, appended to v
+ * (a net_vec of struct net_brvlan); ranges are expanded. -EBADMSG for a malformed message. */
+int net_brvlan_parse(const struct nlmsghdr *h, struct net_vec *v);
+int net_brvlan_dump(struct net_brvlan **ret, size_t *ret_n);
 
 /* ---- addresses (net-addr.c) ---- */
 
@@ -136,10 +163,5 @@ const char *net_prefix_to_mask(uint8_t prefixlen, char *buf);
 void net_ip_mask(struct net_ip *ip, uint8_t prefixlen);
 bool net_ip_equal(const struct net_ip *a, const struct net_ip *b);
 
-/* A growing array of fixed-size items, for the dumps. */
-struct net_vec {
-        void *items;
-        size_t n, allocated, item_size;
-};
 /* A zeroed slot at the end, or NULL when out of memory. */
 void *net_vec_push(struct net_vec *v);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Network interfaces: RTM_GETLINK. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdlib.h>
@@ -8,6 +9,59 @@
 
 #include "net-internal.h"
 #include "netlink.h"
+#include "util.h"
+
+static bool attr_u16(const struct rtattr *a, uint16_t *ret)
+{
+        size_t len = 0;
+        uint16_t v;
+        if (!netlink_attr_bytes(a, &v, sizeof(v), &len) || len < sizeof(v))
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* IFLA_INFO_DATA of a VLAN or a bridge, IFLA_INFO_SLAVE_DATA of a bridge port. */
+static int parse_info(const struct rtattr *const *info, struct net_link *ret)
+{
+        int r;
+        if (info[IFLA_INFO_DATA] && streq(ret->kind, "vlan")) {
+                const struct rtattr *tb[IFLA_VLAN_MAX + 1];
+                r = netlink_parse_attrs(RTA_DATA(info[IFLA_INFO_DATA]),
+                                        RTA_PAYLOAD(info[IFLA_INFO_DATA]), tb, IFLA_VLAN_MAX);
+                if (r < 0)
+                        return r;
+                (void)attr_u16(tb[IFLA_VLAN_ID], &ret->vlan_id);
+                uint16_t proto;
+                if (attr_u16(tb[IFLA_VLAN_PROTOCOL], &proto))
+                        ret->vlan_protocol = ntohs(proto); /* network byte order */
+        }
+        if (info[IFLA_INFO_DATA] && streq(ret->kind, "bridge")) {
+                const struct rtattr *tb[IFLA_BR_MAX + 1];
+                r = netlink_parse_attrs(RTA_DATA(info[IFLA_INFO_DATA]),
+                                        RTA_PAYLOAD(info[IFLA_INFO_DATA]), tb, IFLA_BR_MAX);
+                if (r < 0)
+                        return r;
+                uint8_t filtering = 0;
+                (void)netlink_attr_u8(tb[IFLA_BR_VLAN_FILTERING], &filtering);
+                ret->vlan_filtering = filtering != 0;
+        }
+        char slave_kind[NET_KIND_MAX] = "";
+        (void)netlink_attr_string(info[IFLA_INFO_SLAVE_KIND], slave_kind, sizeof(slave_kind));
+        if (streq(slave_kind, "bridge")) {
+                ret->bridge_port = true;
+                if (info[IFLA_INFO_SLAVE_DATA]) {
+                        const struct rtattr *tb[IFLA_BRPORT_MAX + 1];
+                        r = netlink_parse_attrs(RTA_DATA(info[IFLA_INFO_SLAVE_DATA]),
+                                                RTA_PAYLOAD(info[IFLA_INFO_SLAVE_DATA]), tb,
+                                                IFLA_BRPORT_MAX);
+                        if (r < 0)
+                                return r;
+                        (void)netlink_attr_u8(tb[IFLA_BRPORT_STATE], &ret->port_state);
+                }
+        }
+        return 0;
+}
 
 int net_link_parse(const struct nlmsghdr *h, struct net_link *ret)
 {
@@ -36,7 +90,17 @@ int net_link_parse(const struct nlmsghdr *h, struct net_link *ret)
                 if (r < 0)
                         return r;
                 (void)netlink_attr_string(info[IFLA_INFO_KIND], ret->kind, sizeof(ret->kind));
+                r = parse_info(info, ret);
+                if (r < 0)
+                        return r;
         }
+        uint32_t v;
+        if (netlink_attr_u32(tb[IFLA_MASTER], &v))
+                ret->master = (int)v;
+        /* A veth's IFLA_LINK names its peer, maybe in another namespace: only a VLAN's. */
+        if (streq(ret->kind, "vlan") && netlink_attr_u32(tb[IFLA_LINK], &v) &&
+            !tb[IFLA_LINK_NETNSID])
+                ret->lower = (int)v;
         return 0;
 }
 

@@ -24,6 +24,9 @@ static const char *const table_names[_NET_TABLE_MAX] = {
         [NET_TABLE_HOST] = "host",
         [NET_TABLE_HOST_IPV4] = "host-ipv4",
         [NET_TABLE_HOST_IPV6] = "host-ipv6",
+        [NET_TABLE_BRIDGE_VLAN] = "bridge-vlan",
+        [NET_TABLE_BRIDGE_VLAN_PORT] = "bridge-vlan-port",
+        [NET_TABLE_INTERFACE_STACK] = "interface-stack",
         [NET_TABLE_ACTIVE_PORT] = "active-port",
 };
 

@@ -31,7 +31,10 @@ enum net_table {
         NET_TABLE_HOST,
         NET_TABLE_HOST_IPV4,
         NET_TABLE_HOST_IPV6,
-        NET_TABLE_ACTIVE_PORT, /* in memory only: sockets come and go by the second */
+        NET_TABLE_BRIDGE_VLAN,      /* Bridging.Bridge.{i}.VLAN: bridge and VLAN ID */
+        NET_TABLE_BRIDGE_VLAN_PORT, /* Bridging.Bridge.{i}.VLANPort: bridge, VLAN ID, port */
+        NET_TABLE_INTERFACE_STACK,  /* InterfaceStack: higher and lower layer */
+        NET_TABLE_ACTIVE_PORT,      /* in memory only: sockets come and go by the second */
         _NET_TABLE_MAX,
 };
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The network provider as dmd's built-in owner of its subtrees. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,10 +17,39 @@ static bool is_alias(const char *name)
         return len > 6 && streq(name + len - 6, ".Alias");
 }
 
+static bool ends_with(const char *name, const char *suffix)
+{
+        size_t len = strlen(name), slen = strlen(suffix);
+        return len > slen && streq(name + len - slen, suffix);
+}
+
+/* InterfaceStack's HigherAlias and LowerAlias: the Alias of the row named, as read. */
+static int net_live_get(struct manager *m, const char *name, char **value);
+static int stack_alias(struct manager *m, const char *name, const char *suffix, char **value)
+{
+        size_t len = strlen(name) - strlen(suffix);
+        _cleanup_free_ char *layer_name = NULL, *layer = NULL, *alias_name = NULL;
+        if (asprintf(&layer_name, "%.*s%s", (int)len, name,
+                     streq(suffix, "HigherAlias") ? "HigherLayer" : "LowerLayer") < 0)
+                return -ENOMEM;
+        int r = linux_net_get(m->linux_net, layer_name, &layer);
+        if (r < 0)
+                return r;
+        if (asprintf(&alias_name, "%s.Alias", layer) < 0)
+                return -ENOMEM;
+        return net_live_get(m, alias_name, value);
+}
+
 /* Alias values are the only ones the ACS writes here: dmd stores them like its own, and an
  * instance without one reads the default its provider gives ("cpe-eth0"). */
 static int net_live_get(struct manager *m, const char *name, char **value)
 {
+        if (startswith(name, "Device.InterfaceStack.")) {
+                if (ends_with(name, ".HigherAlias"))
+                        return stack_alias(m, name, "HigherAlias", value);
+                if (ends_with(name, ".LowerAlias"))
+                        return stack_alias(m, name, "LowerAlias", value);
+        }
         int r = linux_net_get(m->linux_net, name, value);
         if (r < 0 || !is_alias(name))
                 return r;
@@ -44,15 +74,16 @@ INSTANCES(ethernet_instances, "Device.Ethernet.")
 INSTANCES(ip_instances, "Device.IP.")
 INSTANCES(routing_instances, "Device.Routing.")
 INSTANCES(hosts_instances, "Device.Hosts.")
+INSTANCES(bridging_instances, "Device.Bridging.")
+INSTANCES(stack_instances, "Device.InterfaceStack.")
 
 static const struct {
         const char *subtree;
         int (*instances)(struct manager *, const char *, struct strv *);
 } owners[] = {
-        {"Device.Ethernet.", ethernet_instances},
-        {"Device.IP.", ip_instances},
-        {"Device.Routing.", routing_instances},
-        {"Device.Hosts.", hosts_instances},
+        {"Device.Ethernet.", ethernet_instances}, {"Device.IP.", ip_instances},
+        {"Device.Routing.", routing_instances},   {"Device.Hosts.", hosts_instances},
+        {"Device.Bridging.", bridging_instances}, {"Device.InterfaceStack.", stack_instances},
 };
 
 static void on_changed(const char *prefix, void *userdata)

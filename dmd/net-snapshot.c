@@ -436,9 +436,10 @@ static int refresh_ports(struct linux_net *n)
 }
 
 static int (*const refreshers[_NET_SECTION_MAX])(struct linux_net *) = {
-        [NET_SECTION_LINKS] = refresh_links,   [NET_SECTION_ADDRS] = refresh_addrs,
-        [NET_SECTION_ROUTES] = refresh_routes, [NET_SECTION_HOSTS] = refresh_hosts,
-        [NET_SECTION_PORTS] = refresh_ports,
+        [NET_SECTION_LINKS] = refresh_links,     [NET_SECTION_ADDRS] = refresh_addrs,
+        [NET_SECTION_ROUTES] = refresh_routes,   [NET_SECTION_HOSTS] = refresh_hosts,
+        [NET_SECTION_PORTS] = refresh_ports,     [NET_SECTION_BRIDGES] = net_refresh_bridges,
+        [NET_SECTION_STACK] = net_refresh_stack,
 };
 
 static bool fresh(const struct linux_net *n, enum net_section s, uint64_t now)
@@ -457,6 +458,10 @@ int net_snapshot_refresh(struct linux_net *n, enum net_section s)
                 if (r < 0)
                         return r;
         }
+        /* Rows derived from the links name their numbers: they go stale with the links. */
+        if ((s == NET_SECTION_BRIDGES || s == NET_SECTION_STACK) &&
+            n->taken_usec[NET_SECTION_LINKS] > n->taken_usec[s])
+                n->valid[s] = false;
         if (fresh(n, s, now))
                 return 0;
         n->valid[s] = false;
@@ -467,7 +472,9 @@ int net_snapshot_refresh(struct linux_net *n, enum net_section s)
         r = net_numbering_save(&n->numbering);
         if (r < 0)
                 log_warning_errno(r, "Failed to save the network numbering: %m");
-        n->taken_usec[s] = now;
+        /* Not older than the links it was made from (read after `now`). */
+        n->taken_usec[s] =
+                now > n->taken_usec[NET_SECTION_LINKS] ? now : n->taken_usec[NET_SECTION_LINKS];
         n->valid[s] = true;
         return 0;
 }
@@ -480,6 +487,8 @@ void net_snapshot_free(struct linux_net *n)
         free(n->routes);
         hosts_free(n->hosts, n->n_hosts);
         free(n->ports);
+        net_bridges_free(n);
+        net_stack_free(n);
         n->links = NULL, n->addrs = NULL, n->prefixes = NULL, n->routes = NULL, n->hosts = NULL,
         n->ports = NULL;
         n->n_links = n->n_addrs = n->n_prefixes = n->n_routes = n->n_hosts = n->n_ports = 0;

@@ -37,12 +37,36 @@ struct net_prefix {
         uint32_t instance;
 };
 
+/* Device.Bridging.Bridge.{i}.VLAN.{i}.: a VLAN ID some port of a VLAN-filtering bridge has. */
+struct net_bridge_vlan {
+        int bridge; /* ifindex */
+        uint16_t vid;
+        uint32_t instance;
+};
+
+/* Device.Bridging.Bridge.{i}.VLANPort.{i}.: one VLAN of one port (the bridge itself for its
+ * management port). */
+struct net_bridge_vlan_port {
+        int bridge, port; /* ifindexes */
+        uint16_t vid;
+        bool untagged;
+        uint32_t instance, vlan_instance;
+};
+
+/* Device.InterfaceStack.{i}.: one item of one row's LowerLayers. */
+struct net_stack_row {
+        char *higher, *lower; /* paths without the trailing dot */
+        uint32_t instance;
+};
+
 enum net_section {
         NET_SECTION_LINKS,
         NET_SECTION_ADDRS,
         NET_SECTION_ROUTES,
         NET_SECTION_HOSTS,
         NET_SECTION_PORTS,
+        NET_SECTION_BRIDGES, /* the bridges' VLAN tables */
+        NET_SECTION_STACK,   /* InterfaceStack, derived from the links */
         _NET_SECTION_MAX,
 };
 
@@ -66,6 +90,14 @@ struct linux_net {
         size_t n_hosts;
         struct net_port *ports;
         size_t n_ports;
+        struct net_brvlan *brvlans; /* every bridge's, as the kernel lists them */
+        size_t n_brvlans;
+        struct net_bridge_vlan *bridge_vlans; /* of VLAN-filtering bridges */
+        size_t n_bridge_vlans;
+        struct net_bridge_vlan_port *vlan_ports; /* of VLAN-filtering bridges */
+        size_t n_vlan_ports;
+        struct net_stack_row *stack;
+        size_t n_stack;
 
         /* kernel events */
         int event_fd;
@@ -82,3 +114,32 @@ const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t 
 const struct net_link *net_link_by_ifindex(const struct linux_net *n, int ifindex);
 /* Counted in Device.Ethernet.Interface.: hardware Ethernet ports and veth pairs. */
 bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l);
+
+/* ---- layers (net-stack.c) ---- */
+
+#define ETH_LINK_TABLE "Device.Ethernet.Link."
+#define VLAN_TABLE     "Device.Ethernet.VLANTermination."
+#define BRIDGE_TABLE   "Device.Bridging.Bridge."
+#define STACK_TABLE    "Device.InterfaceStack."
+
+bool net_link_is_bridge(const struct net_link *l);
+bool net_link_is_vlan(const struct net_link *l);
+/* Has a row in Device.Ethernet.Link.: an Ethernet interface or a bridge. */
+bool net_link_has_ethernet_link(const struct linux_net *n, const struct net_link *l);
+/* The bridge whose Port table holds l: l's master, or l itself for a bridge (its
+ * management port). NULL when l is no bridge port. */
+const struct net_link *net_port_bridge(const struct linux_net *n, const struct net_link *l);
+
+enum net_layer { NET_LAYER_IP, NET_LAYER_ETHERNET_LINK, NET_LAYER_VLAN, NET_LAYER_BRIDGE_PORT };
+
+/* The LowerLayers of l's row in the table of `layer`, as a comma-separated list (newly
+ * allocated; "" for none). For NET_LAYER_BRIDGE_PORT, l is the port (the bridge itself for
+ * the management port). */
+int net_lower_layers(const struct linux_net *n, enum net_layer layer, const struct net_link *l,
+                     char **ret);
+
+/* Section refreshers outside net-snapshot.c. */
+int net_refresh_bridges(struct linux_net *n);
+int net_refresh_stack(struct linux_net *n);
+void net_bridges_free(struct linux_net *n);
+void net_stack_free(struct linux_net *n);

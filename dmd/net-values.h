@@ -36,9 +36,21 @@ int net_read_sys_u64(const struct linux_net *n, const char *ifname, const char *
 int net_read_proc_flag(const struct linux_net *n, const char *path, bool *ret);
 bool net_ipv6_capable(const struct linux_net *n);
 
+/* The shared values of a network device's rows (net-interface-values.c): TR-181's Status,
+ * the default Alias ("cpe-eth0"), the Stats.FIELD counters (Collisions only if ethernet). */
+const char *net_link_status(const struct net_link *l);
+int net_link_alias(const struct net_link *l, char **ret);
+int net_link_stat(const struct linux_net *n, const struct net_link *l, const char *field,
+                  bool ethernet, char **ret);
+
 /* "N.Field" of Device.Ethernet.Interface.; "Field" of Device.IP., Device.Routing.,
  * Device.Hosts. */
 int net_get_ethernet(struct linux_net *n, const char *rest, char **ret);
 int net_get_ip(struct linux_net *n, const char *field, char **ret);
 int net_get_routing(struct linux_net *n, const char *field, char **ret);
 int net_get_hosts(struct linux_net *n, const char *field, char **ret);
+/* "Field" after "Device.Ethernet." (Link, VLANTermination), "Device.Bridging.",
+ * "Device.InterfaceStack." (net-layer-values.c). */
+int net_get_ethernet_layers(struct linux_net *n, const char *field, char **ret);
+int net_get_bridging(struct linux_net *n, const char *field, char **ret);
+int net_get_interface_stack(struct linux_net *n, const char *rest, char **ret);

@@ -147,10 +147,12 @@ class LiveNetworkTest(Network, cwmptest.CwmpTestCase):
         self.assertEqual(by_name['lo'][1]['Type'], 'Loopback')
         self.assertEqual(by_name['lo'][1]['LowerLayers'], '')
 
-        # The veth is an Ethernet interface with the same number.
+        # The veth is an Ethernet interface with the same number, under its Ethernet link.
         n, r = by_name[here]
         self.assertEqual(r['Status'], 'Up')
-        self.assertEqual(r['LowerLayers'], ETH + '%d' % n)
+        self.assertEqual(r['LowerLayers'], 'Device.Ethernet.Link.%d' % n)
+        self.assertEqual(self.dm.values(['Device.Ethernet.Link.%d.LowerLayers' % n]),
+                         {'Device.Ethernet.Link.%d.LowerLayers' % n: ETH + '%d' % n})
         eth = self.dm.values([ETH + '%d.' % n])
         self.assertEqual(eth[ETH + '%d.Name' % n], here)
         self.assertEqual(eth[ETH + '%d.MACAddress' % n], links[here]['address'])

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Device.Ethernet.Link., Device.Ethernet.VLANTermination., Device.Bridging. and
+Device.InterfaceStack. compared with the system's own view (ip -j -d link, bridge -j link,
+bridge -j vlan), on a bridge with veth ports and VLAN devices this test makes, with VLAN
+filtering off and on, and the stability of their instance numbers."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import cwmptest
+
+LINK = 'Device.Ethernet.Link.'
+VLANT = 'Device.Ethernet.VLANTermination.'
+ETH = 'Device.Ethernet.Interface.'
+IPIF = 'Device.IP.Interface.'
+BRIDGE = 'Device.Bridging.Bridge.'
+STACK = 'Device.InterfaceStack.'
+
+PORT_STATES = {'disabled': 'Disabled', 'listening': 'Listening', 'learning': 'Learning',
+               'forwarding': 'Forwarding', 'blocking': 'Blocking'}
+
+
+def run_json(*args):
+    out = subprocess.run(list(args), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout or '[]')
+
+
+def ip(*args):
+    return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+
+
+def rows(values, table):
+    """{instance: {field: value}} of the rows of `table` (direct fields only)."""
+    out = {}
+    for name, value in values.items():
+        m = re.match(re.escape(table) + r'(\d+)\.([A-Za-z0-9]+)$', name)
+        if m:
+            out.setdefault(int(m.group(1)), {})[m.group(2)] = value
+    return out
+
+
+class BridgingTest(cwmptest.CwmpTestCase):
+
+    def setUp(self):
+        super().setUp()
+        if os.geteuid() != 0 or not shutil.which('ip') or not shutil.which('bridge'):
+            self.skipTest('needs root, ip(8) and bridge(8)')
+        tag = '%d' % (os.getpid() % 100000)
+        self.br, self.a, self.b = 'cbr' + tag, 'cva' + tag, 'cvb' + tag
+        self.sb.start_dmd()
+
+    def make_bridge(self, filtering):
+        if not ip('link', 'add', self.br, 'type', 'bridge'):
+            self.skipTest('cannot create a bridge')
+        self.addCleanup(ip, 'link', 'del', self.br)
+        if filtering and not ip('link', 'set', self.br, 'type', 'bridge', 'vlan_filtering', '1'):
+            self.skipTest('the kernel has no bridge VLAN filtering')
+        for port in (self.a, self.b):
+            self.assertTrue(ip('link', 'add', port, 'type', 'veth', 'peer', 'name', port + 'p'))
+            self.addCleanup(ip, 'link', 'del', port)
+            self.assertTrue(ip('link', 'set', port, 'master', self.br))
+            self.assertTrue(ip('link', 'set', port + 'p', 'up'))
+            self.assertTrue(ip('link', 'set', port, 'up'))
+        self.assertTrue(ip('link', 'set', self.br, 'up'))
+
+    def numbers(self):
+        """{name: instance} of Device.IP.Interface."""
+        return {r['Name']: i for i, r in rows(self.dm.values([IPIF]), IPIF).items()}
+
+    def bridge_row(self):
+        values = self.dm.values([BRIDGE])
+        for i, r in rows(values, BRIDGE).items():
+            if r['Name'] == self.br:
+                return i, values
+        self.fail('no row for %s in %s' % (self.br, BRIDGE))
+
+    def settle(self, check, tries=20):
+        """Runs check until it passes: the kernel brings ports to forwarding on its own."""
+        for _ in range(tries - 1):
+            try:
+                return check()
+            except AssertionError:
+                time.sleep(0.2)
+        return check()
+
+    def test_bridge_and_its_ports(self):
+        self.make_bridge(0)
+        nums = self.numbers()
+        b, values = self.bridge_row()
+        self.assertEqual(b, nums[self.br])
+        p = BRIDGE + '%d.' % b
+        self.assertEqual(values[p + 'Enable'], 'true')
+        self.assertEqual(values[p + 'Status'], 'Enabled')
+        self.assertEqual(values[p + 'Standard'], '802.1D-2004')
+        self.assertEqual(values[p + 'PortNumberOfEntries'], '3')
+        self.assertEqual(values[p + 'VLANNumberOfEntries'], '0')
+        with open('/sys/class/net/%s/bridge/ageing_time' % self.br) as f:
+            self.assertEqual(int(values[p + 'AgingTime']), int(f.read()) // 100)
+        with open('/sys/class/net/%s/bridge/priority' % self.br) as f:
+            self.assertEqual(values[p + 'STP.BridgePriority'], f.read().strip())
+        self.assertEqual(values[p + 'STP.Enable'], 'false')
+
+        ports = rows(values, p + 'Port.')
+        self.assertEqual({r['Name']: i for i, r in ports.items()},
+                         {n: nums[n] for n in (self.br, self.a, self.b)})
+        mgmt = ports[b]
+        self.assertEqual(mgmt['ManagementPort'], 'true')
+        self.assertEqual(sorted(mgmt['LowerLayers'].split(',')),
+                         sorted(p + 'Port.%d' % nums[n] for n in (self.a, self.b)))
+        for name in (self.a, self.b):
+            r = ports[nums[name]]
+            self.assertEqual(r['ManagementPort'], 'false')
+            self.assertEqual(r['LowerLayers'], ETH + '%d' % nums[name])
+            self.assertEqual(r['IngressFiltering'], 'false')
+            self.assertEqual(r['AcceptableFrameTypes'], 'AdmitAll')
+
+        def states():
+            theirs = {l['ifname']: PORT_STATES[l['state']]
+                      for l in run_json('bridge', '-j', 'link', 'show')
+                      if l.get('master') == self.br}
+            ours = rows(self.dm.values([p + 'Port.']), p + 'Port.')
+            self.assertEqual({ours[nums[n]]['Name']: ours[nums[n]]['PortState']
+                              for n in (self.a, self.b)}, theirs)
+        self.settle(states)
+
+        # The layers: IP interface on the bridge's link, on its management port, on the
+        # ports, on the veths' Ethernet interfaces.
+        link = self.dm.values([LINK + '%d.' % b])
+        self.assertEqual(link[LINK + '%d.LowerLayers' % b], p + 'Port.%d' % b)
+        self.assertEqual(link[LINK + '%d.Name' % b], self.br)
+        info = run_json('ip', '-j', '-d', 'link', 'show', 'dev', self.br)[0]
+        self.assertEqual(link[LINK + '%d.MACAddress' % b], info['address'])
+        self.assertEqual(int(link[LINK + '%d.MTU' % b]), info['mtu'])
+        self.assertEqual(self.dm.value(IPIF + '%d.LowerLayers' % b), LINK + '%d' % b)
+
+        stack = rows(self.dm.values([STACK]), STACK)
+        pairs = {(r['HigherLayer'], r['LowerLayer']): r for r in stack.values()}
+        for pair in [(IPIF + '%d' % b, LINK + '%d' % b),
+                     (LINK + '%d' % b, p + 'Port.%d' % b),
+                     (p + 'Port.%d' % b, p + 'Port.%d' % nums[self.a]),
+                     (p + 'Port.%d' % nums[self.a], ETH + '%d' % nums[self.a]),
+                     (LINK + '%d' % nums[self.a], ETH + '%d' % nums[self.a])]:
+            self.assertIn(pair, pairs)
+        self.assertEqual(pairs[(IPIF + '%d' % b, LINK + '%d' % b)]['HigherAlias'],
+                         'cpe-' + self.br)
+        # An Alias the ACS gives a port shows in the stack.
+        self.dm.spv({p + 'Port.%d.Alias' % nums[self.a]: 'lan-port-a'}, 'k1')
+        self.assertEqual(self.dm.value(p + 'Port.%d.Alias' % nums[self.a]), 'lan-port-a')
+        row = pairs[(p + 'Port.%d' % b, p + 'Port.%d' % nums[self.a])]
+        i = [k for k, r in stack.items() if r is row][0]
+        self.assertEqual(self.dm.value(STACK + '%d.LowerAlias' % i), 'lan-port-a')
+
+        # Read-only where the OS owns it.
+        with self.assertRaises(Exception):
+            self.dm.spv({p + 'Port.%d.Enable' % nums[self.a]: 'false'}, 'k2')
+
+    def vlan_view(self, b):
+        """Ours and the kernel's view of the bridge's VLAN table: {(port, vid): untagged}
+        and {port: pvid}."""
+        nums = self.numbers()
+        names = {i: n for n, i in nums.items()}
+        p = BRIDGE + '%d.' % b
+        values = self.dm.values([p])
+        vlans = {i: int(r['VLANID']) for i, r in rows(values, p + 'VLAN.').items()}
+        ours = {}
+        for r in rows(values, p + 'VLANPort.').values():
+            port = names[int(r['Port'].rsplit('.', 1)[1])]
+            vid = vlans[int(r['VLAN'].rsplit('.', 1)[1])]
+            ours[(port, vid)] = r['Untagged'] == 'true'
+        our_pvid = {r['Name']: int(r['PVID']) for r in rows(values, p + 'Port.').values()
+                    if r['AcceptableFrameTypes'] == 'AdmitAll'}
+        theirs, their_pvid = {}, {}
+        members = {l['ifname'] for l in run_json('ip', '-j', 'link', 'show')
+                   if l.get('master') == self.br} | {self.br}
+        for entry in run_json('bridge', '-j', 'vlan', 'show'):
+            if entry['ifname'] not in members:
+                continue
+            for v in entry['vlans']:
+                for vid in range(v['vlan'], v.get('vlanEnd', v['vlan']) + 1):
+                    flags = v.get('flags', [])
+                    theirs[(entry['ifname'], vid)] = 'Egress Untagged' in flags
+                    if 'PVID' in flags:
+                        their_pvid[entry['ifname']] = vid
+        return (ours, our_pvid, values), (theirs, their_pvid)
+
+    def test_vlan_filtering(self):
+        self.make_bridge(1)
+        for step in [('vlan', 'add', 'dev', self.a, 'vid', '10', 'pvid', 'untagged'),
+                     ('vlan', 'add', 'dev', self.b, 'vid', '20'),
+                     ('vlan', 'add', 'dev', self.b, 'vid', '30-32'),
+                     ('vlan', 'del', 'dev', self.b, 'vid', '1'),
+                     ('vlan', 'add', 'dev', self.br, 'vid', '10', 'self')]:
+            self.assertEqual(subprocess.run(['bridge'] + list(step)).returncode, 0, step)
+        b, values = self.bridge_row()
+        p = BRIDGE + '%d.' % b
+        self.assertEqual(values[p + 'Standard'], '802.1Q-2011')
+        (ours, our_pvid, values), (theirs, their_pvid) = self.vlan_view(b)
+        self.assertEqual(ours, theirs)
+        self.assertEqual(our_pvid, their_pvid)
+        self.assertIn((self.b, 31), ours)
+        self.assertEqual(ours[(self.a, 10)], True)
+        self.assertEqual(ours[(self.b, 20)], False)
+        self.assertEqual(int(values[p + 'VLANNumberOfEntries']),
+                         len({vid for _, vid in theirs}))
+        self.assertEqual(int(values[p + 'VLANPortNumberOfEntries']), len(theirs))
+        nums = self.numbers()
+        port_b = rows(values, p + 'Port.')[nums[self.b]]
+        self.assertEqual(port_b['AcceptableFrameTypes'], 'AdmitOnlyVLANTagged')
+        self.assertEqual(port_b['IngressFiltering'], 'true')
+        self.assertEqual(rows(values, p + 'Port.')[nums[self.a]]['PVID'], '10')
+
+        # Numbers stay across a restart of dmd; a VLAN removed and added again is new.
+        before = rows(values, p + 'VLAN.')
+        self.sb.restart_dmd()
+        self.assertEqual(rows(self.dm.values([p + 'VLAN.']), p + 'VLAN.'), before)
+        highest = max(before)
+        self.assertEqual(subprocess.run(['bridge', 'vlan', 'del', 'dev', self.b, 'vid',
+                                         '20']).returncode, 0)
+        self.assertEqual(subprocess.run(['bridge', 'vlan', 'add', 'dev', self.b, 'vid',
+                                         '20']).returncode, 0)
+        # Not seen in between: the same row (its identity is bridge and VLAN ID).
+        after = {int(r['VLANID']): i for i, r in
+                 rows(self.dm.values([p + 'VLAN.']), p + 'VLAN.').items()}
+        self.assertEqual(subprocess.run(['bridge', 'vlan', 'del', 'dev', self.b, 'vid',
+                                         '20']).returncode, 0)
+        self.assertNotIn(20, {int(r['VLANID']) for r in
+                              rows(self.dm.values([p + 'VLAN.']), p + 'VLAN.').values()})
+        self.assertEqual(subprocess.run(['bridge', 'vlan', 'add', 'dev', self.b, 'vid',
+                                         '20']).returncode, 0)
+        again = {int(r['VLANID']): i for i, r in
+                 rows(self.dm.values([p + 'VLAN.']), p + 'VLAN.').items()}
+        self.assertGreater(again[20], max(highest, max(after.values())))
+
+        # Filtering off: the bridge ignores its VLAN table, and so does the model.
+        self.assertTrue(ip('link', 'set', self.br, 'type', 'bridge', 'vlan_filtering', '0'))
+        values = self.dm.values([p])
+        self.assertEqual(values[p + 'Standard'], '802.1D-2004')
+        self.assertEqual(values[p + 'VLANNumberOfEntries'], '0')
+        self.assertEqual(rows(values, p + 'VLAN.'), {})
+
+    def test_vlan_terminations(self):
+        self.make_bridge(0)
+        v20, v30 = self.a + '.20', self.br + '.30'
+        if not ip('link', 'add', 'link', self.a, 'name', v20, 'type', 'vlan', 'id', '20'):
+            self.skipTest('the kernel has no VLAN devices (8021q)')
+        self.addCleanup(ip, 'link', 'del', v20)
+        self.assertTrue(ip('link', 'add', 'link', self.br, 'name', v30, 'type', 'vlan',
+                           'id', '30', 'protocol', '802.1ad'))
+        self.addCleanup(ip, 'link', 'del', v30)
+        nums = self.numbers()
+        values = self.dm.values([VLANT])
+        terms = rows(values, VLANT)
+        self.assertEqual(int(values['Device.Ethernet.VLANTerminationNumberOfEntries']),
+                         len([l for l in run_json('ip', '-j', '-d', 'link', 'show')
+                              if l.get('linkinfo', {}).get('info_kind') == 'vlan']))
+        for name, lower in ((v20, self.a), (v30, self.br)):
+            r = terms[nums[name]]
+            info = run_json('ip', '-j', '-d', 'link', 'show', 'dev', name)[0]
+            data = info['linkinfo']['info_data']
+            self.assertEqual(r['Name'], name)
+            self.assertEqual(int(r['VLANID']), data['id'])
+            self.assertEqual(int(r['TPID']), 0x88a8 if data['protocol'] == '802.1ad'
+                             else 0x8100)
+            self.assertEqual(r['LowerLayers'], LINK + '%d' % nums[lower])
+            self.assertEqual(r['Enable'], 'false')
+            self.assertEqual(r['Status'], 'Down')
+            self.assertEqual(self.dm.value(IPIF + '%d.LowerLayers' % nums[name]),
+                             VLANT + '%d' % nums[name])
+        self.assertEqual(terms[nums[v30]]['TPID'], '34984')
+        self.assertEqual(terms[nums[v20]]['TPID'], '33024')
+        stack = {(r['HigherLayer'], r['LowerLayer'])
+                 for r in rows(self.dm.values([STACK]), STACK).values()}
+        self.assertIn((VLANT + '%d' % nums[v20], LINK + '%d' % nums[self.a]), stack)
+
+    def test_numbers_survive_restart_and_are_never_reused(self):
+        self.make_bridge(0)
+        b, _ = self.bridge_row()
+        stack = self.dm.values([STACK])
+        self.sb.restart_dmd()
+        self.assertEqual(self.bridge_row()[0], b)
+        self.assertEqual(self.dm.values([STACK]), stack)
+        highest = max(rows(stack, STACK))
+        # The bridge deleted and made again: new numbers for it and its stack rows.
+        self.assertTrue(ip('link', 'del', self.br))
+        self.assertTrue(ip('link', 'add', self.br, 'type', 'bridge'))
+        self.assertTrue(ip('link', 'set', self.a, 'master', self.br))
+        again, _ = self.bridge_row()
+        self.assertGreater(again, b)
+        new = rows(self.dm.values([STACK]), STACK)
+        row = [i for i, r in new.items() if r['HigherLayer'] == IPIF + '%d' % again]
+        self.assertEqual(len(row), 1)
+        self.assertGreater(row[0], highest)
+
+
+if __name__ == '__main__':
+    cwmptest.main()
