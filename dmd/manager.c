@@ -7,6 +7,7 @@
 
 #include "bus-api.h"
 #include "bus.h"
+#include "deviceinfo-platform.h"
 #include "deviceinfo.h"
 #include "linux-net.h"
 #include "log.h"
@@ -34,7 +35,11 @@ static int core_live_get(struct manager *m, const char *name, char **value)
 
 static int deviceinfo_live_get(struct manager *m, const char *name, char **value)
 {
-        return deviceinfo_get(m->deviceinfo, name, value);
+        int r = deviceinfo_get(m->deviceinfo, name, value);
+        /* Processor, SupportedDataModel, NetworkProperties: set up with the system owners. */
+        if (r == -ENOENT && m->deviceinfo_platform)
+                r = deviceinfo_platform_get(m->deviceinfo_platform, name, value);
+        return r;
 }
 
 /* The settings of DeviceInfo's live rows that dmd stores (a sensor's Enable). */
@@ -46,7 +51,10 @@ static const char *deviceinfo_stored(const char *name, void *userdata)
 
 static int deviceinfo_live_instances(struct manager *m, const char *object, struct strv *out)
 {
-        return deviceinfo_get_instances(m->deviceinfo, object, out);
+        int r = deviceinfo_get_instances(m->deviceinfo, object, out);
+        if (r >= 0 && m->deviceinfo_platform)
+                r = deviceinfo_platform_get_instances(m->deviceinfo_platform, object, out);
+        return r;
 }
 
 /* ---- set-up ------------------------------------------------------------------------ */

@@ -10,7 +10,10 @@
 #include "state.h"
 
 struct deviceinfo;
+struct deviceinfo_platform;
+struct dhcp_client;
 struct dns_client;
+struct usb;
 struct time_status;
 struct linux_net;
 struct transaction;
@@ -40,6 +43,9 @@ struct manager {
         struct value_watch *value_watch; /* notifications for changes nobody wrote */
         struct time_status *time_status; /* Device.Time. */
         struct dns_client *dns_client;   /* Device.DNS.Client. */
+        struct deviceinfo_platform *deviceinfo_platform; /* DeviceInfo's Processor ... */
+        struct usb *usb;                 /* Device.USB. */
+        struct dhcp_client *dhcp_client; /* Device.DHCPv4.Client., Device.DHCPv6.Client. */
         char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */

@@ -38,6 +38,7 @@ void settings_done(struct settings *s)
         free(s->bus_address);
         strv_done(&s->schema_dirs);
         deviceinfo_settings_done(&s->deviceinfo);
+        dhcp_client_settings_done(&s->dhcp);
         *s = (struct settings){};
 }
 
@@ -48,7 +49,7 @@ static void report(const struct cfg_location *where, const char *message, void *
 
 int settings_load(struct settings *s, const char *path)
 {
-        size_t n = ELEMENTSOF(daemon_items) + deviceinfo_n_cfg_items;
+        size_t n = ELEMENTSOF(daemon_items) + deviceinfo_n_cfg_items + dhcp_client_n_cfg_items;
         _cleanup_free_ struct cfg_item *table = calloc(n, sizeof(*table));
 
         if (!table)
@@ -59,6 +60,12 @@ int settings_load(struct settings *s, const char *path)
         for (size_t i = 0; i < deviceinfo_n_cfg_items; i++) {
                 table[ELEMENTSOF(daemon_items) + i] = deviceinfo_cfg_items[i];
                 table[ELEMENTSOF(daemon_items) + i].offset += offsetof(struct settings, deviceinfo);
+        }
+        /* [DHCP] likewise, into the embedded DHCP client settings. */
+        for (size_t i = 0; i < dhcp_client_n_cfg_items; i++) {
+                size_t k = ELEMENTSOF(daemon_items) + deviceinfo_n_cfg_items + i;
+                table[k] = dhcp_client_cfg_items[i];
+                table[k].offset += offsetof(struct settings, dhcp);
         }
         return cfg_load(path, table, n, s, report, NULL);
 }

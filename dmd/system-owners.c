@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "deviceinfo-platform.h"
+#include "dhcp-client.h"
 #include "dns-client.h"
+#include "linux-net.h"
 #include "log.h"
 #include "manager.h"
 #include "system-owners.h"
 #include "time-status.h"
+#include "usb.h"
 
 static int time_live_get(struct manager *m, const char *name, char **value)
 {
@@ -22,6 +29,53 @@ static int dns_live_instances(struct manager *m, const char *object, struct strv
         return dns_client_get_instances(m->dns_client, object, out);
 }
 
+static int usb_live_get(struct manager *m, const char *name, char **value)
+{
+        return usb_get(m->usb, name, value);
+}
+
+static int usb_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return usb_get_instances(m->usb, object, out);
+}
+
+static int dhcp_live_get(struct manager *m, const char *name, char **value)
+{
+        return dhcp_client_get(m->dhcp_client, name, value);
+}
+
+static int dhcp_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return dhcp_client_get_instances(m->dhcp_client, object, out);
+}
+
+/* The Device.IP.Interface. row whose Name is `ifname`, from the network owner. */
+static char *ip_interface_path(const char *ifname, void *userdata)
+{
+        struct manager *m = userdata;
+        struct strv rows = {};
+        char *found = NULL;
+
+        if (!m->linux_net ||
+            linux_net_get_instances(m->linux_net, "Device.IP.", "Device.IP.Interface.", &rows) < 0)
+                goto out;
+        for (size_t i = 0; !found && i < rows.n; i++) {
+                const char *rest = rows.v[i] + strlen("Device.IP.Interface.");
+                size_t digits = strspn(rest, "0123456789");
+                _cleanup_free_ char *name = NULL, *value = NULL;
+                if (!startswith(rows.v[i], "Device.IP.Interface.") || digits == 0 ||
+                    !streq(rest + digits, "."))
+                        continue;
+                if (asprintf(&name, "%sName", rows.v[i]) < 0)
+                        break;
+                if (linux_net_get(m->linux_net, name, &value) >= 0 && streq(value, ifname))
+                        found = strndup(rows.v[i], strlen(rows.v[i]) - 1);
+        }
+out:
+        strv_done(&rows);
+        return found;
+}
+
 int system_owners_setup(struct manager *m)
 {
         int r = time_status_new(NULL, NULL, &m->time_status);
@@ -30,6 +84,16 @@ int system_owners_setup(struct manager *m)
         r = dns_client_new(NULL, NULL, m->settings.state_dir, &m->dns_client);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up Device.DNS.Client.: %m");
+        r = deviceinfo_platform_new(NULL, NULL, NULL, &m->deviceinfo_platform);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.DeviceInfo.Processor.: %m");
+        r = usb_new(NULL, &m->usb);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.USB.: %m");
+        r = dhcp_client_new(&m->settings.dhcp, m->settings.state_dir, ip_interface_path, m,
+                            &m->dhcp_client);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the DHCP clients: %m");
         /* Only where the schema declares them: a box may leave them out. */
         if (schema_find(m->schema, "Device.Time.")) {
                 r = registry_add_local(&m->registry, "Device.Time.", time_live_get, NULL);
@@ -39,6 +103,17 @@ int system_owners_setup(struct manager *m)
         if (schema_find(m->schema, "Device.DNS.Client."))
                 r = registry_add_local(&m->registry, "Device.DNS.Client.", dns_live_get,
                                        dns_live_instances);
+        if (r >= 0 && schema_find(m->schema, "Device.USB."))
+                r = registry_add_local(&m->registry, "Device.USB.", usb_live_get,
+                                       usb_live_instances);
+        /* Device.DHCPv4. and DHCPv6. hold more than the clients (servers, relays): only the
+         * Client tables and their counts are built in. */
+        if (r >= 0 && schema_find(m->schema, "Device.DHCPv4.Client.{i}."))
+                r = registry_add_local(&m->registry, "Device.DHCPv4.", dhcp_live_get,
+                                       dhcp_live_instances);
+        if (r >= 0 && schema_find(m->schema, "Device.DHCPv6.Client.{i}."))
+                r = registry_add_local(&m->registry, "Device.DHCPv6.", dhcp_live_get,
+                                       dhcp_live_instances);
         return r;
 }
 
@@ -48,4 +123,10 @@ void system_owners_free(struct manager *m)
         m->time_status = NULL;
         dns_client_free(m->dns_client);
         m->dns_client = NULL;
+        deviceinfo_platform_free(m->deviceinfo_platform);
+        m->deviceinfo_platform = NULL;
+        usb_free(m->usb);
+        m->usb = NULL;
+        dhcp_client_free(m->dhcp_client);
+        m->dhcp_client = NULL;
 }
