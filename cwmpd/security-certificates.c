@@ -30,14 +30,25 @@
 
 #define SEC_PREFIX      "Device.Security."
 #define CERT_TABLE      SEC_PREFIX "Certificate."
+#define BUNDLE_TABLE    SEC_PREFIX "CABundle."
 #define SEC_OBJECT_PATH "/io/cwmp/Agent/Security"
 #define NEXT_KEY        "next"
 #define FP_PREFIX       "fp:" /* fp:<fingerprint> = instance number */
 #define TEXT_MAX        256   /* TR-181 string(256) of Issuer, Subject, SubjectAlt items */
 #define PEM_MAX         (4u << 20)
 
+/* Where a certificate was read; CABundle.1. is CAFile, CABundle.2. CAPath. */
+enum {
+        FROM_CA_FILE = 1 << 0,
+        FROM_CA_PATH = 1 << 1,
+        FROM_CLIENT = 1 << 2,
+};
+#define BUNDLE_CA_FILE 1
+#define BUNDLE_CA_PATH 2
+
 struct cert_row {
         uint32_t instance;
+        unsigned from;
         char last_modif[32];
         struct certificate_info info;
 };
@@ -342,7 +353,23 @@ static int number_rows(struct security_certificates *sc, struct cert_row *rows, 
         return 0;
 }
 
-static int read_rows(const struct strv *files, struct cert_row **ret, size_t *ret_n)
+static unsigned file_origin(struct security_certificates *sc, const char *path)
+{
+        unsigned from = 0;
+        size_t len = sc->ca_path ? strlen(sc->ca_path) : 0;
+
+        if (sc->ca_file && streq(path, sc->ca_file))
+                from |= FROM_CA_FILE;
+        if (sc->client_cert && streq(path, sc->client_cert))
+                from |= FROM_CLIENT;
+        if (len && !strncmp(path, sc->ca_path, len) && path[len] == '/' &&
+            !strchr(path + len + 1, '/'))
+                from |= FROM_CA_PATH;
+        return from;
+}
+
+static int read_rows(struct security_certificates *sc, const struct strv *files,
+                     struct cert_row **ret, size_t *ret_n)
 {
         struct cert_row *rows = NULL;
         size_t n = 0;
@@ -361,16 +388,20 @@ static int read_rows(const struct strv *files, struct cert_row **ret, size_t *re
                 if (stat(files->v[f], &st) == 0)
                         (void)cw_format_datetime((int64_t)st.st_mtim.tv_sec, 0, modified,
                                                  sizeof(modified));
+                unsigned from = file_origin(sc, files->v[f]);
                 for (size_t i = 0; i < count; i++) {
                         struct cert_row *more;
                         /* CAPath's hash links name the same certificate twice: one row */
-                        if (row_by_fingerprint(rows, n, infos[i].fingerprint) ||
-                            !(more = realloc(rows, (n + 1) * sizeof(*more)))) {
+                        struct cert_row *seen = (struct cert_row *)row_by_fingerprint(
+                                rows, n, infos[i].fingerprint);
+                        if (seen)
+                                seen->from |= from;
+                        if (seen || !(more = realloc(rows, (n + 1) * sizeof(*more)))) {
                                 certificate_info_done(&infos[i]);
                                 continue;
                         }
                         rows = more;
-                        rows[n] = (struct cert_row){.info = infos[i]};
+                        rows[n] = (struct cert_row){.from = from, .info = infos[i]};
                         memcpy(rows[n].last_modif, modified, sizeof(modified));
                         n++;
                 }
@@ -397,7 +428,7 @@ static int refresh(struct security_certificates *sc)
                 return r;
         if (sc->signature && streq(sc->signature, signature))
                 return 0;
-        r = read_rows(&files, &rows, &n);
+        r = read_rows(sc, &files, &rows, &n);
         if (r >= 0)
                 r = number_rows(sc, rows, n);
         if (r < 0) {
@@ -414,12 +445,35 @@ static int refresh(struct security_certificates *sc)
 
 /* ---- provider callbacks ---- */
 
+/* The bundles configured: CAFile as 1, CAPath as 2. */
+static size_t bundles(const struct security_certificates *sc, uint32_t out[static 2])
+{
+        size_t n = 0;
+
+        if (sc->ca_file)
+                out[n++] = BUNDLE_CA_FILE;
+        if (sc->ca_path)
+                out[n++] = BUNDLE_CA_PATH;
+        return n;
+}
+
 static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **instances, size_t *n,
                              void *userdata)
 {
         struct security_certificates *sc = userdata;
         int r;
 
+        if (streq(table, BUNDLE_TABLE)) {
+                uint32_t b[2];
+                size_t count = bundles(sc, b);
+                *instances = count ? calloc(count, sizeof(**instances)) : NULL;
+                if (count && !*instances)
+                        return -ENOMEM;
+                for (size_t i = 0; i < count; i++)
+                        (*instances)[i] = b[i];
+                *n = count;
+                return 0;
+        }
         if (!streq(table, CERT_TABLE))
                 return -ENOENT;
         r = refresh(sc);
@@ -461,6 +515,50 @@ static const char *row_value(const struct cert_row *row, const char *leaf)
         return NULL;
 }
 
+/* CABundle.{i}.X: the bundle's file or directory and its certificates' rows. */
+static int bundle_value(struct security_certificates *sc, uint32_t instance, const char *leaf,
+                        char **value)
+{
+        const char *source = instance == BUNDLE_CA_FILE   ? sc->ca_file
+                             : instance == BUNDLE_CA_PATH ? sc->ca_path
+                                                          : NULL;
+        unsigned from = instance == BUNDLE_CA_FILE ? FROM_CA_FILE : FROM_CA_PATH;
+
+        if (!source)
+                return -ENOENT;
+        if (streq(leaf, "Enable"))
+                *value = strdup("true");
+        else if (streq(leaf, "Name"))
+                *value = strdup(source);
+        else if (streq(leaf, "CACertificates")) {
+                _cleanup_(buf_done) struct buf b = {};
+                for (size_t i = 0; i < sc->n_rows; i++)
+                        if ((sc->rows[i].from & from) &&
+                            buf_printf(&b, "%s" CERT_TABLE "%" PRIu32, b.len ? "," : "",
+                                       sc->rows[i].instance) < 0)
+                                return -ENOMEM;
+                *value = b.data ? buf_steal(&b) : strdup("");
+        } else
+                return -ENOENT;
+        return *value ? 0 : -ENOMEM;
+}
+
+/* "N.Leaf" of a table row: N and Leaf. */
+static int split_row(const char *rest, uint32_t *instance, const char **leaf)
+{
+        const char *dot = strchr(rest, '.');
+        char number[16];
+
+        if (!dot || dot == rest || (size_t)(dot - rest) >= sizeof(number))
+                return -ENOENT;
+        memcpy(number, rest, (size_t)(dot - rest));
+        number[dot - rest] = '\0';
+        if (cw_parse_uint32(number, instance) < 0)
+                return -ENOENT;
+        *leaf = dot + 1;
+        return 0;
+}
+
 static int on_get(cwmp_provider *p, const char *name, char **value, void *userdata)
 {
         struct security_certificates *sc = userdata;
@@ -472,21 +570,21 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 return r;
         if (streq(name, SEC_PREFIX "CertificateNumberOfEntries"))
                 return asprintf(value, "%zu", sc->n_rows) < 0 ? -ENOMEM : 0;
-        if (startswith(name, CERT_TABLE)) {
-                const char *rest = name + strlen(CERT_TABLE), *dot = strchr(rest, '.');
-                uint32_t instance = 0;
-                char number[16];
-
-                if (!dot || (size_t)(dot - rest) >= sizeof(number))
-                        return -ENOENT;
-                memcpy(number, rest, (size_t)(dot - rest));
-                number[dot - rest] = '\0';
-                if (cw_parse_uint32(number, &instance) < 0)
-                        return -ENOENT;
+        if (streq(name, SEC_PREFIX "CABundleNumberOfEntries")) {
+                uint32_t b[2];
+                return asprintf(value, "%zu", bundles(sc, b)) < 0 ? -ENOMEM : 0;
+        }
+        uint32_t instance = 0;
+        const char *leaf;
+        if (startswith(name, BUNDLE_TABLE))
+                return split_row(name + strlen(BUNDLE_TABLE), &instance, &leaf) < 0
+                               ? -ENOENT
+                               : bundle_value(sc, instance, leaf, value);
+        if (startswith(name, CERT_TABLE) &&
+            split_row(name + strlen(CERT_TABLE), &instance, &leaf) >= 0)
                 for (size_t i = 0; i < sc->n_rows && !text; i++)
                         if (sc->rows[i].instance == instance)
-                                text = row_value(&sc->rows[i], dot + 1);
-        }
+                                text = row_value(&sc->rows[i], leaf);
         if (!text)
                 return -ENOENT;
         *value = strdup(text);

@@ -12,7 +12,8 @@
  * OpenSSL. A certificate keeps its instance number (by its SHA-256 fingerprint, stored in
  * the state file) for as long as one of the files holds it; the files are looked at again
  * (inode, size, modification time) whenever a value is read, so a replaced bundle shows at
- * once.
+ * once. Device.Security.CABundle.1. is CAFile, .2. CAPath, when configured: their
+ * CACertificates name the rows they hold.
  */
 
 struct security_certificates;

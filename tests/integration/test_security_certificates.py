@@ -3,7 +3,8 @@
 """Device.Security.Certificate.{i}.: the certificates of cwmpd's [ACS] CAFile= (a bundle),
 CAPath= (a hashed directory) and ClientCertificate=, each row as `openssl x509` reads the
 file; instance numbers that stay with their certificate, across changes of the files and
-restarts; a changed file shows at the next read."""
+restarts; a changed file shows at the next read; CABundle.1. (CAFile) and .2. (CAPath)
+naming their rows."""
 
 import calendar
 import os
@@ -58,6 +59,14 @@ class SecurityCertificatesTest(cwmptest.CwmpAgentTestCase):
             out.setdefault(int(instance), {})[leaf] = value
         return out
 
+    def bundles(self):
+        """{instance: {leaf: value}} of Device.Security.CABundle."""
+        out = {}
+        for name, _, value in self.dm.gpv([SEC + 'CABundle.']):
+            instance, leaf = name[len(SEC + 'CABundle.'):].split('.', 1)
+            out.setdefault(int(instance), {})[leaf] = value
+        return out
+
     def by_serial(self, rows):
         return {r['SerialNumber']: (i, r) for i, r in rows.items()}
 
@@ -104,6 +113,17 @@ class SecurityCertificatesTest(cwmptest.CwmpAgentTestCase):
         numbers = {k: got[expected[k]['SerialNumber']][0] for k in expected}
         self.assertEqual(sorted(numbers.values()), [1, 2, 3, 4, 5])
 
+        # The bundles: CAFile and CAPath, each naming its certificates' rows.
+        def refs(*keys):
+            return sorted(CERT + str(numbers[k]) for k in keys)
+        self.assertEqual(self.dm.value(SEC + 'CABundleNumberOfEntries'), '2')
+        b = self.bundles()
+        self.assertEqual(sorted(b), [1, 2])
+        self.assertEqual((b[1]['Enable'], b[1]['Name']), ('true', bundle))
+        self.assertEqual(sorted(b[1]['CACertificates'].split(',')), refs('ca', 'wrong-host'))
+        self.assertEqual(b[2]['Name'], capath)
+        self.assertEqual(sorted(b[2]['CACertificates'].split(',')), refs('server', 'untrusted'))
+
         # The ACS cannot change them.
         self.assertFault(9003, self.dm.spv, {CERT + '1.Enable': 'false'},
                          params={CERT + '1.Enable': 9008})
@@ -125,6 +145,11 @@ class SecurityCertificatesTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(instance, 6)
         self.assertEqual(row['Subject'], r'CN=Extra CA,O=Example\, Inc.,C=DE')
         self.assertEqual(row['SignatureAlgorithm'], 'sha256WithRSAEncryption')
+        numbers['extra'] = instance
+        b = self.bundles()
+        self.assertEqual(b[1]['CACertificates'], CERT + str(numbers['wrong-host']))
+        self.assertEqual(sorted(b[2]['CACertificates'].split(',')),
+                         refs('server', 'untrusted', 'extra'))
 
         # A restart keeps the numbers.
         before = self.rows()
@@ -136,6 +161,8 @@ class SecurityCertificatesTest(cwmptest.CwmpAgentTestCase):
         self.start_cwmp(sections={'ACS': {'CAFile': None}})
         self.assertEqual(self.dm.value(SEC + 'CertificateNumberOfEntries'), '0')
         self.assertEqual(self.rows(), {})
+        self.assertEqual(self.dm.value(SEC + 'CABundleNumberOfEntries'), '0')
+        self.assertEqual(self.bundles(), {})
 
 
 if __name__ == '__main__':
