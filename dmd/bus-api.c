@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "ops.h"
 #include "path.h"
+#include "periodic-stats.h"
 #include "transaction.h"
 #include "value-watch.h"
 
@@ -198,6 +199,7 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
             !dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &origin))
                 return -ENOMEM;
         value_watch_note(m->value_watch, values, n);
+        periodic_stats_note(m->periodic_stats, values, n);
         return bus_send(m->bus, sig);
 }
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "manager.h"
 #include "net-owner.h"
+#include "periodic-stats.h"
 #include "system-owners.h"
 #include "transaction.h"
 #include "value-watch.h"
@@ -47,6 +48,11 @@ static const char *deviceinfo_stored(const char *name, void *userdata)
 {
         struct manager *m = userdata;
         return state_get_value(&m->state, name);
+}
+
+static int periodic_stats_live_get(struct manager *m, const char *name, char **value)
+{
+        return periodic_stats_get(m, m->periodic_stats, name, value);
 }
 
 static int deviceinfo_live_instances(struct manager *m, const char *object, struct strv *out)
@@ -134,6 +140,13 @@ int manager_new(struct settings *settings, struct manager **ret)
         r = system_owners_setup(m);
         if (r < 0)
                 goto fail;
+        /* PeriodicStatistics: settings in dmd's store, samples computed by dmd. */
+        if (schema_find(m->schema, PERIODIC_STATS_PREFIX)) {
+                r = registry_add_local(&m->registry, PERIODIC_STATS_PREFIX,
+                                       periodic_stats_live_get, NULL);
+                if (r < 0)
+                        goto fail;
+        }
         r = transaction_recover(m);
         if (r < 0)
                 goto fail;
@@ -150,6 +163,7 @@ void manager_free(struct manager *m)
                 return;
         transaction_queue_free(m);
         value_watch_free(m->value_watch);
+        periodic_stats_free(m->periodic_stats);
         bus_close(m->bus);
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
@@ -203,6 +217,9 @@ int manager_start(struct manager *m)
         r = value_watch_new(m, &m->value_watch);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the value watcher: %m");
+        r = periodic_stats_new(m, &m->periodic_stats);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the periodic statistics: %m");
         log_info("Serving %zu objects and %zu parameters as %s", schema_n_objects(m->schema),
                  schema_n_parameters(m->schema), DMD_BUS_NAME);
         (void)sd_notify(false, "READY=1\nSTATUS=Serving the data model");

@@ -16,6 +16,7 @@ struct dns_client;
 struct usb;
 struct time_status;
 struct linux_net;
+struct periodic_stats;
 struct transaction;
 struct value_watch;
 
@@ -43,6 +44,7 @@ struct manager {
         struct value_watch *value_watch; /* notifications for changes nobody wrote */
         struct time_status *time_status; /* Device.Time. */
         struct dns_client *dns_client;   /* Device.DNS.Client. */
+        struct periodic_stats *periodic_stats; /* Device.PeriodicStatistics.: the sampler */
         struct deviceinfo_platform *deviceinfo_platform; /* DeviceInfo's Processor ... */
         struct usb *usb;                 /* Device.USB. */
         struct dhcp_client *dhcp_client; /* Device.DHCPv4.Client., Device.DHCPv6.Client. */

@@ -391,21 +391,17 @@ static int read_local(struct value_watch *w, struct value_item *item)
 static int round_add(struct value_watch *w, struct watch_round *round, const char *name,
                      struct value_item *remote, size_t *n_remote)
 {
-        struct dmpath p = {};
-        int r = dmpath_parse(name, 0, &p, NULL);
+        struct value_item item;
+        int r = value_item_init(w->m, name, &item);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
-                return 0; /* a stored name that no longer parses: nothing to read */
-        const struct schema_node *node = schema_lookup(w->m->schema, &p);
-        dmpath_done(&p);
-        if (!node || node->is_object)
-                return 0;
-        struct owner *o = registry_lookup(&w->m->registry, name);
-        if (o->kind == OWNER_REMOTE && !o->online)
+                return 0; /* a stored name the model no longer has: nothing to read */
+        struct owner *o = item.owner;
+        if (o->kind == OWNER_REMOTE && !o->online) {
+                free(item.name);
                 return 0; /* its last value waits for it */
-
-        struct value_item item = {.node = node, .owner = o, .name = strdup(name)};
-        if (!item.name)
-                return -ENOMEM;
+        }
         if (o->kind == OWNER_LOCAL) {
                 r = read_local(w, &item);
                 if (r < 0 || !item.value) {

@@ -5,6 +5,7 @@
 
 #include "bus.h"
 #include "manager.h"
+#include "path.h"
 #include "values.h"
 
 void value_items_free(struct value_item *items, size_t n)
@@ -14,6 +15,21 @@ void value_items_free(struct value_item *items, size_t n)
                 free(items[i].value);
         }
         free(items);
+}
+
+int value_item_init(struct manager *m, const char *name, struct value_item *item)
+{
+        struct dmpath p = {};
+        int r = dmpath_parse(name, 0, &p, NULL);
+        if (r < 0)
+                return -EINVAL;
+        const struct schema_node *node = schema_lookup(m->schema, &p);
+        dmpath_done(&p);
+        if (!node || node->is_object)
+                return -ENOENT;
+        *item = (struct value_item){
+                .node = node, .owner = registry_lookup(&m->registry, name), .name = strdup(name)};
+        return item->name ? 0 : -ENOMEM;
 }
 
 int values_get_local(struct manager *m, struct owner *o, const struct schema_node *node,

@@ -19,6 +19,10 @@ struct value_item {
 
 void value_items_free(struct value_item *items, size_t n);
 
+/* Sets up item to read the parameter `name` (copied): its schema node and its owner.
+ * -EINVAL when name is no parameter path, -ENOENT when the model has no such parameter. */
+int value_item_init(struct manager *m, const char *name, struct value_item *item);
+
 /*
  * Reads the values of items: local owners at once, each provider with one Get call. The
  * array must stay in place until the request's next stage runs. Failures land in r->fault.
