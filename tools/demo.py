@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """The whole agent at work on this machine, as an unprivileged tree under one temporary
-directory: a private dbus-daemon, dmd with its built-in Device.DeviceInfo., two example
-providers, cwmpd, and a local ACS (tests/acs/acs.py, which validates every message the box
-sends against the Broadband Forum's CWMP schema). The ACS provisions the box, a value
-changes on the box, the ACS calls the box back; what each side saw is printed.
+directory: a private dbus-daemon, dmd with its built-in live model, two example providers,
+diagd, fwupd-bridge, cwmpd, and a local ACS (tests/acs/acs.py, which validates every message
+the box sends against the Broadband Forum's CWMP schema). The ACS provisions the box, a
+value changes on the box, the ACS calls the box back, runs a ping, saves and restores the
+configuration; what each side saw is printed.
 
 Run it through tools/run-local.sh, which builds first. Nothing is installed.
 """
@@ -16,6 +17,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'tests', 'lib'))
 import cwmptest  # noqa: E402  (the same harness the end-to-end tests use)
+import file_server  # noqa: E402
 
 A = cwmptest.acs_module()
 ALPHA, BETA, MS = 'Device.X_TEST_Alpha.', 'Device.X_TEST_Beta.', 'Device.ManagementServer.'
@@ -29,6 +31,12 @@ def show_session(s):
     print('session %d with the ACS: %s, CWMP %s' % (s.index, s.outcome, s.version))
     print('  Inform events: %s' % (', '.join(
         '%s%s' % (code, ' (%s)' % key if key else '') for code, key in s.events) or '-'))
+    for m in s.cpe_requests:
+        if m.method == 'TransferComplete':
+            fault = m.child('FaultStruct')
+            print('  the box calls TransferComplete: CommandKey %s, FaultCode %s, %s .. %s'
+                  % (m.text('CommandKey'), m.text('FaultCode', fault), m.text('StartTime'),
+                     m.text('CompleteTime')))
     changed = [(n, v) for n, _, v in s.inform.values()
                if not n.startswith('Device.DeviceInfo.') and not n.startswith(MS)
                and n != 'Device.RootDataModelVersion']
@@ -73,10 +81,12 @@ def main():
     try:
         title('Starting a private bus, dmd, two example providers, diagd, a local ACS and cwmpd')
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.CWMPD_SCHEMA_DIR,
-                                  cwmptest.DIAGD_SCHEMA_DIR, cwmptest.TEST_SCHEMA_DIR])
+                                  cwmptest.DIAGD_SCHEMA_DIR, cwmptest.FWUPD_BRIDGE_SCHEMA_DIR,
+                                  cwmptest.TEST_SCHEMA_DIR])
         sb.start_alpha()
         sb.start_beta(reject_value='forbidden')
         sb.start_diagd()
+        sb.start_fwupd_bridge()
         acs = sb.start_acs(auth='digest', user='cpe', password='cpe-secret')
         print('ACS at %s (Digest authentication, CWMP 1.4)' % acs.url)
         # What the ACS does in the first session: look, provision, and get a refusal.
@@ -123,6 +133,37 @@ def main():
         cwmpctl(sb, 'inform')
         show_session(acs.wait_session(3, 30))
         show_session(acs.wait_session(4, 30))
+
+        title('The ACS saves the configuration, changes it, and downloads the saved file back')
+        files = file_server.FileServer()
+        try:
+            acs.queue(A.Script([A.upload('save-1', '1 Vendor Configuration File',
+                                         files.url('/saved.cfg'))]))
+            cwmpctl(sb, 'inform')
+            show_session(acs.wait_session(5, 30))
+            saved = files.wait_uploads(1, 30)
+            show_session(acs.wait_session(6, 30))
+            body = saved[0].body if saved else b''
+            print('(the ACS received %d bytes by HTTP %s; the line for %sLevel: %r)'
+                  % (len(body), saved[0].method if saved else '-', ALPHA, next(
+                      (line for line in body.decode(errors='replace').splitlines()
+                       if line.startswith(ALPHA + 'Level')), None)))
+            cwmpctl(sb, 'set', ALPHA + 'Level=5')
+            show_session(acs.wait_session(7, 30))
+            url = files.add('/restore.cfg', body)
+            acs.queue(A.Script([A.download('restore-1', '3 Vendor Configuration File', url,
+                                           file_size=len(body))]))
+            cwmpctl(sb, 'inform')
+            show_session(acs.wait_session(8, 30))
+            show_session(acs.wait_session(9, 30))
+            cwmpctl(sb, 'get', ALPHA + 'Level')
+        finally:
+            files.stop()
+
+        title('Live values from this machine: interfaces and routes from netlink')
+        cwmpctl(sb, 'get', 'Device.IP.Interface.1.Name', 'Device.IP.Interface.1.Status',
+                'Device.IP.Interface.1.IPv4Address.1.IPAddress',
+                'Device.Routing.Router.1.IPv4ForwardingNumberOfEntries')
 
         title('On the box: the registry, alias-based addressing, a provider that dies')
         cwmpctl(sb, 'providers')
