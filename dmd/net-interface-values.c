@@ -125,6 +125,8 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
                 return net_text(l->name, ret);
         if (streq(field, "Upstream"))
                 return net_boolean(has_default_route(n, l->ifindex), ret);
+        if (streq(field, "LowerLayers"))
+                return net_text("", ret); /* the lowest layer */
         if (streq(field, "MACAddress")) {
                 char mac[NET_HWADDR_MAX * 3];
                 return net_text(net_hwaddr_to_string(l->hwaddr, l->hwaddr_len, mac), ret);
@@ -259,6 +261,8 @@ static int get_ipv6_address(const struct net_link *l, const struct net_addr *a, 
                 return net_ip_text(&a->ip, ret);
         if (streq(field, "Origin"))
                 return net_text(ipv6_origin(a), ret);
+        if (streq(field, "Anycast"))
+                return net_boolean(false, ret); /* anycast addresses are not in RTM_GETADDR */
         if (streq(field, "PreferredLifetime"))
                 return net_lifetime(a->preferred_lifetime, ret);
         if (streq(field, "ValidLifetime"))
@@ -333,6 +337,10 @@ static int get_ipv6_prefix(struct linux_net *n, uint32_t link_instance, const ch
         }
         if (streq(field, "Origin"))
                 return net_text(prefix_origins[p->origin], ret);
+        if (streq(field, "StaticType"))
+                return net_text(p->origin == NET_PREFIX_STATIC ? "Static" : "Inapplicable", ret);
+        if (streq(field, "ParentPrefix"))
+                return net_text("", ret); /* no prefix here is a child of another */
         if (streq(field, "OnLink"))
                 return net_boolean(prefix_on_link(n, p), ret);
         return -ENOENT;
@@ -379,6 +387,12 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
                 return net_unsigned_int(l->mtu > 65535 ? 65535 : l->mtu, ret);
         if (streq(field, "Loopback"))
                 return net_boolean(l->flags & IFF_LOOPBACK, ret);
+        if (streq(field, "Router")) {
+                /* A VRF and its members route through the VRF's table, which is not served. */
+                const struct net_link *m = l->master ? net_link_by_ifindex(n, l->master) : NULL;
+                bool vrf = streq(l->kind, "vrf") || (m && streq(m->kind, "vrf"));
+                return net_text(vrf ? "" : "Device.Routing.Router.1", ret);
+        }
         if (startswith(field, "Stats."))
                 return net_link_stat(n, l, field + strlen("Stats."), false, ret);
 
@@ -447,17 +461,19 @@ int net_get_ip(struct linux_net *n, const char *field, char **ret)
                 return get_ip_interface(n, field + strlen("Interface."), ret);
         if (startswith(field, "ActivePort."))
                 return get_active_port(n, field + strlen("ActivePort."), ret);
-        if (streq(field, "IPv4Capable"))
+        if (streq(field, "IPv4Capable") || streq(field, "IPv4Enable"))
                 return net_boolean(true, ret);
         if (streq(field, "IPv4Status"))
                 return net_text("Enabled", ret);
         if (streq(field, "IPv6Capable"))
                 return net_boolean(net_ipv6_capable(n), ret);
-        if (streq(field, "IPv6Status")) {
+        if (streq(field, "IPv6Status") || streq(field, "IPv6Enable")) {
                 bool disabled = true;
                 if (!net_ipv6_capable(n) ||
                     net_read_proc_flag(n, "sys/net/ipv6/conf/all/disable_ipv6", &disabled) < 0)
                         disabled = true;
+                if (streq(field, "IPv6Enable"))
+                        return net_boolean(!disabled, ret);
                 return net_text(disabled ? "Disabled" : "Enabled", ret);
         }
         if (streq(field, "InterfaceNumberOfEntries")) {

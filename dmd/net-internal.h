@@ -114,6 +114,7 @@ struct net_route {
         uint32_t priority; /* the metric */
         uint8_t protocol;  /* RTPROT_* */
         uint8_t type;      /* RTN_* */
+        uint32_t expires;  /* seconds left (RTA_CACHEINFO); 0: does not expire */
         uint32_t instance;
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net-internal.h"
 #include "netlink.h"
@@ -70,6 +71,15 @@ int net_route_parse(const struct nlmsghdr *h, struct net_route *ret)
         if (netlink_attr_u32(tb[RTA_OIF], &oif))
                 ret->oif = (int)oif;
         (void)netlink_attr_u32(tb[RTA_PRIORITY], &ret->priority);
+        struct rta_cacheinfo ci;
+        size_t ci_len = 0;
+        /* rta_expires counts clock ticks; negative when already expired. */
+        if (tb[RTA_CACHEINFO] && netlink_attr_bytes(tb[RTA_CACHEINFO], &ci, sizeof(ci), &ci_len) &&
+            ci_len >= sizeof(ci) && (int32_t)ci.rta_expires > 0) {
+                long hz = sysconf(_SC_CLK_TCK);
+                ret->expires = (ci.rta_expires + (uint32_t)(hz > 0 ? hz : 100) - 1) /
+                               (uint32_t)(hz > 0 ? hz : 100);
+        }
         if (tb[RTA_MULTIPATH] && !ret->oif) {
                 r = first_nexthop(tb[RTA_MULTIPATH], rtm->rtm_family, ret);
                 if (r < 0)

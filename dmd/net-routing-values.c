@@ -67,6 +67,8 @@ static int get_route(struct linux_net *n, const struct net_route *rt, const char
         }
         if (streq(field, "Origin"))
                 return net_text(route_origin(rt), ret);
+        if (streq(field, "ForwardingPolicy"))
+                return net_text("-1", ret); /* the main table: no policy selects its routes */
         if (streq(field, "ForwardingMetric"))
                 return net_format(ret, "%" PRIu32,
                                   rt->priority > INT32_MAX ? INT32_MAX : rt->priority);
@@ -93,6 +95,8 @@ static int get_route(struct linux_net *n, const struct net_route *rt, const char
         }
         if (streq(field, "NextHop"))
                 return rt->has_gateway ? net_ip_text(&rt->gateway, ret) : net_text("", ret);
+        if (streq(field, "ExpirationTime"))
+                return net_lifetime(rt->expires ? rt->expires : NET_LIFETIME_INFINITE, ret);
         return -ENOENT;
 }
 

@@ -5,6 +5,7 @@ Device.InterfaceStack. compared with the system's own view (ip -j -d link, bridg
 bridge -j vlan), on a bridge with veth ports and VLAN devices this test makes, with VLAN
 filtering off and on, and the stability of their instance numbers."""
 
+import calendar
 import json
 import os
 import re
@@ -295,6 +296,45 @@ class BridgingTest(cwmptest.CwmpTestCase):
         row = [i for i, r in new.items() if r['HigherLayer'] == IPIF + '%d' % again]
         self.assertEqual(len(row), 1)
         self.assertGreater(row[0], highest)
+
+
+    def test_ip_and_routing_extras(self):
+        """The interface's router, the expiry of an IPv6 route, a static prefix's type."""
+        self.make_bridge(0)
+        nums = self.numbers()
+        n = nums[self.a]
+        if not ip('-6', 'addr', 'add', 'fd00:77::1/64', 'dev', self.a, 'nodad'):
+            self.skipTest('no IPv6')
+        self.assertTrue(ip('-6', 'route', 'add', 'fd00:78::/64', 'dev', self.a, 'expires',
+                           '600'))
+        with open('/proc/sys/net/ipv6/conf/all/disable_ipv6') as f:
+            self.assertEqual(self.dm.value('Device.IP.IPv6Enable'),
+                             'false' if f.read().strip() == '1' else 'true')
+        self.assertEqual(self.dm.value('Device.IP.IPv4Enable'), 'true')
+        self.assertEqual(self.dm.value(IPIF + '%d.Router' % n), 'Device.Routing.Router.1')
+        self.assertEqual(self.dm.value(ETH + '%d.LowerLayers' % n), '')
+
+        values = self.dm.values([IPIF + '%d.' % n])
+        prefixes = rows(values, IPIF + '%d.IPv6Prefix.' % n)
+        static = [r for r in prefixes.values() if r['Prefix'] == 'fd00:77::/64']
+        self.assertEqual(len(static), 1)
+        self.assertEqual(static[0]['StaticType'], 'Static')
+        self.assertEqual(static[0]['ParentPrefix'], '')
+        link_local = [r for r in prefixes.values() if r['Prefix'] == 'fe80::/64']
+        for r in link_local:
+            self.assertEqual(r['StaticType'], 'Inapplicable')
+        for r in rows(values, IPIF + '%d.IPv6Address.' % n).values():
+            self.assertEqual(r['Anycast'], 'false')
+
+        table = 'Device.Routing.Router.1.IPv6Forwarding.'
+        routes = rows(self.dm.values([table]), table)
+        ours = [r for r in routes.values() if r['DestIPPrefix'] == 'fd00:78::/64']
+        self.assertEqual(len(ours), 1)
+        expiry = calendar.timegm(time.strptime(ours[0]['ExpirationTime'], '%Y-%m-%dT%H:%M:%SZ'))
+        self.assertAlmostEqual(expiry, time.time() + 600, delta=30)
+        self.assertEqual(ours[0]['ForwardingPolicy'], '-1')
+        on_link = [r for r in routes.values() if r['DestIPPrefix'] == 'fd00:77::/64']
+        self.assertEqual(on_link[0]['ExpirationTime'], '9999-12-31T23:59:59Z')
 
 
 if __name__ == '__main__':
