@@ -100,6 +100,8 @@ static const struct setting {
                 MANAGEMENT_CHANGE_HEARTBEAT),
         SETTING("HeartbeatPolicy.InitiationTime", FIELD_STRING, heartbeat_initiation_time,
                 MANAGEMENT_CHANGE_HEARTBEAT),
+        SETTING("ScheduleReboot", FIELD_STRING, schedule_reboot, MANAGEMENT_CHANGE_REBOOT),
+        SETTING("DelayReboot", FIELD_I32, delay_reboot, MANAGEMENT_CHANGE_REBOOT),
         /* read at each hand-off */
         SETTING("AutonomousTransferCompletePolicy.Enable", FIELD_BOOL, atc_enable, 0),
         SETTING("AutonomousTransferCompletePolicy.TransferTypeFilter", FIELD_STRING,

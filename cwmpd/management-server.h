@@ -45,6 +45,8 @@ struct management_settings {
         const char *atc_transfer_type_filter; /* "Upload", "Download" or "Both" */
         const char *atc_result_type_filter;   /* "Success", "Failure" or "Both" */
         const char *atc_file_type_filter;     /* comma-separated file types */
+        const char *schedule_reboot;          /* dateTime; the unknown time: none */
+        int32_t delay_reboot;                 /* seconds after the session; -1: none */
 };
 
 /* Which setting changed, for on_change. */
@@ -57,6 +59,7 @@ enum management_change {
         MANAGEMENT_CHANGE_STUN = 1 << 5,
         MANAGEMENT_CHANGE_HEARTBEAT = 1 << 6,
         MANAGEMENT_CHANGE_ENABLE = 1 << 7,
+        MANAGEMENT_CHANGE_REBOOT = 1 << 8, /* ScheduleReboot, DelayReboot */
 };
 
 /* Values cwmpd computes and publishes (read-only parameters). */

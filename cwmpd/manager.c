@@ -175,6 +175,73 @@ static int run_command(struct manager *m, const char *what, const char *command)
         return r < 0 ? r : 0;
 }
 
+static int64_t realtime_now(void);
+
+/* ScheduleReboot and DelayReboot: the reboot waits for a session in progress. */
+static void reboot_soon(struct manager *m, const char *why)
+{
+        log_notice("%s: rebooting", why);
+        if (m->session)
+                m->reboot_pending = true;
+        else
+                (void)run_command(m, "reboot", m->settings.reboot_command);
+}
+
+static int on_schedule_reboot(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+
+        m->schedule_reboot_timer = sd_event_source_disable_unref(m->schedule_reboot_timer);
+        /* It has triggered: it reads as not set, so the box does not reboot again. */
+        if (management_server_notify(m->ms, "ScheduleReboot", "0001-01-01T00:00:00Z") < 0)
+                log_warning("Cannot clear ScheduleReboot");
+        reboot_soon(m, "ScheduleReboot");
+        return 0;
+}
+
+static int on_delay_reboot(sd_event_source *s, uint64_t usec, void *userdata)
+{
+        struct manager *m = userdata;
+
+        m->delay_reboot_timer = sd_event_source_disable_unref(m->delay_reboot_timer);
+        if (management_server_notify(m->ms, "DelayReboot", "-1") < 0)
+                log_warning("Cannot clear DelayReboot");
+        reboot_soon(m, "DelayReboot");
+        return 0;
+}
+
+static void start_delay_reboot(struct manager *m, int32_t delay)
+{
+        m->delay_reboot_timer = sd_event_source_disable_unref(m->delay_reboot_timer);
+        if (sd_event_add_time_relative(m->event, &m->delay_reboot_timer, CLOCK_MONOTONIC,
+                                       (uint64_t)delay * USEC_PER_SEC, 1000, on_delay_reboot,
+                                       m) < 0)
+                log_error("Cannot arm the DelayReboot timer");
+}
+
+/* TR-181 ScheduleReboot (a time in the past reboots nothing) and DelayReboot (counted from
+ * the end of the session that set it, or from now outside a session). */
+static void arm_reboot(struct manager *m)
+{
+        const struct management_settings *ms = management_server_settings(m->ms);
+        struct cw_datetime at = {};
+
+        m->schedule_reboot_timer = sd_event_source_disable_unref(m->schedule_reboot_timer);
+        m->delay_reboot_timer = sd_event_source_disable_unref(m->delay_reboot_timer);
+        m->delay_reboot_after_session = false;
+        if (ms->schedule_reboot && cw_parse_datetime(ms->schedule_reboot, &at) >= 0 &&
+            !at.unknown && !at.relative && at.seconds > realtime_now() &&
+            sd_event_add_time(m->event, &m->schedule_reboot_timer, CLOCK_REALTIME,
+                              (uint64_t)at.seconds * USEC_PER_SEC, 1000, on_schedule_reboot, m) < 0)
+                log_error("Cannot arm the ScheduleReboot timer");
+        if (ms->delay_reboot >= 0) {
+                if (m->session)
+                        m->delay_reboot_after_session = true;
+                else
+                        start_delay_reboot(m, ms->delay_reboot);
+        }
+}
+
 static void after_session(struct manager *m)
 {
         if (m->factory_reset_pending) {
@@ -194,6 +261,12 @@ static void after_session(struct manager *m)
         if (m->reboot_pending) {
                 m->reboot_pending = false;
                 (void)run_command(m, "reboot", m->settings.reboot_command);
+        }
+        if (m->delay_reboot_after_session) {
+                const struct management_settings *ms = management_server_settings(m->ms);
+                m->delay_reboot_after_session = false;
+                if (ms->delay_reboot >= 0)
+                        start_delay_reboot(m, ms->delay_reboot);
         }
 }
 
@@ -418,6 +491,8 @@ static void on_management_change(void *userdata, unsigned changes)
                 arm_periodic(m);
         if (changes & MANAGEMENT_CHANGE_HEARTBEAT)
                 arm_heartbeat(m);
+        if (changes & MANAGEMENT_CHANGE_REBOOT)
+                arm_reboot(m);
 }
 
 /* ---- dmd's ParameterKey ---------------------------------------------------------------- */
@@ -743,6 +818,8 @@ void manager_free(struct manager *m)
         sd_event_source_disable_unref(m->schedule_timer);
         sd_event_source_disable_unref(m->notify_timer);
         sd_event_source_disable_unref(m->heartbeat_timer);
+        sd_event_source_disable_unref(m->schedule_reboot_timer);
+        sd_event_source_disable_unref(m->delay_reboot_timer);
         http_client_free(m->http);
         bus_close(m->bus);
         events_free(m->events);
@@ -896,6 +973,7 @@ int manager_start(struct manager *m)
                 return r;
         arm_periodic(m);
         arm_heartbeat(m);
+        arm_reboot(m);
         manager_schedule_changed(m);
 
         r = bus_request_name(m->bus, AGENT_BUS_NAME);

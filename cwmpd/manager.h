@@ -57,6 +57,9 @@ struct manager {
         sd_event_source *schedule_timer;
         sd_event_source *notify_timer;
         sd_event_source *heartbeat_timer;
+        sd_event_source *schedule_reboot_timer; /* ScheduleReboot */
+        sd_event_source *delay_reboot_timer;    /* DelayReboot */
+        bool delay_reboot_after_session;        /* DelayReboot set during a session */
         uint32_t retry_count;
         uint64_t last_session_end_usec; /* CLOCK_MONOTONIC, for the notification throttle */
 

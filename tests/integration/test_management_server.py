@@ -34,6 +34,8 @@ DEFAULTS = {
     'URL': ('string', CONFIG['url']),
     'Username': ('string', CONFIG['username']),
     'Password': ('string', ''),  # hidden
+    'ScheduleReboot': ('dateTime', '0001-01-01T00:00:00Z'),
+    'DelayReboot': ('int', '-1'),
     'PeriodicInformEnable': ('boolean', 'true'),
     'PeriodicInformInterval': ('unsignedInt', '600'),
     'PeriodicInformTime': ('dateTime', '0001-01-01T00:00:00Z'),
@@ -190,6 +192,7 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
             ({'PeriodicInformTime': '1970-01-01T00:00:00.000Z'}, {'PERIODIC'}),
             ({'PeriodicInformEnable': 'false'}, {'PERIODIC'}),
             ({'EnableCWMP': 'false'}, {'ENABLE'}),
+            ({'ScheduleReboot': '2030-01-01T00:00:00Z', 'DelayReboot': '3600'}, {'REBOOT'}),
             ({'URL': 'http://[2001:db8::1]:7547/acs', 'STUNPassword': 'x',
               'DefaultActiveNotificationThrottle': '30',
               # read at each hand-off: no group of its own
@@ -284,6 +287,7 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
                             ('HeartbeatPolicy.ReportingInterval', '29'),
                             ('STUNServerPort', '65536'),
                             ('STUNMaximumKeepAlivePeriod', '-2'),
+                            ('DelayReboot', '-2'),
                             ('InstanceMode', 'Alias'),
                             # dmd names instances by number only
                             ('InstanceMode', 'InstanceAlias'),

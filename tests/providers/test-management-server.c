@@ -132,6 +132,7 @@ static void on_change(void *userdata, unsigned changes)
                 {MANAGEMENT_CHANGE_STUN, "STUN"},
                 {MANAGEMENT_CHANGE_HEARTBEAT, "HEARTBEAT"},
                 {MANAGEMENT_CHANGE_ENABLE, "ENABLE"},
+                {MANAGEMENT_CHANGE_REBOOT, "REBOOT"},
         };
         struct context *ctx = userdata;
 
