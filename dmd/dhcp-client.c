@@ -73,7 +73,7 @@ struct dhcp_client {
         char *networkd_dir, *dhclient_dir; /* "" when off */
         dhcp_interface_path_fn interface_path;
         void *userdata;
-        struct instance_map numbers; /* "4:IFNAME", "6:IFNAME" */
+        struct instance_map numbers4, numbers6; /* by interface name */
         struct client4 *v4;
         size_t n4;
         struct client6 *v6;
@@ -95,7 +95,7 @@ static void clients_free(struct client4 *v4, size_t n4, struct client6 *v6, size
 int dhcp_client_new(const struct dhcp_client_settings *s, const char *state_dir,
                     dhcp_interface_path_fn interface_path, void *userdata, struct dhcp_client **ret)
 {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path4 = NULL, *path6 = NULL;
         struct dhcp_client *c = calloc(1, sizeof(*c));
         int r;
 
@@ -105,11 +105,14 @@ int dhcp_client_new(const struct dhcp_client_settings *s, const char *state_dir,
         c->userdata = userdata;
         c->networkd_dir = strdup(s && s->networkd_dir ? s->networkd_dir : DHCP_CLIENT_NETWORKD_DIR);
         c->dhclient_dir = strdup(s && s->dhclient_dir ? s->dhclient_dir : DHCP_CLIENT_DHCLIENT_DIR);
-        if (state_dir && asprintf(&path, "%s/" DHCP_CLIENT_STATE_FILE, state_dir) < 0)
-                path = NULL, r = -ENOMEM;
+        if (state_dir && (asprintf(&path4, "%s/" DHCP_CLIENT_STATE_FILE "-v4", state_dir) < 0 ||
+                          asprintf(&path6, "%s/" DHCP_CLIENT_STATE_FILE "-v6", state_dir) < 0))
+                r = -ENOMEM;
         else
-                r = c->networkd_dir && c->dhclient_dir ? instance_map_init(&c->numbers, path)
+                r = c->networkd_dir && c->dhclient_dir ? instance_map_init(&c->numbers4, path4)
                                                        : -ENOMEM;
+        if (r >= 0)
+                r = instance_map_init(&c->numbers6, path6);
         if (r < 0) {
                 dhcp_client_free(c);
                 return r;
@@ -123,7 +126,8 @@ void dhcp_client_free(struct dhcp_client *c)
         if (!c)
                 return;
         clients_free(c->v4, c->n4, c->v6, c->n6);
-        instance_map_done(&c->numbers);
+        instance_map_done(&c->numbers4);
+        instance_map_done(&c->numbers6);
         free(c->networkd_dir);
         free(c->dhclient_dir);
         free(c);
@@ -394,10 +398,7 @@ static const struct kernel_addr *find_addr(const struct kernel_addrs *ka, const 
 
 static uint32_t number(struct dhcp_client *c, char family, const char *ifname)
 {
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, "%c:%s", family, ifname) < 0)
-                return 0;
-        return instance_map_get(&c->numbers, key);
+        return instance_map_get(family == '4' ? &c->numbers4 : &c->numbers6, ifname);
 }
 
 static int by_instance4(const void *a, const void *b)
@@ -462,7 +463,9 @@ static int refresh(struct dhcp_client *c)
                 qsort(v4, k.n4, sizeof(*v4), by_instance4);
         if (k.n6)
                 qsort(v6, k.n6, sizeof(*v6), by_instance6);
-        r = instance_map_save(&c->numbers);
+        r = instance_map_save(&c->numbers4);
+        if (r >= 0)
+                r = instance_map_save(&c->numbers6);
         if (r < 0)
                 log_warning_errno(r, "Failed to save the DHCP clients' numbering: %m");
         clients_free(c->v4, c->n4, c->v6, c->n6);

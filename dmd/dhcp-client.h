@@ -17,7 +17,8 @@
  *   - ISC dhclient: DHCLIENT/dhclient*.leases (lease and lease6 blocks).
  *
  * One row per interface and family; networkd's wins over an old dhclient file. A row keeps
- * its instance number (by interface name) across restarts: STATE_DIR/DHCP_CLIENT_STATE_FILE.
+ * its instance number (by interface name) across restarts: STATE_DIR/DHCP_CLIENT_STATE_FILE
+ * with "-v4" or "-v6".
  *
  *     Enable, Status          true, Enabled: a row is a client that holds or held a lease
  *     Interface               the Device.IP.Interface. row of the interface ("" if none)

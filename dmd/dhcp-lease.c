@@ -239,6 +239,8 @@ int dhcp_parse_dhclient_leases(const char *text, struct dhcp4_lease **ret4, size
         struct dhclient_state st = {};
         struct dhcp4_lease l4 = {};
         struct dhcp6_lease l6 = {};
+        unsigned char default_duid[DHCP_DUID_MAX];
+        size_t default_duid_len = 0;
         enum { NONE, V4, V6 } in = NONE;
         unsigned depth = 0;
         int r = 0;
@@ -260,7 +262,11 @@ int dhcp_parse_dhclient_leases(const char *text, struct dhcp4_lease **ret4, size
                 const char *v;
                 size_t vlen;
                 if (in == NONE) {
-                        if (streq(s, "lease {"))
+                        /* The DUID dhclient uses when a lease6 does not name one. */
+                        if (statement(s, "default-duid", &v, &vlen))
+                                default_duid_len = parse_binary(v, vlen, v[-1] == '"', default_duid,
+                                                                sizeof(default_duid));
+                        else if (streq(s, "lease {"))
                                 in = V4, depth = 1;
                         else if (streq(s, "lease6 {"))
                                 in = V6, depth = 1;
@@ -269,6 +275,10 @@ int dhcp_parse_dhclient_leases(const char *text, struct dhcp4_lease **ret4, size
                 if (streq(s, "}")) {
                         if (--depth > 0)
                                 continue;
+                        if (in == V6 && l6.duid_len == 0) {
+                                memcpy(l6.duid, default_duid, default_duid_len);
+                                l6.duid_len = default_duid_len;
+                        }
                         r = in == V4 ? keep4(&st, &l4) : keep6(&st, &l6);
                         l4 = (struct dhcp4_lease){};
                         l6 = (struct dhcp6_lease){};
@@ -285,7 +295,7 @@ int dhcp_parse_dhclient_leases(const char *text, struct dhcp4_lease **ret4, size
                         r = set_string(in == V4 ? &l4.ifname : &l6.ifname, v, vlen);
                 else if (in == V6) {
                         if (statement(s, "option dhcp6.client-id", &v, &vlen))
-                                l6.duid_len = parse_binary(v, vlen, v != s && v[-1] == '"', l6.duid,
+                                l6.duid_len = parse_binary(v, vlen, v[-1] == '"', l6.duid,
                                                            sizeof(l6.duid));
                 } else if (statement(s, "fixed-address", &v, &vlen))
                         r = set_address(&l4.address, v, vlen);
