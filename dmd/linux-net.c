@@ -217,6 +217,12 @@ static int list_all(struct linux_net *n, const char *object, struct strv *all)
                 for (size_t i = 0; r >= 0 && i < n->n_ports; i++)
                         r = push(all, PORT_TABLE "%" PRIu32 ".", n->ports[i].instance);
         }
+        if (r >= 0 && overlaps(object, ROUTE_INFO)) {
+                r = net_snapshot_refresh(n, NET_SECTION_ROUTES);
+                for (size_t i = 0; r >= 0 && i < n->n_routes; i++)
+                        if (net_route_from_router_advertisement(&n->routes[i]))
+                                r = push(all, ROUTE_INFO "%" PRIu32 ".", n->routes[i].instance);
+        }
         if (r >= 0 && overlaps(object, ROUTER)) {
                 r = push(all, ROUTER_ONE);
                 if (r >= 0 && overlaps(object, ROUTER_ONE "IPv"))

@@ -62,6 +62,7 @@ struct net_link {
         bool vlan_filtering;     /* kind "bridge": IFLA_BR_VLAN_FILTERING */
         bool bridge_port;        /* IFLA_INFO_SLAVE_KIND "bridge" */
         uint8_t port_state;      /* bridge port: IFLA_BRPORT_STATE (BR_STATE_*) */
+        uint32_t inet6_flags;    /* IFLA_INET6_FLAGS: IF_RA_MANAGED, IF_RA_OTHERCONF ... */
 };
 
 /* RTM_NEWLINK -> net_link. -EBADMSG for a malformed message. */
@@ -115,6 +116,7 @@ struct net_route {
         uint8_t protocol;  /* RTPROT_* */
         uint8_t type;      /* RTN_* */
         uint32_t expires;  /* seconds left (RTA_CACHEINFO); 0: does not expire */
+        uint8_t pref;      /* RTA_PREF (RFC 4191): ICMPV6_ROUTER_PREF_*; medium if absent */
         uint32_t instance;
 };
 

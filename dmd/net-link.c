@@ -94,6 +94,22 @@ int net_link_parse(const struct nlmsghdr *h, struct net_link *ret)
                 if (r < 0)
                         return r;
         }
+        /* IPv6's per-device state: the flags of the last router advertisement. */
+        if (tb[IFLA_AF_SPEC]) {
+                const struct rtattr *af[AF_INET6 + 1];
+                r = netlink_parse_attrs(RTA_DATA(tb[IFLA_AF_SPEC]), RTA_PAYLOAD(tb[IFLA_AF_SPEC]),
+                                        af, AF_INET6);
+                if (r < 0)
+                        return r;
+                if (af[AF_INET6]) {
+                        const struct rtattr *in6[IFLA_INET6_MAX + 1];
+                        r = netlink_parse_attrs(RTA_DATA(af[AF_INET6]), RTA_PAYLOAD(af[AF_INET6]),
+                                                in6, IFLA_INET6_MAX);
+                        if (r < 0)
+                                return r;
+                        (void)netlink_attr_u32(in6[IFLA_INET6_FLAGS], &ret->inet6_flags);
+                }
+        }
         uint32_t v;
         if (netlink_attr_u32(tb[IFLA_MASTER], &v))
                 ret->master = (int)v;

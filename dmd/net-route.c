@@ -71,6 +71,7 @@ int net_route_parse(const struct nlmsghdr *h, struct net_route *ret)
         if (netlink_attr_u32(tb[RTA_OIF], &oif))
                 ret->oif = (int)oif;
         (void)netlink_attr_u32(tb[RTA_PRIORITY], &ret->priority);
+        (void)netlink_attr_u8(tb[RTA_PREF], &ret->pref);
         struct rta_cacheinfo ci;
         size_t ci_len = 0;
         /* rta_expires counts clock ticks; negative when already expired. */

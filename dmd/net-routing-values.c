@@ -100,8 +100,78 @@ static int get_route(struct linux_net *n, const struct net_route *rt, const char
         return -ENOENT;
 }
 
+/* A route a router advertisement made (RFC 4861 default router, RFC 4191 route
+ * information): a row of Device.Routing.RouteInformation.InterfaceSetting., numbered as its
+ * IPv6Forwarding row. */
+bool net_route_from_router_advertisement(const struct net_route *rt)
+{
+        return rt->dst.family == AF_INET6 && rt->protocol == RTPROT_RA;
+}
+
+/* RTA_PREF values (linux/icmpv6.h). */
+#define ROUTER_PREF_LOW  0x3
+#define ROUTER_PREF_HIGH 0x1
+
+#ifndef IF_RA_OTHERCONF
+#define IF_RA_OTHERCONF 0x80
+#endif
+#ifndef IF_RA_MANAGED
+#define IF_RA_MANAGED 0x40
+#endif
+
+static int get_route_information(struct linux_net *n, const char *field, char **ret)
+{
+        int r = net_snapshot_refresh(n, NET_SECTION_ROUTES);
+        if (r < 0)
+                return r;
+        if (streq(field, "InterfaceSettingNumberOfEntries")) {
+                size_t c = 0;
+                for (size_t i = 0; i < n->n_routes; i++)
+                        c += net_route_from_router_advertisement(&n->routes[i]);
+                return net_unsigned_int(c, ret);
+        }
+        if (!startswith(field, "InterfaceSetting."))
+                return -ENOENT;
+        uint32_t instance;
+        r = net_parse_instance(field + strlen("InterfaceSetting."), &instance, &field);
+        if (r < 0)
+                return r;
+        const struct net_route *rt = NULL;
+        for (size_t i = 0; i < n->n_routes && !rt; i++)
+                if (n->routes[i].instance == instance &&
+                    net_route_from_router_advertisement(&n->routes[i]))
+                        rt = &n->routes[i];
+        if (!rt)
+                return -ENOENT;
+        const struct net_link *l = rt->oif ? net_link_by_ifindex(n, rt->oif) : NULL;
+        if (streq(field, "Status"))
+                return net_text("ForwardingEntryCreated", ret); /* it is in the table */
+        if (streq(field, "Interface"))
+                return l ? net_format(ret, IP_TABLE "%" PRIu32, l->instance) : net_text("", ret);
+        if (streq(field, "SourceRouter"))
+                return rt->has_gateway ? net_ip_text(&rt->gateway, ret) : net_text("", ret);
+        if (streq(field, "PreferredRouteFlag"))
+                return net_text(rt->pref == ROUTER_PREF_HIGH  ? "High"
+                                : rt->pref == ROUTER_PREF_LOW ? "Low"
+                                                              : "Medium",
+                                ret);
+        if (streq(field, "Prefix")) {
+                char dst[INET6_ADDRSTRLEN];
+                return net_format(ret, "%s/%u", net_ip_to_string(&rt->dst, dst), rt->dst_len);
+        }
+        if (streq(field, "RouteLifetime"))
+                return net_lifetime(rt->expires ? rt->expires : NET_LIFETIME_INFINITE, ret);
+        if (streq(field, "ManagedAddressConfiguration"))
+                return net_boolean(l && (l->inet6_flags & IF_RA_MANAGED), ret);
+        if (streq(field, "OtherConfiguration"))
+                return net_boolean(l && (l->inet6_flags & IF_RA_OTHERCONF), ret);
+        return -ENOENT;
+}
+
 int net_get_routing(struct linux_net *n, const char *field, char **ret)
 {
+        if (startswith(field, "RouteInformation."))
+                return get_route_information(n, field + strlen("RouteInformation."), ret);
         if (streq(field, "RouterNumberOfEntries"))
                 return net_unsigned_int(1, ret);
         if (!startswith(field, "Router.1."))

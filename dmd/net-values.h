@@ -13,6 +13,7 @@
 #define ROUTER        "Device.Routing.Router."
 #define ROUTER_ONE    ROUTER "1."
 #define HOST_TABLE    "Device.Hosts.Host."
+#define ROUTE_INFO    "Device.Routing.RouteInformation.InterfaceSetting."
 #define INFINITE_TIME "9999-12-31T23:59:59Z"
 
 /* Newly allocated values. */
@@ -42,6 +43,9 @@ const char *net_link_status(const struct net_link *l);
 int net_link_alias(const struct net_link *l, char **ret);
 int net_link_stat(const struct linux_net *n, const struct net_link *l, const char *field,
                   bool ethernet, char **ret);
+
+/* A route a router advertisement made: a row of Device.Routing.RouteInformation. */
+bool net_route_from_router_advertisement(const struct net_route *rt);
 
 /* "N.Field" of Device.Ethernet.Interface.; "Field" of Device.IP., Device.Routing.,
  * Device.Hosts. */

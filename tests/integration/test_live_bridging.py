@@ -227,6 +227,7 @@ class BridgingTest(cwmptest.CwmpTestCase):
         # Not seen in between: the same row (its identity is bridge and VLAN ID).
         after = {int(r['VLANID']): i for i, r in
                  rows(self.dm.values([p + 'VLAN.']), p + 'VLAN.').items()}
+        self.assertEqual(after[20], {int(r['VLANID']): i for i, r in before.items()}[20])
         self.assertEqual(subprocess.run(['bridge', 'vlan', 'del', 'dev', self.b, 'vid',
                                          '20']).returncode, 0)
         self.assertNotIn(20, {int(r['VLANID']) for r in
@@ -335,6 +336,30 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(ours[0]['ForwardingPolicy'], '-1')
         on_link = [r for r in routes.values() if r['DestIPPrefix'] == 'fd00:77::/64']
         self.assertEqual(on_link[0]['ExpirationTime'], '9999-12-31T23:59:59Z')
+
+        # A route a router advertisement made (RFC 4191 route information).
+        if not ip('-6', 'route', 'add', 'fd00:79::/64', 'via', 'fe80::1', 'dev', self.a, 'proto',
+                  'ra', 'pref', 'high', 'expires', '300'):
+            self.skipTest('cannot add a route of protocol ra')
+        info = 'Device.Routing.RouteInformation.InterfaceSetting.'
+        values = self.dm.values(['Device.Routing.RouteInformation.'])
+        theirs = [r for r in run_json('ip', '-j', '-6', 'route', 'show', 'table', 'main')
+                  if r.get('protocol') == 'ra']
+        self.assertEqual(int(values['Device.Routing.RouteInformation.'
+                                    'InterfaceSettingNumberOfEntries']), len(theirs))
+        ours = [(i, r) for i, r in rows(values, info).items() if r['Prefix'] == 'fd00:79::/64']
+        self.assertEqual(len(ours), 1)
+        i, r = ours[0]
+        self.assertEqual(r['SourceRouter'], 'fe80::1')
+        self.assertEqual(r['Interface'], IPIF + '%d' % n)
+        self.assertEqual(r['PreferredRouteFlag'], 'High')
+        self.assertEqual(r['Status'], 'ForwardingEntryCreated')
+        self.assertEqual(r['ManagedAddressConfiguration'], 'false')
+        lifetime = calendar.timegm(time.strptime(r['RouteLifetime'], '%Y-%m-%dT%H:%M:%SZ'))
+        self.assertAlmostEqual(lifetime, time.time() + 300, delta=30)
+        # the same route as IPv6Forwarding, with the same number
+        self.assertEqual(self.dm.value(table + '%d.DestIPPrefix' % i), 'fd00:79::/64')
+        self.assertEqual(self.dm.value(table + '%d.Origin' % i), 'RA')
 
 
 if __name__ == '__main__':
