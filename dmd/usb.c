@@ -14,6 +14,7 @@
 
 #include "instance-map.h"
 #include "store.h"
+#include "usb-netif.h"
 #include "usb.h"
 
 #define HOSTS         "Device.USB.USBHosts."
@@ -52,6 +53,7 @@ struct usb_host {
 
 struct usb {
         char *devices_dir; /* SYS/bus/usb/devices */
+        struct usb_netif *netif;
         struct instance_map numbers;
         struct usb_host *hosts;
         size_t n_hosts;
@@ -461,6 +463,8 @@ int usb_new(const char *sys, struct usb **ret)
                 u->devices_dir = NULL;
                 r = -ENOMEM;
         }
+        if (r >= 0)
+                r = usb_netif_new(sys, &u->netif);
         if (r < 0) {
                 usb_free(u);
                 return r;
@@ -475,6 +479,7 @@ void usb_free(struct usb *u)
                 return;
         snapshot_free(u->hosts, u->n_hosts, u->devices, u->n_devices);
         instance_map_done(&u->numbers);
+        usb_netif_free(u->netif);
         free(u->devices_dir);
         free(u);
 }
@@ -482,6 +487,7 @@ void usb_free(struct usb *u)
 void usb_invalidate(struct usb *u)
 {
         u->valid = false;
+        usb_netif_invalidate(u->netif);
 }
 
 /* "7.Rest" -> 7 and "Rest". */
@@ -634,7 +640,7 @@ int usb_get(struct usb *u, const char *name, char **value)
         int r;
 
         if (!startswith(name, HOSTS))
-                return -ENOENT;
+                return usb_netif_get(u->netif, name, value);
         r = refresh(u);
         if (r < 0)
                 return r;
@@ -734,8 +740,9 @@ int usb_get_instances(struct usb *u, const char *object, struct strv *instances)
 
         if (object[0] != '\0' && !endswith_char(object, '.'))
                 return -EINVAL;
-        if (!startswith(HOST_TABLE, object) && !startswith(object, HOST_TABLE))
-                return 0;
+        r = usb_netif_get_instances(u->netif, object, instances);
+        if (r < 0 || (!startswith(HOST_TABLE, object) && !startswith(object, HOST_TABLE)))
+                return r;
         r = refresh(u);
         if (r < 0)
                 return r;

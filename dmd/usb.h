@@ -27,6 +27,8 @@
  *         Interface.{i}.            its interfaces (current alternate setting);
  *                                   instance = bInterfaceNumber + 1
  *
+ * Device.USB.Interface.{i}.: the network interfaces on USB, see usb-netif.h.
+ *
  * The tree is read at most once per USB_SNAPSHOT_USEC.
  */
 #define USB_SNAPSHOT_USEC (100u * 1000u)

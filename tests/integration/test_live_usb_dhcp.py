@@ -36,6 +36,16 @@ def usb_entries():
     return hubs, devices
 
 
+def usb_netifs():
+    """Network interfaces whose device is on USB, and their (name, MAC, rx_bytes)."""
+    out = {}
+    for d in glob.glob('/sys/class/net/*'):
+        sub = os.path.join(d, 'device', 'subsystem')
+        if os.path.islink(sub) and os.path.basename(os.readlink(sub)) == 'usb':
+            out[os.path.basename(d)] = read(os.path.join(d, 'address'))
+    return out
+
+
 def cpu_list(text):
     cpus = []
     for part in text.split(','):
@@ -144,6 +154,13 @@ class LiveUsbDhcpTest(cwmptest.CwmpTestCase):
         have = sorted((bus, int(d['DeviceNumber']), int(d['VendorID']), int(d['ProductID']))
                       for (bus, _), d in served.items())
         self.assertEqual(have, want)
+        # Network interfaces on USB.
+        netifs = usb_netifs()
+        print('compared with /sys/class/net/*/device/subsystem: USB network interfaces %s'
+              % sorted(netifs))
+        self.assertEqual(got['Device.USB.InterfaceNumberOfEntries'], str(len(netifs)))
+        served_if = self.rows('Device.USB.Interface.', got)
+        self.assertEqual({i['Name']: i['MACAddress'] for i in served_if.values()}, netifs)
         # The kernel owns the buses.
         if hosts:
             name = '%sHost.%d.Enable' % (HOSTS, min(hosts))

@@ -325,6 +325,93 @@ static void test_usb_no_bus(void **state)
         usb_free(u);
 }
 
+/* A network interface of SYS/class/net whose device is on `subsystem` (NULL: none). */
+static void netif(const char *sys, const char *name, const char *subsystem,
+                  const char *const *attrs)
+{
+        char rel[256], target[256];
+        snprintf(rel, sizeof(rel), "class/net/%s", name);
+        char base[PATH_MAX];
+        snprintf(base, sizeof(base), "%s/%s", sys, rel);
+        device(sys, rel, attrs);
+        if (!subsystem)
+                return;
+        snprintf(rel, sizeof(rel), "devices/%s-dev/subsystem", name);
+        snprintf(target, sizeof(target), "../../../bus/%s", subsystem);
+        link_at(sys, rel, target);
+        snprintf(rel, sizeof(rel), "class/net/%s/device", name);
+        snprintf(target, sizeof(target), "../../../devices/%s-dev", name);
+        link_at(sys, rel, target);
+}
+
+static void test_usb_network_interfaces(void **state)
+{
+        struct fake *f = *state;
+        struct usb *u = NULL;
+        struct strv rows = {0};
+
+        static const char *const usb0[] = {"flags=0x1003",
+                                           "carrier=1",
+                                           "ifindex=7",
+                                           "operstate=up",
+                                           "address=02:11:22:33:44:55",
+                                           "statistics/tx_bytes=123456789012",
+                                           "statistics/rx_bytes=42",
+                                           "statistics/tx_packets=7",
+                                           "statistics/rx_packets=9",
+                                           "statistics/tx_errors=4294967298",
+                                           "statistics/rx_errors=1",
+                                           "statistics/tx_dropped=0",
+                                           "statistics/rx_dropped=3",
+                                           "statistics/multicast=5",
+                                           NULL};
+        static const char *const usb1[] = {"flags=0x1002",
+                                           "carrier=0",
+                                           "ifindex=8",
+                                           "operstate=down",
+                                           "address=02:11:22:33:44:66",
+                                           NULL};
+        static const char *const other[] = {"flags=0x1003", "ifindex=2", "operstate=up", NULL};
+        netif(f->sys, "usb0", "usb", usb0);
+        netif(f->sys, "usb1", "usb", usb1);
+        netif(f->sys, "eth0", "pci", other);
+        netif(f->sys, "lo", NULL, other);
+        assert_int_equal(usb_new(f->sys, &u), 0);
+
+        assert_usb(u, "Device.USB.InterfaceNumberOfEntries", "2");
+        assert_int_equal(usb_get_instances(u, "Device.USB.", &rows), 0);
+        assert_int_equal(rows.n, 2);
+        strv_done(&rows);
+        /* Numbered in directory order: find usb0's row by its name. */
+        const char *i0 = "Device.USB.Interface.1.", *i1 = "Device.USB.Interface.2.";
+        char *v = get(u, "Device.USB.Interface.1.Name");
+        if (streq(v, "usb1"))
+                i0 = "Device.USB.Interface.2.", i1 = "Device.USB.Interface.1.";
+        free(v);
+        char name[128];
+#define F(row, field) (snprintf(name, sizeof(name), "%s%s", row, field), name)
+        assert_usb(u, F(i0, "Name"), "usb0");
+        assert_usb(u, F(i0, "Enable"), "true");
+        assert_usb(u, F(i0, "Status"), "Up");
+        assert_usb(u, F(i0, "MACAddress"), "02:11:22:33:44:55");
+        assert_usb(u, F(i0, "Stats.BytesSent"), "123456789012");
+        assert_usb(u, F(i0, "Stats.BytesReceived"), "42");
+        assert_usb(u, F(i0, "Stats.ErrorsSent"), "2"); /* a 32-bit counter wraps */
+        assert_usb(u, F(i0, "Stats.DiscardPacketsReceived"), "3");
+        assert_usb(u, F(i0, "Stats.MulticastPacketsReceived"), "5");
+        assert_usb(u, F(i1, "Name"), "usb1");
+        assert_usb(u, F(i1, "Enable"), "false");
+        assert_usb(u, F(i1, "Status"), "Down");
+        assert_usb(u, F(i1, "Stats.BytesSent"), "0");
+        assert_int_equal(usb_get(u, F(i1, "Stats.UnicastPacketsSent"), &v), -ENOENT);
+        assert_int_equal(usb_get(u, "Device.USB.Interface.3.Name", &v), -ENOENT);
+        assert_int_equal(usb_get_instances(u, F(i0, "Stats."), &rows), 0);
+        assert_int_equal(rows.n, 0);
+        assert_int_equal(usb_get_instances(u, "Device.USB.Interface.3.", &rows), -ENOENT);
+#undef F
+        usb_free(u);
+}
+
 /* ---- DeviceInfo's platform values ----------------------------------------------------- */
 
 static char *platform_get(struct deviceinfo_platform *p, const char *name)
@@ -425,6 +512,8 @@ int main(void)
                 cmocka_unit_test(test_usb_helpers),
                 cmocka_unit_test_setup_teardown(test_usb_tree, setup_fake, teardown_fake),
                 cmocka_unit_test_setup_teardown(test_usb_no_bus, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_usb_network_interfaces, setup_fake,
+                                                teardown_fake),
                 cmocka_unit_test(test_platform_helpers),
                 cmocka_unit_test_setup_teardown(test_platform_values, setup_fake, teardown_fake),
         };
