@@ -100,6 +100,8 @@ static const struct setting {
                 MANAGEMENT_CHANGE_HEARTBEAT),
         SETTING("HeartbeatPolicy.InitiationTime", FIELD_STRING, heartbeat_initiation_time,
                 MANAGEMENT_CHANGE_HEARTBEAT),
+        SETTING("HTTPConnectionRequestEnable", FIELD_BOOL, http_connection_request_enable,
+                MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST),
         SETTING("ScheduleReboot", FIELD_STRING, schedule_reboot, MANAGEMENT_CHANGE_REBOOT),
         SETTING("DelayReboot", FIELD_I32, delay_reboot, MANAGEMENT_CHANGE_REBOOT),
         /* read at each hand-off */

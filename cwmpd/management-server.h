@@ -47,6 +47,7 @@ struct management_settings {
         const char *atc_file_type_filter;     /* comma-separated file types */
         const char *schedule_reboot;          /* dateTime; the unknown time: none */
         int32_t delay_reboot;                 /* seconds after the session; -1: none */
+        bool http_connection_request_enable;  /* the HTTP listener is open */
 };
 
 /* Which setting changed, for on_change. */
@@ -59,7 +60,8 @@ enum management_change {
         MANAGEMENT_CHANGE_STUN = 1 << 5,
         MANAGEMENT_CHANGE_HEARTBEAT = 1 << 6,
         MANAGEMENT_CHANGE_ENABLE = 1 << 7,
-        MANAGEMENT_CHANGE_REBOOT = 1 << 8, /* ScheduleReboot, DelayReboot */
+        MANAGEMENT_CHANGE_REBOOT = 1 << 8,                  /* ScheduleReboot, DelayReboot */
+        MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST = 1 << 9, /* HTTPConnectionRequestEnable */
 };
 
 /* Values cwmpd computes and publishes (read-only parameters). */

@@ -478,6 +478,8 @@ static char *live_parameter_key(void *userdata)
         return strdup(m->parameter_key ? m->parameter_key : "");
 }
 
+static void http_conreq_changed(struct manager *m);
+
 static void on_management_change(void *userdata, unsigned changes)
 {
         struct manager *m = userdata;
@@ -493,6 +495,8 @@ static void on_management_change(void *userdata, unsigned changes)
                 arm_heartbeat(m);
         if (changes & MANAGEMENT_CHANGE_REBOOT)
                 arm_reboot(m);
+        if (changes & MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST)
+                http_conreq_changed(m);
 }
 
 /* ---- dmd's ParameterKey ---------------------------------------------------------------- */
@@ -629,9 +633,9 @@ static void on_udp_address(void *userdata, const char *address, bool nat_detecte
                                        address);
 }
 
-static int start_conreq(struct manager *m)
+/* The HTTP listener, open while HTTPConnectionRequestEnable is true. */
+static int start_conreq_http(struct manager *m)
 {
-        const struct management_settings *ms = management_server_settings(m->ms);
         struct conreq_http_options http = {
                 .address = m->settings.cr_address,
                 .port = (uint16_t)m->settings.cr_port,
@@ -639,11 +643,43 @@ static int start_conreq(struct manager *m)
                 .throttle_interval_ms = m->settings.cr_throttle_interval_s * 1000,
                 .throttle_burst = m->settings.cr_throttle_burst,
         };
-        int r = conreq_http_new(m->event, &http, conreq_credentials, on_connection_request, m,
-                                &m->conreq_http);
+        int r;
+
+        if (m->conreq_http || !management_server_settings(m->ms)->http_connection_request_enable)
+                return 0;
+        r = conreq_http_new(m->event, &http, conreq_credentials, on_connection_request, m,
+                            &m->conreq_http);
         if (r < 0)
                 return log_error_errno(r, "Cannot listen for connection requests on %s:%u: %m",
                                        http.address, (unsigned)http.port);
+        return 0;
+}
+
+/* HTTPConnectionRequestEnable changed: the listener opens or closes, and ConnectionRequestURL
+ * (empty while closed) is a value that changed. */
+static void http_conreq_changed(struct manager *m)
+{
+        _cleanup_free_ char *url = NULL;
+
+        if (!management_server_settings(m->ms)->http_connection_request_enable) {
+                conreq_http_free(m->conreq_http);
+                m->conreq_http = NULL;
+                log_notice("HTTP connection requests disabled");
+        } else if (start_conreq_http(m) < 0)
+                return;
+        url = live_connection_request_url(m);
+        if (url)
+                (void)management_server_notify(m->ms,
+                                               "Device.ManagementServer.ConnectionRequestURL", url);
+}
+
+static int start_conreq(struct manager *m)
+{
+        const struct management_settings *ms = management_server_settings(m->ms);
+        int r = start_conreq_http(m);
+
+        if (r < 0)
+                return r;
         if (!m->settings.udp_enable)
                 return 0;
         struct conreq_udp_options udp = {

@@ -79,6 +79,20 @@ static void on_attributes(DBusMessage *reply, void *userdata)
         }
 }
 
+/* Values cwmpd computes and reports as their owner: the ACS did not set them, so a change
+ * is news even though its origin is cwmpd. */
+static bool is_own_live_value(const char *name)
+{
+        static const char *const names[] = {
+                "Device.ManagementServer.ConnectionRequestURL",
+                "Device.ManagementServer.UDPConnectionRequestAddress",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(name, names[i]))
+                        return true;
+        return false;
+}
+
 static DBusHandlerResult on_value_changed(DBusConnection *c, DBusMessage *msg, void *userdata)
 {
         struct manager *m = userdata;
@@ -92,20 +106,19 @@ static DBusHandlerResult on_value_changed(DBusConnection *c, DBusMessage *msg, v
                 return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
         dbus_message_iter_init(msg, &it);
         dbus_message_iter_recurse(&it, &arr);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &origin);
+        /* What the ACS set through us is no news to the ACS; what cwmpd computes is. */
+        bool ours = origin && streq(origin, dbus_bus_get_unique_name(m->bus));
         while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
                 DBusMessageIter st;
                 const char *name;
                 dbus_message_iter_recurse(&arr, &st);
                 dbus_message_iter_get_basic(&st, &name);
-                if (strv_push(&names, name) < 0)
+                if ((!ours || is_own_live_value(name)) && strv_push(&names, name) < 0)
                         goto out;
                 dbus_message_iter_next(&arr);
         }
-        dbus_message_iter_next(&it);
-        dbus_message_iter_get_basic(&it, &origin);
-        /* What the ACS set through us is no news to the ACS. */
-        if (origin && streq(origin, dbus_bus_get_unique_name(m->bus)))
-                goto out;
         if (names.n == 0)
                 goto out;
 

@@ -63,6 +63,33 @@ class ConnectionRequestTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(self.request(method='POST').status, 405)
         self.assertNoNewSession(1, 1.5, why='(no request was genuine)')
 
+    def test_http_connection_request_enable(self):
+        """HTTPConnectionRequestEnable false closes the listener (ConnectionRequestURL reads
+        empty, and the ACS hears it changed); true opens it again."""
+        self.start()
+        self.assertEqual(self.dm.spv({MS + 'HTTPConnectionRequestEnable': 'false'}), 0)
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(MS + 'ConnectionRequestURL') == '', cwmptest.scaled(5)))
+        port = int(self.url.rsplit(':', 1)[1].split('/')[0])
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(('127.0.0.1', port), timeout=5).close()
+        # ConnectionRequestURL is active by default: its change opens a session
+        s = self.acs.wait_session(1, cwmptest.scaled(10))
+        self.assertSessionOk(s)
+        self.assertIn(('4 VALUE CHANGE', ''), [tuple(e) for e in s.events])
+        self.assertEqual(s.params[MS + 'ConnectionRequestURL'], '')
+
+        self.assertEqual(self.dm.spv({MS + 'HTTPConnectionRequestEnable': 'true'}), 0)
+        self.assertTrue(cwmptest.wait_until(
+            lambda: self.dm.value(MS + 'ConnectionRequestURL') != '', cwmptest.scaled(5)))
+        self.url = self.dm.value(MS + 'ConnectionRequestURL')
+        self.assertRegex(self.url, r'^http://127\.0\.0\.1:\d+/cr$')
+        self.acs.wait_idle(cwmptest.scaled(10))
+        n = self.acs.session_count()
+        self.assertIn(self.request().status, (200, 204))
+        s = self.acs.wait_session(n, cwmptest.scaled(10))
+        self.assertIn((CR, ''), [tuple(e) for e in s.events])
+
     def test_http_replayed_nonce_count(self):
         self.start()
         r = self.request()

@@ -133,6 +133,7 @@ static void on_change(void *userdata, unsigned changes)
                 {MANAGEMENT_CHANGE_HEARTBEAT, "HEARTBEAT"},
                 {MANAGEMENT_CHANGE_ENABLE, "ENABLE"},
                 {MANAGEMENT_CHANGE_REBOOT, "REBOOT"},
+                {MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST, "HTTP_CONNECTION_REQUEST"},
         };
         struct context *ctx = userdata;
 
