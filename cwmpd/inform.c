@@ -184,6 +184,22 @@ bool inform_event_list_matches(const char *event_list, const char *const *codes,
         return false;
 }
 
+static void on_extra_values(DBusMessage *reply, void *userdata);
+
+/* GetParameterValues of InformParameter names: errors leave them out. */
+static int ask_names(struct inform *inf, const char *const *names, size_t n)
+{
+        _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
+                DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterValues");
+        if (!call || !dbus_message_append_args(call, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names,
+                                               (int)n, DBUS_TYPE_INVALID))
+                return -ENOMEM;
+        int r = bus_call_async(inf->m->bus, call, DM_TIMEOUT_MS, on_extra_values, inf, NULL);
+        if (r >= 0)
+                inf->pending++;
+        return r;
+}
+
 static void on_extra_values(DBusMessage *reply, void *userdata)
 {
         struct inform *inf = userdata;
@@ -199,6 +215,101 @@ static void on_extra_values(DBusMessage *reply, void *userdata)
                 inf->ready(inf->userdata, inf->extra_error);
 }
 
+bool inform_pattern_matches(const char *pattern, const char *name)
+{
+        const char *start = pattern;
+
+        while (*pattern) {
+                if (pattern[0] == '*' && (pattern[1] == '.' || !pattern[1])) {
+                        size_t digits = strspn(name, "0123456789");
+                        if (digits == 0 || (name[digits] != '.' && name[digits]))
+                                return false;
+                        pattern++;
+                        name += digits;
+                        continue;
+                }
+                if (*pattern != *name)
+                        return false;
+                pattern++;
+                name++;
+        }
+        /* a partial path matches what is below it */
+        return !*name || (pattern > start && pattern[-1] == '.');
+}
+
+struct wildcard_call {
+        struct inform *inf;
+        char *pattern;
+};
+
+static void wildcard_call_free(void *userdata)
+{
+        struct wildcard_call *w = userdata;
+        free(w->pattern);
+        free(w);
+}
+
+/* The names below the pattern's fixed part: those it matches are read. */
+static void on_extra_names(DBusMessage *reply, void *userdata)
+{
+        struct wildcard_call *w = userdata;
+        struct inform *inf = w->inf;
+        _cleanup_(strv_done) struct strv names = {};
+        DBusMessageIter it, arr;
+        int r = 0;
+
+        inf->pending--;
+        if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR &&
+            streq(dbus_message_get_signature(reply), "a(sb)")) {
+                dbus_message_iter_init(reply, &it);
+                dbus_message_iter_recurse(&it, &arr);
+                while (r >= 0 && dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+                        DBusMessageIter st;
+                        const char *name;
+                        dbus_message_iter_recurse(&arr, &st);
+                        dbus_message_iter_get_basic(&st, &name);
+                        if (!endswith_char(name, '.') && inform_pattern_matches(w->pattern, name))
+                                r = strv_push(&names, name);
+                        dbus_message_iter_next(&arr);
+                }
+        }
+        if (r >= 0 && names.n > 0)
+                r = ask_names(inf, (const char *const *)names.v, names.n);
+        if (r < 0 && inf->extra_error == 0)
+                inf->extra_error = r;
+        if (inf->pending == 0)
+                inf->ready(inf->userdata, inf->extra_error);
+}
+
+/* GetParameterNames of what precedes the first "*", matched against the pattern. */
+static int ask_wildcard(struct inform *inf, const char *pattern)
+{
+        const char *star = strchr(pattern, '*');
+        _cleanup_free_ char *prefix = strndup(pattern, (size_t)(star - pattern));
+        struct wildcard_call *w = calloc(1, sizeof(*w));
+        dbus_bool_t next_level = false;
+        int r;
+
+        if (!prefix || !w || !(w->pattern = strdup(pattern))) {
+                free(w);
+                return -ENOMEM;
+        }
+        w->inf = inf;
+        _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
+                DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterNames");
+        const char *p = prefix;
+        if (!call || !dbus_message_append_args(call, DBUS_TYPE_STRING, &p, DBUS_TYPE_BOOLEAN,
+                                               &next_level, DBUS_TYPE_INVALID)) {
+                wildcard_call_free(w);
+                return -ENOMEM;
+        }
+        r = bus_call_async(inf->m->bus, call, DM_TIMEOUT_MS, on_extra_names, w, wildcard_call_free);
+        if (r < 0)
+                return r;
+        inf->pending++;
+        return 0;
+}
+
 /* The InformParameter entries whose events this Inform carries, one call each. */
 static int ask_extra(struct inform *inf)
 {
@@ -207,18 +318,10 @@ static int ask_extra(struct inform *inf)
                                                (const char *const *)inf->event_codes.v,
                                                inf->event_codes.n))
                         continue;
-                const char *names[] = {inf->extra_names.v[i]};
-                _cleanup_dbus_message_ DBusMessage *call = dbus_message_new_method_call(
-                        DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterValues");
-                const char *const *p = names;
-                if (!call || !dbus_message_append_args(call, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &p,
-                                                       1, DBUS_TYPE_INVALID))
-                        return -ENOMEM;
-                int r = bus_call_async(inf->m->bus, call, DM_TIMEOUT_MS, on_extra_values, inf,
-                                       NULL);
+                const char *name = inf->extra_names.v[i];
+                int r = strchr(name, '*') ? ask_wildcard(inf, name) : ask_names(inf, &name, 1);
                 if (r < 0)
                         return r;
-                inf->pending++;
         }
         return 0;
 }

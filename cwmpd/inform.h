@@ -30,3 +30,6 @@ void inform_free(struct inform *inform);
 /* Whether an InformParameter's EventList (comma-separated codes; empty: every event but
  * "4 VALUE CHANGE") names one of the n event codes. */
 bool inform_event_list_matches(const char *event_list, const char *const *codes, size_t n);
+/* Whether an InformParameter's ParameterName names `name`: each "*" segment stands for one
+ * instance number, and a partial path (ending in ".") names everything below it. */
+bool inform_pattern_matches(const char *pattern, const char *name);

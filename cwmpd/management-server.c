@@ -340,13 +340,17 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
 }
 
 /* An InformParameter's ParameterName: a parameter or partial path of the model, not a forced
- * Inform parameter (TR-181 asks 9007 for those) and without "*", which dmd cannot expand. */
+ * Inform parameter (TR-181 asks 9007 for those), "*" only in place of an instance number
+ * (a whole segment after Device.). */
 static int check_inform_parameter_name(struct management_server *ms, const char *value)
 {
         if (!*value)
                 return 0; /* an entry being filled in */
-        if (!startswith(value, "Device.") || strchr(value, '*') || strstr(value, ".."))
+        if (!startswith(value, "Device.") || strstr(value, ".."))
                 return -EINVAL;
+        for (const char *star = strchr(value, '*'); star; star = strchr(star + 1, '*'))
+                if (star[-1] != '.' || (star[1] != '.' && star[1]) || star == value + 7)
+                        return -EINVAL;
         if (ms->live.is_forced_inform && ms->live.is_forced_inform(ms->userdata, value))
                 return -EINVAL;
         return 0;

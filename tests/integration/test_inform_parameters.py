@@ -35,7 +35,9 @@ class InformParameterTest(cwmptest.CwmpAgentTestCase):
         self.add_entry(DI + 'Description', '1 BOOT, 8 DIAGNOSTICS COMPLETE', enable=False)
         self.add_entry(DI + 'NoSuchParameter', '')  # matches nothing now: left out
         self.add_entry('Device.Time.', 'M Reboot')  # a partial path, for another event
-        self.assertEqual(self.dm.value(MS + 'InformParameterNumberOfEntries'), '5')
+        # "*" in place of an instance number: every entry's ParameterName
+        self.add_entry(IP + '*.ParameterName', '8 DIAGNOSTICS COMPLETE')
+        self.assertEqual(self.dm.value(MS + 'InformParameterNumberOfEntries'), '6')
 
         # An Inform carrying 8 DIAGNOSTICS COMPLETE.
         s = self.run_session(trigger=lambda: self.agent.queue_event('8 DIAGNOSTICS COMPLETE'))
@@ -51,6 +53,9 @@ class InformParameterTest(cwmptest.CwmpAgentTestCase):
         self.assertNotIn(DI + 'Description', names, 'a disabled entry')
         self.assertNotIn(DI + 'NoSuchParameter', names)
         self.assertFalse([n for n in names if n.startswith('Device.Time.')], names)
+        self.assertEqual(sorted(n for n in names if n.startswith(IP)),
+                         ['%s%d.ParameterName' % (IP, i) for i in range(1, 7)])
+        self.assertEqual(got[IP + '6.ParameterName'], ('string', IP + '*.ParameterName'))
 
         # An Inform with another event: only the entry for every event.
         s = self.run_session(trigger=lambda: self.agent.queue_event('6 CONNECTION REQUEST'))
@@ -81,7 +86,9 @@ class InformParameterTest(cwmptest.CwmpAgentTestCase):
         row = '%s%d.' % (IP, instance)
         for name, value in [('ParameterName', MS + 'ParameterKey'),  # forced Inform: 9007
                             ('ParameterName', DI + 'SoftwareVersion'),
-                            ('ParameterName', 'Device.IP.Interface.*.Status'),
+                            ('ParameterName', 'Device.IP.Interface.1*.Status'),
+                            ('ParameterName', 'Device.IP.Interface.*x.Status'),
+                            ('ParameterName', 'Device.*.Interface.'),
                             ('ParameterName', 'InternetGatewayDevice.DeviceInfo.'),
                             ('EventList', '1 BOOT,4 VALUE CHANGE'),
                             ('EventList', '1 BOOT,,2 PERIODIC')]:
@@ -91,6 +98,7 @@ class InformParameterTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(self.dm.spv({row + 'ParameterName': DI + 'ModelName',
                                       row + 'EventList': '1 BOOT,M Reboot'}), 0)
         self.assertEqual(self.dm.value(row + 'EventList'), '1 BOOT,M Reboot')
+        self.assertEqual(self.dm.spv({row + 'ParameterName': 'Device.IP.Interface.*.Status'}), 0)
 
 
 if __name__ == '__main__':

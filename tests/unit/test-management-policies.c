@@ -42,6 +42,24 @@ static void test_event_list(void **state)
         assert_false(inform_event_list_matches("1 BOOT", NULL, 0));
 }
 
+static void test_parameter_pattern(void **state)
+{
+        assert_true(inform_pattern_matches("Device.A.B", "Device.A.B"));
+        assert_false(inform_pattern_matches("Device.A.B", "Device.A.BC"));
+        assert_false(inform_pattern_matches("Device.A.BC", "Device.A.B"));
+        assert_true(inform_pattern_matches("Device.A.", "Device.A.B"));
+        assert_true(inform_pattern_matches("Device.A.", "Device.A.T.3.X"));
+        assert_false(inform_pattern_matches("Device.A.", "Device.AB.X"));
+        assert_true(inform_pattern_matches("Device.T.*.X", "Device.T.12.X"));
+        assert_false(inform_pattern_matches("Device.T.*.X", "Device.T.12.Y"));
+        assert_false(inform_pattern_matches("Device.T.*.X", "Device.T.[wan].X"));
+        assert_false(inform_pattern_matches("Device.T.*.X", "Device.T..X"));
+        assert_true(inform_pattern_matches("Device.T.*.U.*.", "Device.T.1.U.20.V"));
+        assert_false(inform_pattern_matches("Device.T.*.U.*.", "Device.T.1.U.V"));
+        assert_true(inform_pattern_matches("Device.T.*", "Device.T.4"));
+        assert_false(inform_pattern_matches("", "Device.T.4"));
+}
+
 static const char *const ALL_TYPES =
         "1 Firmware Upgrade Image,2 Web Content,3 Vendor Configuration File,4 Vendor Log File";
 
@@ -167,9 +185,8 @@ static void test_certificate_info(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_event_list),
-                cmocka_unit_test(test_policy_filters),
-                cmocka_unit_test(test_policy_file_types),
+                cmocka_unit_test(test_event_list),       cmocka_unit_test(test_parameter_pattern),
+                cmocka_unit_test(test_policy_filters),   cmocka_unit_test(test_policy_file_types),
                 cmocka_unit_test(test_certificate_info),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
