@@ -167,8 +167,8 @@ static int list_interfaces(struct linux_net *n, const char *object, struct strv 
 static int list_layers(struct linux_net *n, const char *object, struct strv *all)
 {
         bool link = overlaps(object, ETH_LINK_TABLE), vlan = overlaps(object, VLAN_TABLE),
-             bridge = overlaps(object, BRIDGE_TABLE);
-        if (!link && !vlan && !bridge)
+             bridge = overlaps(object, BRIDGE_TABLE), lag = overlaps(object, LAG_TABLE);
+        if (!link && !vlan && !bridge && !lag)
                 return 0;
         /* The bridges' VLAN tables read the links they need. */
         int r = net_snapshot_refresh(n, bridge ? NET_SECTION_BRIDGES : NET_SECTION_LINKS);
@@ -178,6 +178,8 @@ static int list_layers(struct linux_net *n, const char *object, struct strv *all
                         r = push(all, ETH_LINK_TABLE "%" PRIu32 ".", l->instance);
                 if (r >= 0 && vlan && net_link_is_vlan(l))
                         r = push(all, VLAN_TABLE "%" PRIu32 ".", l->instance);
+                if (r >= 0 && lag && net_link_is_lag(l))
+                        r = push(all, LAG_TABLE "%" PRIu32 ".", l->instance);
                 if (r >= 0 && bridge && net_link_is_bridge(l))
                         r = push(all, BRIDGE_TABLE "%" PRIu32 ".", l->instance);
         }

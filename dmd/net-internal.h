@@ -61,6 +61,7 @@ struct net_link {
         uint16_t vlan_protocol;  /* kind "vlan": IFLA_VLAN_PROTOCOL (0x8100, 0x88a8) */
         bool vlan_filtering;     /* kind "bridge": IFLA_BR_VLAN_FILTERING */
         bool bridge_port;        /* IFLA_INFO_SLAVE_KIND "bridge" */
+        bool bond_port;          /* IFLA_INFO_SLAVE_KIND "bond" */
         uint8_t port_state;      /* bridge port: IFLA_BRPORT_STATE (BR_STATE_*) */
         uint32_t inet6_flags;    /* IFLA_INET6_FLAGS: IF_RA_MANAGED, IF_RA_OTHERCONF ... */
 };

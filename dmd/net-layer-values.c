@@ -94,8 +94,41 @@ static int get_vlan_termination(struct linux_net *n, const char *rest, char **re
         return get_device_row(n, l, field, ret);
 }
 
+static bool is_lag(const struct linux_net *n, const struct net_link *l)
+{
+        (void)n;
+        return net_link_is_lag(l);
+}
+
+static int get_lag(struct linux_net *n, const char *rest, char **ret)
+{
+        const struct net_link *l;
+        const char *field;
+        int r = link_row(n, rest, is_lag, &l, &field);
+        if (r < 0)
+                return r;
+        if (streq(field, "LowerLayers"))
+                return net_lower_layers(n, NET_LAYER_LAG, l, ret);
+        if (streq(field, "MACAddress")) {
+                char mac[NET_HWADDR_MAX * 3];
+                return net_text(net_hwaddr_to_string(l->hwaddr, l->hwaddr_len, mac), ret);
+        }
+        return get_device_row(n, l, field, ret);
+}
+
 int net_get_ethernet_layers(struct linux_net *n, const char *field, char **ret)
 {
+        if (startswith(field, "LAG."))
+                return get_lag(n, field + strlen("LAG."), ret);
+        if (streq(field, "LAGNumberOfEntries")) {
+                int r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+                if (r < 0)
+                        return r;
+                size_t c = 0;
+                for (size_t i = 0; i < n->n_links; i++)
+                        c += net_link_is_lag(&n->links[i]);
+                return net_unsigned_int(c, ret);
+        }
         if (startswith(field, "Link."))
                 return get_link(n, field + strlen("Link."), ret);
         if (startswith(field, "VLANTermination."))

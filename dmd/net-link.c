@@ -48,6 +48,7 @@ static int parse_info(const struct rtattr *const *info, struct net_link *ret)
         }
         char slave_kind[NET_KIND_MAX] = "";
         (void)netlink_attr_string(info[IFLA_INFO_SLAVE_KIND], slave_kind, sizeof(slave_kind));
+        ret->bond_port = streq(slave_kind, "bond");
         if (streq(slave_kind, "bridge")) {
                 ret->bridge_port = true;
                 if (info[IFLA_INFO_SLAVE_DATA]) {

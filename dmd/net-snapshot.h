@@ -119,18 +119,27 @@ bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l);
 
 #define ETH_LINK_TABLE "Device.Ethernet.Link."
 #define VLAN_TABLE     "Device.Ethernet.VLANTermination."
+#define LAG_TABLE      "Device.Ethernet.LAG."
 #define BRIDGE_TABLE   "Device.Bridging.Bridge."
 #define STACK_TABLE    "Device.InterfaceStack."
 
 bool net_link_is_bridge(const struct net_link *l);
 bool net_link_is_vlan(const struct net_link *l);
-/* Has a row in Device.Ethernet.Link.: an Ethernet interface or a bridge. */
+/* A bond: a row of Device.Ethernet.LAG. */
+bool net_link_is_lag(const struct net_link *l);
+/* Has a row in Device.Ethernet.Link.: an Ethernet interface, a bridge or a bond. */
 bool net_link_has_ethernet_link(const struct linux_net *n, const struct net_link *l);
 /* The bridge whose Port table holds l: l's master, or l itself for a bridge (its
  * management port). NULL when l is no bridge port. */
 const struct net_link *net_port_bridge(const struct linux_net *n, const struct net_link *l);
 
-enum net_layer { NET_LAYER_IP, NET_LAYER_ETHERNET_LINK, NET_LAYER_VLAN, NET_LAYER_BRIDGE_PORT };
+enum net_layer {
+        NET_LAYER_IP,
+        NET_LAYER_ETHERNET_LINK,
+        NET_LAYER_VLAN,
+        NET_LAYER_BRIDGE_PORT,
+        NET_LAYER_LAG,
+};
 
 /* The LowerLayers of l's row in the table of `layer`, as a comma-separated list (newly
  * allocated; "" for none). For NET_LAYER_BRIDGE_PORT, l is the port (the bridge itself for

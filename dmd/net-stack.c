@@ -20,9 +20,14 @@ bool net_link_is_vlan(const struct net_link *l)
         return streq(l->kind, "vlan");
 }
 
+bool net_link_is_lag(const struct net_link *l)
+{
+        return streq(l->kind, "bond");
+}
+
 bool net_link_has_ethernet_link(const struct linux_net *n, const struct net_link *l)
 {
-        return net_link_is_ethernet(n, l) || net_link_is_bridge(l);
+        return net_link_is_ethernet(n, l) || net_link_is_bridge(l) || net_link_is_lag(l);
 }
 
 const struct net_link *net_port_bridge(const struct linux_net *n, const struct net_link *l)
@@ -58,6 +63,8 @@ static int port_device(const struct linux_net *n, const struct net_link *l, char
                 return append(list, "Device.Ethernet.Interface.%" PRIu32, l->instance, 0);
         if (net_link_is_vlan(l))
                 return append(list, VLAN_TABLE "%" PRIu32, l->instance, 0);
+        if (net_link_is_lag(l))
+                return append(list, LAG_TABLE "%" PRIu32, l->instance, 0);
         return 0;
 }
 
@@ -80,8 +87,19 @@ int net_lower_layers(const struct linux_net *n, enum net_layer layer, const stru
                 if (net_link_is_bridge(l))
                         r = append(&list, BRIDGE_TABLE "%" PRIu32 ".Port.%" PRIu32, l->instance,
                                    l->instance);
+                else if (net_link_is_lag(l))
+                        r = append(&list, LAG_TABLE "%" PRIu32, l->instance, 0);
                 else if (net_link_is_ethernet(n, l))
                         r = append(&list, "Device.Ethernet.Interface.%" PRIu32, l->instance, 0);
+                break;
+        case NET_LAYER_LAG:
+                /* A bond aggregates the Ethernet ports enslaved to it. */
+                for (size_t i = 0; r >= 0 && i < n->n_links; i++) {
+                        const struct net_link *p = &n->links[i];
+                        if (p->bond_port && p->master == l->ifindex && net_link_is_ethernet(n, p))
+                                r = append(&list, "Device.Ethernet.Interface.%" PRIu32, p->instance,
+                                           0);
+                }
                 break;
         case NET_LAYER_VLAN: {
                 const struct net_link *below = l->lower ? net_link_by_ifindex(n, l->lower) : NULL;
@@ -172,6 +190,10 @@ int net_refresh_stack(struct linux_net *n)
                 if (r >= 0 && net_link_is_vlan(l)) {
                         snprintf(higher, sizeof(higher), VLAN_TABLE "%" PRIu32, l->instance);
                         r = add_rows(n, higher, NET_LAYER_VLAN, l, &rows);
+                }
+                if (r >= 0 && net_link_is_lag(l)) {
+                        snprintf(higher, sizeof(higher), LAG_TABLE "%" PRIu32, l->instance);
+                        r = add_rows(n, higher, NET_LAYER_LAG, l, &rows);
                 }
                 const struct net_link *b = net_port_bridge(n, l);
                 if (r >= 0 && b) {

@@ -174,6 +174,7 @@ static void test_bridge_and_port(void **state)
         nest_end(&m, info);
         assert_int_equal(net_link_parse(m.h, &l), 0);
         assert_false(l.bridge_port);
+        assert_true(l.bond_port);
         assert_int_equal(l.master, 4);
 }
 
