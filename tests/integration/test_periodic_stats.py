@@ -108,11 +108,16 @@ class PeriodicStatsTest(cwmptest.CwmpAgentTestCase):
         mon = self.sb.monitor(["type='signal',interface='io.cwmp.DataModel1',"
                                "member='ValueChanged'"])
         high = int(self.sb.dm.value(UPTIME)) + 3
-        path, (uptime, change) = self.new_set(
+        # A row of the same provider that cannot be read (no such instance) spoils no other.
+        path, (uptime, change, missing) = self.new_set(
             [(UPTIME, {'LowThreshold': '0', 'HighThreshold': str(high)}),
-             (COUNTER, {'SampleMode': 'Change'})],
+             (COUNTER, {'SampleMode': 'Change'}), (ALPHA + 'Item.9.Name', {})],
             SampleInterval='1', ReportSamples='10')
         got = self.wait_samples(path, 6)
+        n = len(ints(got[path + 'SampleSeconds']))
+        self.assertEqual(got[missing + 'Values'], ',' * (n - 1), got)
+        self.assertEqual(set(ints(got[missing + 'SuspectData'])), {1}, got)
+        self.assertEqual(set(ints(got[missing + 'SampleSeconds'])), {0}, got)
         self.assertEqual(got[uptime + 'Failures'], '1', got)
         sig = mon.wait_for(lambda m: any(v[0] == uptime + 'Failures' and v[2] == '1'
                                          for v in m['payload']['data'][0]))
@@ -135,7 +140,11 @@ class PeriodicStatsTest(cwmptest.CwmpAgentTestCase):
         self.sb.start_alpha(live_counter=True)
         path, (counter,) = self.new_set([(COUNTER, {})], SampleInterval='1',
                                         ReportSamples='20')
+        # Intervals of 2 s ending on odd seconds (TimeReference sets the phase).
+        odd, _ = self.new_set([(UPTIME, {})], SampleInterval='2', ReportSamples='20',
+                              TimeReference='2020-01-01T00:00:01Z')
         before = self.wait_samples(path, 3)
+        self.wait_samples(odd, 2)
         kept = ints(before[counter + 'Values'])
         self.sb.restart_dmd()
         after = self.wait_samples(path, len(kept) + 2)
@@ -146,6 +155,12 @@ class PeriodicStatsTest(cwmptest.CwmpAgentTestCase):
         self.assertEqual(suspect[:len(kept)], [0] * len(kept))
         self.assertIn(1, suspect[len(kept):], 'the cut interval is suspect: %r' % after)
         self.assertEqual(after[path + 'Status'], 'Enabled')
+        grid = self.sb.dm.values([odd])
+        self.assertEqual(int(grid[odd + 'ReportEndTime'][17:19]) % 2, 1, grid)
+        seconds = ints(grid[odd + 'SampleSeconds'])
+        self.assertLessEqual(seconds[0], 2)  # the first interval began when it was enabled
+        self.assertIn(2, seconds[1:], grid)
+        self.assertTrue(all(s <= 2 for s in seconds), grid)
 
 
 if __name__ == '__main__':
