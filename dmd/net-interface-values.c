@@ -3,12 +3,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/ethtool.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net-ethtool.h"
 #include "net-values.h"
 
 /* IFA_PROTO values (Linux 6.3). */
@@ -101,6 +103,52 @@ static bool has_default_route(struct linux_net *n, int ifindex)
         return false;
 }
 
+/* Values the driver gives through ethtool; -ENOENT where it does not tell. */
+static int get_ethtool(const struct net_link *l, const char *field, char **ret)
+{
+        static const char *const fields[] = {"MaxBitRate", "DuplexMode", "EEECapability",
+                                             "EEEEnable",  "EEEStatus",  "CurrentMDIX"};
+        bool known = false;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                known = known || streq(field, fields[i]);
+        if (!known)
+                return -ENOENT;
+        struct net_ethtool e;
+        int r = net_ethtool_read(l->name, &e);
+        if (r < 0)
+                return r;
+        if (streq(field, "MaxBitRate")) {
+                /* -1: the rate is negotiated; else the rate the port is set to. */
+                if (!e.have_settings || (!e.autoneg && (e.speed == 0 || e.speed == UINT32_MAX)))
+                        return -ENOENT;
+                return e.autoneg ? net_text("-1", ret) : net_format(ret, "%" PRIu32, e.speed);
+        }
+        if (streq(field, "DuplexMode")) {
+                if (e.have_settings && e.autoneg)
+                        return net_text("Auto", ret);
+                if (e.have_settings && (e.duplex == DUPLEX_FULL || e.duplex == DUPLEX_HALF))
+                        return net_text(e.duplex == DUPLEX_FULL ? "Full" : "Half", ret);
+                return -ENOENT;
+        }
+        if (streq(field, "EEECapability"))
+                return net_boolean(e.have_eee && e.eee_supported, ret);
+        if (streq(field, "EEEEnable"))
+                return net_boolean(e.have_eee && e.eee_enabled, ret);
+        if (streq(field, "EEEStatus"))
+                return net_text(!e.have_eee || !e.eee_supported ? "Unsupported"
+                                : !e.eee_enabled                ? "Disabled"
+                                : e.eee_active                  ? "Active"
+                                                                : "Inactive",
+                                ret);
+        /* CurrentMDIX: crossover in use ("On") or not; a twisted-pair port that does not
+         * tell is "Unknown", any other "Unsupported". */
+        if (e.have_settings && e.mdix == ETH_TP_MDI_X)
+                return net_text("On", ret);
+        if (e.have_settings && e.mdix == ETH_TP_MDI)
+                return net_text("Off", ret);
+        return net_text(e.have_settings && e.port == PORT_TP ? "Unknown" : "Unsupported", ret);
+}
+
 int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
@@ -148,6 +196,7 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
         }
         if (startswith(field, "Stats."))
                 return net_link_stat(n, l, field + strlen("Stats."), true, ret);
+        return get_ethtool(l, field, ret);
         return -ENOENT;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net-ethtool.h"
 #include "net-values.h"
 
 /* The counters TR-181 gives Link, VLANTermination and bridge ports (no Collisions). */
@@ -75,6 +76,12 @@ static int get_link(struct linux_net *n, const char *rest, char **ret)
                 return net_unsigned_int(l->mtu, ret);
         if (streq(field, "NoARP"))
                 return net_boolean(l->flags & IFF_NOARP, ret);
+        if (streq(field, "FlowControl")) {
+                /* Pause frames, as the driver has them; a device without is without. */
+                struct net_ethtool e;
+                r = net_ethtool_read(l->name, &e);
+                return r < 0 ? r : net_boolean(e.have_pause && e.pause, ret);
+        }
         return get_device_row(n, l, field, ret);
 }
 

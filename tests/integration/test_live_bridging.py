@@ -362,5 +362,21 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(self.dm.value(table + '%d.Origin' % i), 'RA')
 
 
+    def test_ethtool_values_of_a_veth(self):
+        """A veth's driver reports 10 Gb/s full duplex without negotiation, on twisted pair
+        with the crossover unknown, and has neither EEE nor pause frames."""
+        self.make_bridge(0)
+        n = self.numbers()[self.a]
+        values = self.dm.values([ETH + '%d.' % n, LINK + '%d.FlowControl' % n])
+        with open('/sys/class/net/%s/speed' % self.a) as f:
+            self.assertEqual(values[ETH + '%d.MaxBitRate' % n], f.read().strip())
+        self.assertEqual(values[ETH + '%d.DuplexMode' % n], 'Full')
+        self.assertEqual(values[ETH + '%d.CurrentMDIX' % n], 'Unknown')
+        self.assertEqual(values[ETH + '%d.EEECapability' % n], 'false')
+        self.assertEqual(values[ETH + '%d.EEEEnable' % n], 'false')
+        self.assertEqual(values[ETH + '%d.EEEStatus' % n], 'Unsupported')
+        self.assertEqual(values[LINK + '%d.FlowControl' % n], 'false')
+
+
 if __name__ == '__main__':
     cwmptest.main()
