@@ -125,13 +125,24 @@ class PeriodicStatsTest(cwmptest.CwmpAgentTestCase):
         # The counter is read once to start (its reference), then once per interval.
         self.assertEqual(set(ints(got[change + 'Values'])), {1}, got)
 
-        before = self.sb.dm.values([path])
-        n = len(ints(before[path + 'SampleSeconds']))
-        self.assertEqual(self.sb.dm.spv({path + 'ForceSample': 'true'}), 0)
-        self.assertTrue(cwmptest.wait_until(
-            lambda: self.sb.dm.value(path + 'ReportEndTime') != before[path + 'ReportEndTime'],
-            cwmptest.scaled(1)), 'ForceSample updated ReportEndTime')
-        self.assertEqual(self.sb.dm.value(path + 'ForceSample'), 'false')
+        # An hour-long interval: nothing but ForceSample puts a sample in its lists, and a
+        # second one replaces the first preview.
+        hourly, (row,) = self.new_set([(COUNTER, {})], SampleInterval='3600')
+        self.assertEqual(self.sb.dm.values([row + 'Values'])[row + 'Values'], '')
+        self.assertEqual(self.sb.dm.value(hourly + 'ReportEndTime'), '0001-01-01T00:00:00Z')
+        previews = []
+        for _ in range(2):
+            self.assertEqual(self.sb.dm.spv({hourly + 'ForceSample': 'true'}), 0)
+            self.assertTrue(cwmptest.wait_until(
+                lambda: self.sb.dm.value(row + 'Values') not in [''] + previews,
+                cwmptest.scaled(2)), 'ForceSample made a sample')
+            previews.append(self.sb.dm.value(row + 'Values'))
+        self.assertEqual(len(ints(previews[1])), 1, previews)
+        self.assertGreater(int(previews[1]), int(previews[0]))
+        got = self.sb.dm.values([hourly])
+        self.assertEqual(len(ints(got[hourly + 'SampleSeconds'])), 1, got)
+        self.assertNotEqual(got[hourly + 'ReportEndTime'], '0001-01-01T00:00:00Z')
+        self.assertEqual(got[hourly + 'ForceSample'], 'false')
 
     def test_samples_survive_restart(self):
         """The samples are on disk: after a restart of dmd the lists go on from them; the
