@@ -139,6 +139,21 @@ int net_neigh_parse(const struct nlmsghdr *h, struct net_neigh *ret);
 /* Both families. */
 int net_neigh_dump(struct net_neigh **ret, size_t *ret_n);
 
+/* ---- bridges' forwarding databases (net-fdb.c) ---- */
+
+struct net_fdb {
+        int port;   /* the bridge port the address is behind */
+        int master; /* NDA_MASTER: its bridge; 0 if absent */
+        uint8_t mac[NET_HWADDR_MAX];
+        size_t mac_len;
+        uint16_t state; /* NUD_PERMANENT for the bridge's own addresses */
+        uint8_t flags;  /* NTF_SELF, NTF_MASTER ... */
+};
+
+/* An AF_BRIDGE RTM_NEWNEIGH -> net_fdb; -ENODATA for other families. */
+int net_fdb_parse(const struct nlmsghdr *h, struct net_fdb *ret);
+int net_fdb_dump(struct net_fdb **ret, size_t *ret_n);
+
 /* ---- TCP sockets (net-ports.c) ---- */
 
 enum net_port_state { NET_PORT_LISTEN, NET_PORT_ESTABLISHED };

@@ -258,10 +258,20 @@ int net_get_hosts(struct linux_net *n, const char *field, char **ret)
                         return net_ip_text(&h->v4[0].ip, ret);
                 return h->n_v6 > 0 ? net_ip_text(&h->v6[0].ip, ret) : net_text("", ret);
         }
+        /* The device the host is reached through: the bridge port it is behind, or the
+         * interface it was seen on. */
+        const struct net_link *l1 = h->port ? net_link_by_ifindex(n, h->port) : NULL;
+        if (!l1)
+                l1 = l;
         if (streq(field, "Layer1Interface"))
-                return net_link_is_ethernet(n, l)
-                               ? net_format(ret, ETH_TABLE "%" PRIu32, l->instance)
+                return net_link_is_ethernet(n, l1)
+                               ? net_format(ret, ETH_TABLE "%" PRIu32, l1->instance)
                                : net_text("", ret);
+        if (streq(field, "InterfaceType")) {
+                if (net_link_is_ethernet(n, l1))
+                        return net_text("Ethernet", ret);
+                return net_text(net_link_is_wireless(n, l1) ? "Wi-Fi" : "Other", ret);
+        }
         if (streq(field, "Layer3Interface"))
                 return net_format(ret, IP_TABLE "%" PRIu32, l->instance);
         if (streq(field, "Active"))

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 #include "net-snapshot.h"
 
 static uint64_t now_usec(void)
@@ -73,6 +74,11 @@ static bool link_is_ethernet(const struct linux_net *n, const struct net_link *l
         /* A port of a network card: a device behind it, no software kind, not a radio. */
         return l->kind[0] == '\0' && sys_net_exists(n, l->name, "device") &&
                !sys_net_exists(n, l->name, "wireless") && !sys_net_exists(n, l->name, "phy80211");
+}
+
+bool net_link_is_wireless(const struct linux_net *n, const struct net_link *l)
+{
+        return sys_net_exists(n, l->name, "wireless") || sys_net_exists(n, l->name, "phy80211");
 }
 
 bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l)
@@ -337,6 +343,35 @@ static int compare_host_ip(const void *a, const void *b)
         return x->instance < y->instance ? -1 : x->instance > y->instance;
 }
 
+/* A host seen on a bridge is behind one of its ports: the bridge's forwarding database says
+ * which (its learned and static entries; the permanent ones are the bridge's own). */
+static void find_bridge_ports(struct linux_net *n, struct net_host *hosts, size_t count)
+{
+        bool any = false;
+        for (size_t i = 0; i < count && !any; i++) {
+                const struct net_link *l = net_link_by_ifindex(n, hosts[i].ifindex);
+                any = l && streq(l->kind, "bridge");
+        }
+        if (!any)
+                return;
+        struct net_fdb *fdb = NULL;
+        size_t n_fdb = 0;
+        if (net_fdb_dump(&fdb, &n_fdb) < 0)
+                return; /* the ports stay unknown */
+        for (size_t i = 0; i < count; i++) {
+                struct net_host *h = &hosts[i];
+                for (size_t k = 0; k < n_fdb && !h->port; k++) {
+                        const struct net_fdb *e = &fdb[k];
+                        const struct net_link *p = net_link_by_ifindex(n, e->port);
+                        if (!(e->state & NUD_PERMANENT) && p && p->master == h->ifindex &&
+                            p->ifindex != h->ifindex && e->mac_len == h->mac_len &&
+                            memcmp(e->mac, h->mac, h->mac_len) == 0)
+                                h->port = e->port;
+                }
+        }
+        free(fdb);
+}
+
 static int refresh_hosts(struct linux_net *n)
 {
         struct net_neigh *neigh = NULL;
@@ -391,6 +426,7 @@ static int refresh_hosts(struct linux_net *n)
         net_numbering_end(&n->numbering, NET_TABLE_HOST_IPV4);
         net_numbering_end(&n->numbering, NET_TABLE_HOST_IPV6);
         struct net_host *v = hosts.items;
+        find_bridge_ports(n, v, hosts.n);
         for (size_t i = 0; i < hosts.n; i++) {
                 sort(v[i].v4, v[i].n_v4, sizeof(*v[i].v4), compare_host_ip);
                 sort(v[i].v6, v[i].n_v6, sizeof(*v[i].v6), compare_host_ip);

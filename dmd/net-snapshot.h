@@ -19,6 +19,7 @@ struct net_host {
         uint8_t mac[NET_HWADDR_MAX];
         size_t mac_len;
         bool active;
+        int port; /* on a bridge: the port its address was learned on (0: unknown) */
         struct net_host_ip *v4, *v6;
         size_t n_v4, n_v6;
         uint32_t instance;
@@ -112,6 +113,8 @@ void net_snapshot_free(struct linux_net *n);
 
 const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t instance);
 const struct net_link *net_link_by_ifindex(const struct linux_net *n, int ifindex);
+/* A radio (cfg80211 or wireless extensions). */
+bool net_link_is_wireless(const struct linux_net *n, const struct net_link *l);
 /* Counted in Device.Ethernet.Interface.: hardware Ethernet ports and veth pairs. */
 bool net_link_is_ethernet(const struct linux_net *n, const struct net_link *l);
 

@@ -378,5 +378,46 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(values[LINK + '%d.FlowControl' % n], 'false')
 
 
+    def test_host_behind_a_bridge_port(self):
+        """A neighbour seen on the bridge is behind the port its forwarding database says."""
+        if not ip('link', 'add', self.br, 'type', 'bridge'):
+            self.skipTest('cannot create a bridge')
+        self.addCleanup(ip, 'link', 'del', self.br)
+        ns = 'cwmpbr%d' % (os.getpid() % 100000)
+        if not ip('netns', 'add', ns):
+            self.skipTest('cannot create a network namespace')
+        self.addCleanup(ip, 'netns', 'del', ns)
+        self.assertTrue(ip('link', 'add', self.a, 'type', 'veth', 'peer', 'name', self.a + 'p'))
+        self.addCleanup(ip, 'link', 'del', self.a)
+        net = '198.19.%d' % (os.getpid() % 250)
+        for step in [('link', 'set', self.a + 'p', 'netns', ns),
+                     ('link', 'set', self.a, 'master', self.br),
+                     ('link', 'set', self.a, 'up'),
+                     ('link', 'set', self.br, 'up'),
+                     ('addr', 'add', net + '.1/24', 'dev', self.br),
+                     ('-n', ns, 'addr', 'add', net + '.2/24', 'dev', self.a + 'p'),
+                     ('-n', ns, 'link', 'set', self.a + 'p', 'up')]:
+            self.assertTrue(ip(*step), step)
+        peer_mac = run_json('ip', '-j', '-n', ns, 'link', 'show', 'dev', self.a + 'p')[0]['address']
+
+        def host():
+            subprocess.run(['ping', '-c', '1', '-W', '1', net + '.2'], capture_output=True)
+            values = self.dm.values(['Device.Hosts.Host.'])
+            found = [r for r in rows(values, 'Device.Hosts.Host.').values()
+                     if r['PhysAddress'] == peer_mac]
+            self.assertEqual(len(found), 1, values)
+            return found[0]
+        if not shutil.which('ping'):
+            self.skipTest('needs ping(8)')
+        r = self.settle(host, 25)
+        nums = self.numbers()
+        fdb = [e for e in run_json('bridge', '-j', 'fdb', 'show', 'br', self.br)
+               if e.get('mac') == peer_mac]
+        self.assertEqual([e['ifname'] for e in fdb], [self.a])
+        self.assertEqual(r['Layer3Interface'], IPIF + '%d' % nums[self.br])
+        self.assertEqual(r['Layer1Interface'], ETH + '%d' % nums[self.a])
+        self.assertEqual(r['InterfaceType'], 'Ethernet')
+
+
 if __name__ == '__main__':
     cwmptest.main()

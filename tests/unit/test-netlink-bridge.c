@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The netlink parsers behind Device.Ethernet.VLANTermination. and Device.Bridging.: VLAN and
- * bridge details of RTM_NEWLINK, and the bridges' VLAN tables (AF_BRIDGE, RTEXT_FILTER_BRVLAN),
- * fed with messages built here as the kernel lays them out. */
+ * bridge details of RTM_NEWLINK, the bridges' VLAN tables (AF_BRIDGE, RTEXT_FILTER_BRVLAN) and
+ * forwarding databases (AF_BRIDGE RTM_NEWNEIGH), fed with messages built here as the kernel
+ * lays them out. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -258,6 +260,44 @@ static void test_vlan_table_malformed(void **state)
         free(v.items);
 }
 
+/* ---- forwarding databases ---- */
+
+static void test_fdb_entry(void **state)
+{
+        struct msg m;
+        struct net_fdb e;
+        struct ndmsg nd = {.ndm_family = AF_BRIDGE,
+                           .ndm_ifindex = 6,
+                           .ndm_state = NUD_REACHABLE,
+                           .ndm_flags = NTF_MASTER};
+        static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x2a};
+
+        memset(m.buf, 0, sizeof(m.buf));
+        m.h = (struct nlmsghdr *)m.buf;
+        m.h->nlmsg_type = RTM_NEWNEIGH;
+        m.h->nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(nd)));
+        memcpy(NLMSG_DATA(m.h), &nd, sizeof(nd));
+        msg_attr(&m, NDA_LLADDR, mac, sizeof(mac));
+        msg_u32(&m, NDA_MASTER, 5);
+        msg_u16(&m, NDA_VLAN, 10);
+        assert_int_equal(net_fdb_parse(m.h, &e), 0);
+        assert_int_equal(e.port, 6);
+        assert_int_equal(e.master, 5);
+        assert_int_equal(e.state, NUD_REACHABLE);
+        assert_int_equal(e.mac_len, 6);
+        assert_memory_equal(e.mac, mac, 6);
+
+        /* An IP neighbour is not the forwarding database's. */
+        ((struct ndmsg *)NLMSG_DATA(m.h))->ndm_family = AF_INET;
+        assert_int_equal(net_fdb_parse(m.h, &e), -ENODATA);
+
+        /* An entry without an address is malformed. */
+        ((struct ndmsg *)NLMSG_DATA(m.h))->ndm_family = AF_BRIDGE;
+        m.h->nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(nd)));
+        msg_u32(&m, NDA_MASTER, 5);
+        assert_int_equal(net_fdb_parse(m.h, &e), -EBADMSG);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -267,6 +307,7 @@ int main(void)
                 cmocka_unit_test(test_truncated_vlan_data),
                 cmocka_unit_test(test_vlan_table),
                 cmocka_unit_test(test_vlan_table_malformed),
+                cmocka_unit_test(test_fdb_entry),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* The bridges' forwarding databases: RTM_GETNEIGH of AF_BRIDGE. */
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net-internal.h"
+#include "netlink.h"
+
+int net_fdb_parse(const struct nlmsghdr *h, struct net_fdb *ret)
+{
+        const struct rtattr *tb[NDA_MAX + 1];
+        if (h->nlmsg_type != RTM_NEWNEIGH)
+                return -ENODATA;
+        int r = netlink_message_attrs(h, sizeof(struct ndmsg), tb, NDA_MAX);
+        if (r < 0)
+                return r;
+        const struct ndmsg *nd = NLMSG_DATA(h);
+        if (nd->ndm_family != AF_BRIDGE)
+                return -ENODATA;
+        *ret = (struct net_fdb){
+                .port = nd->ndm_ifindex, .state = nd->ndm_state, .flags = nd->ndm_flags};
+        if (!netlink_attr_bytes(tb[NDA_LLADDR], ret->mac, sizeof(ret->mac), &ret->mac_len) ||
+            ret->mac_len == 0 || ret->mac_len > sizeof(ret->mac))
+                return -EBADMSG;
+        uint32_t master;
+        if (netlink_attr_u32(tb[NDA_MASTER], &master))
+                ret->master = (int)master;
+        return 0;
+}
+
+static int on_fdb(const struct nlmsghdr *h, void *userdata)
+{
+        struct net_vec *v = userdata;
+        struct net_fdb e;
+        int r = net_fdb_parse(h, &e);
+        if (r == -ENODATA)
+                return 0;
+        if (r < 0)
+                return r;
+        struct net_fdb *slot = net_vec_push(v);
+        if (!slot)
+                return -ENOMEM;
+        *slot = e;
+        return 0;
+}
+
+int net_fdb_dump(struct net_fdb **ret, size_t *ret_n)
+{
+        struct {
+                struct nlmsghdr h;
+                struct ndmsg nd;
+        } req = {
+                .h = {.nlmsg_len = sizeof(req),
+                      .nlmsg_type = RTM_GETNEIGH,
+                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+                .nd = {.ndm_family = AF_BRIDGE},
+        };
+        struct net_vec v = {.item_size = sizeof(struct net_fdb)};
+        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_fdb, &v);
+        if (r < 0) {
+                free(v.items);
+                return r;
+        }
+        *ret = v.items;
+        *ret_n = v.n;
+        return 0;
+}
