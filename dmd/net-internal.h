@@ -63,6 +63,7 @@ struct net_link {
         bool bridge_port;        /* IFLA_INFO_SLAVE_KIND "bridge" */
         bool bond_port;          /* IFLA_INFO_SLAVE_KIND "bond" */
         uint8_t port_state;      /* bridge port: IFLA_BRPORT_STATE (BR_STATE_*) */
+        uint32_t port_cost;      /* bridge port: IFLA_BRPORT_COST */
         uint32_t inet6_flags;    /* IFLA_INET6_FLAGS: IF_RA_MANAGED, IF_RA_OTHERCONF ... */
 };
 

@@ -180,6 +180,14 @@ static int get_stp(const struct linux_net *n, const struct net_link *b, const ch
                 return streq(field, "Enable") ? net_boolean(state != 0, ret)
                                               : net_text(state ? "Enabled" : "Disabled", ret);
         }
+        if (streq(field, "Protocol")) {
+                /* The kernel runs STP itself; a user-space daemon (state 2) may run another. */
+                uint64_t state = 0;
+                int r = net_read_sys_u64(n, b->name, "bridge/stp_state", &state);
+                if (r < 0)
+                        return r;
+                return state == 2 ? -ENOENT : net_text("STP", ret);
+        }
         if (streq(field, "BridgePriority"))
                 return bridge_sys(n, b, "priority", 1, ret);
         if (streq(field, "HelloTime"))
@@ -242,6 +250,9 @@ static int get_port(struct linux_net *n, const struct net_link *b, const char *r
                 return net_text(!b->vlan_filtering || pvid ? "AdmitAll" : "AdmitOnlyVLANTagged",
                                 ret);
         }
+        if (streq(field, "PathCost"))
+                /* The spanning tree's cost of a port; the bridge's own port has none. */
+                return management ? -ENOENT : net_unsigned_int(p->port_cost, ret);
         if (streq(field, "IngressFiltering"))
                 /* A VLAN-filtering bridge drops frames of VLANs the port is not in. */
                 return net_boolean(b->vlan_filtering, ret);

@@ -59,6 +59,7 @@ static int parse_info(const struct rtattr *const *info, struct net_link *ret)
                         if (r < 0)
                                 return r;
                         (void)netlink_attr_u8(tb[IFLA_BRPORT_STATE], &ret->port_state);
+                        (void)netlink_attr_u32(tb[IFLA_BRPORT_COST], &ret->port_cost);
                 }
         }
         return 0;

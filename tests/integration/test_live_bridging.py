@@ -105,6 +105,7 @@ class BridgingTest(cwmptest.CwmpTestCase):
         with open('/sys/class/net/%s/bridge/priority' % self.br) as f:
             self.assertEqual(values[p + 'STP.BridgePriority'], f.read().strip())
         self.assertEqual(values[p + 'STP.Enable'], 'false')
+        self.assertEqual(values[p + 'STP.Protocol'], 'STP')
 
         ports = rows(values, p + 'Port.')
         self.assertEqual({r['Name']: i for i, r in ports.items()},
@@ -113,8 +114,12 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(mgmt['ManagementPort'], 'true')
         self.assertEqual(sorted(mgmt['LowerLayers'].split(',')),
                          sorted(p + 'Port.%d' % nums[n] for n in (self.a, self.b)))
+        self.assertNotIn('PathCost', mgmt)
+        costs = {l['ifname']: l['cost'] for l in run_json('bridge', '-j', 'link', 'show')
+                 if l.get('master') == self.br}
         for name in (self.a, self.b):
             r = ports[nums[name]]
+            self.assertEqual(int(r['PathCost']), costs[name])
             self.assertEqual(r['ManagementPort'], 'false')
             self.assertEqual(r['LowerLayers'], ETH + '%d' % nums[name])
             self.assertEqual(r['IngressFiltering'], 'false')
