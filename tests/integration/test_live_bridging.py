@@ -424,5 +424,42 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(r['InterfaceType'], 'Ethernet')
 
 
+
+class BridgeEventTest(cwmptest.CwmpAgentTestCase):
+    """A bridge's new port is notified at once: the kernel's link event pokes the value
+    watcher for Device.Bridging., long before its next sample."""
+
+    def test_new_port_is_notified_at_once(self):
+        if os.geteuid() != 0 or not shutil.which('ip'):
+            self.skipTest('needs root and ip(8)')
+        tag = '%d' % (os.getpid() % 100000)
+        br, a = 'cbe' + tag, 'cve' + tag
+        if not ip('link', 'add', br, 'type', 'bridge'):
+            self.skipTest('cannot create a bridge')
+        self.addCleanup(ip, 'link', 'del', br)
+        self.assertTrue(ip('link', 'add', a, 'type', 'veth', 'peer', 'name', a + 'p'))
+        self.addCleanup(ip, 'link', 'del', a)
+        write = self.sb.dmd_config
+        self.sb.dmd_config = lambda extra=None: write(
+            dict({'Notification': {'SamplePeriodSec': '600'}}, **(extra or {})))
+        self.start_cwmp()
+        numbers = {r['Name']: i for i, r in rows(self.dm.values([IPIF]), IPIF).items()}
+        count = BRIDGE + '%d.PortNumberOfEntries' % numbers[br]
+        self.assertEqual(self.dm.value(count), '1')
+        self.run_session(self.A.Script([self.A.set_parameter_attributes(
+            [(count, True, 2, False, [])])]))
+        # The watcher's first reading is its reference (its round after start, or the one
+        # an event causes): let it happen before the change.
+        self.assertTrue(ip('link', 'set', a, 'mtu', '1400'))
+        time.sleep(cwmptest.scaled(3))
+        self.acs.wait_idle(cwmptest.scaled(10))
+        n = self.acs.session_count()
+        self.assertTrue(ip('link', 'set', a, 'master', br))
+        s = self.acs.wait_session(n, cwmptest.scaled(10))
+        self.assertSessionOk(s)
+        self.assertIn('4 VALUE CHANGE', s.event_codes)
+        self.assertEqual(s.params.get(count), '2')
+
+
 if __name__ == '__main__':
     cwmptest.main()
