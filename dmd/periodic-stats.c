@@ -15,6 +15,9 @@
  * goes through dmd's reading path: built-in owners answer at once, a provider's parameter
  * is asked with its own Get (in parallel), so one bad reference spoils no other. One read
  * per set runs at a time; a tick that comes meanwhile waits for it.
+ *
+ * The samples on disk: periodic-stats-store.c; the values the ACS reads:
+ * periodic-stats-values.c; the arithmetic: periodic-stats-calc.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,118 +29,11 @@
 #include "log.h"
 #include "manager.h"
 #include "path.h"
-#include "periodic-stats-calc.h"
-#include "periodic-stats.h"
+#include "periodic-stats-internal.h"
 #include "request.h"
 #include "store.h"
 #include "value-watch.h"
 #include "values.h"
-
-#define SETS                           PERIODIC_STATS_PREFIX "SampleSet."
-#define PS_INTERNAL_READS_PER_INTERVAL 4u
-#define PS_INTERNAL_MIN_USEC           (250u * 1000u)
-#define PS_INTERNAL_MAX_USEC           (15u * 1000u * 1000u)
-#define PS_SAVE_MIN_USEC               (1000u * 1000u) /* MinSampleInterval */
-#define USEC_PER_SEC                   1000000u
-
-enum read_kind { READ_INTERNAL, READ_BOUNDARY, READ_FORCE };
-
-struct ps_param {
-        char *path; /* "Device.PeriodicStatistics.SampleSet.1.Parameter.2." */
-        bool seen;
-        bool enabled;
-        char *reference;
-        enum ps_sample_mode mode;
-        enum ps_calc calc;
-        int32_t low, high;
-
-        struct strv values, suspect, seconds; /* the stored samples, oldest first */
-        bool preview;                         /* their last items are a ForceSample preview */
-        uint32_t failures;
-        bool failures_changed;
-        enum ps_range range;
-
-        struct ps_accum acc; /* the interval in progress */
-        bool have_ref;
-        ps_number ref;
-        uint64_t joined_usec; /* when its share of the interval in progress began */
-        bool restarted;       /* the interval in progress began with a restart of dmd */
-};
-
-struct ps_read;
-
-struct ps_set {
-        struct periodic_stats *ps;
-        char *path; /* "Device.PeriodicStatistics.SampleSet.1." */
-        bool seen;
-        bool enabled;
-        uint32_t interval, report_samples, fetch;
-        char *tref; /* TimeReference as stored */
-        bool tref_known;
-        uint64_t tref_usec;
-
-        uint64_t anchor_usec;   /* boundaries at anchor + k * interval */
-        uint64_t start_usec;    /* the interval in progress */
-        uint64_t boundary_usec; /* its end */
-        uint64_t internal_usec; /* the next internal read */
-        bool want_read;         /* a parameter waits for its first value (Change) */
-        bool force;             /* ForceSample asked */
-        bool restarted;
-
-        struct strv seconds, starts; /* per stored sample: seconds, start (usec) */
-        bool preview;
-        uint64_t report_end_usec;
-        uint32_t since_trigger;
-
-        struct ps_param **params;
-        size_t n_params;
-        sd_event_source *timer;
-        struct ps_read *read; /* in flight */
-        unsigned generation;  /* a reset makes reads in flight stale */
-};
-
-struct periodic_stats {
-        struct manager *m;
-        char *store_path;
-        struct kvmap *loaded; /* the store read at start, until the first look at settings */
-        struct ps_set **sets;
-        size_t n_sets;
-        sd_event_source *reconcile_source;
-        sd_event_source *save_timer;
-        bool dirty;
-        uint64_t saved_usec; /* monotonic */
-};
-
-struct ps_read {
-        struct request req;
-        struct periodic_stats *ps; /* NULL once the set is gone */
-        char *set_path;
-        unsigned generation;
-        enum read_kind kind;
-        struct value_item *items;
-        char **param_paths; /* per item */
-        size_t n;
-};
-
-static uint64_t now_realtime(struct periodic_stats *ps)
-{
-        uint64_t now = 0;
-        (void)sd_event_now(ps->m->event, CLOCK_REALTIME, &now);
-        return now;
-}
-
-static uint64_t now_monotonic(struct periodic_stats *ps)
-{
-        uint64_t now = 0;
-        (void)sd_event_now(ps->m->event, CLOCK_MONOTONIC, &now);
-        return now;
-}
-
-static uint32_t usec_to_sec_rounded(uint64_t usec)
-{
-        uint64_t s = (usec + USEC_PER_SEC / 2) / USEC_PER_SEC;
-        return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
-}
 
 /* ---- the settings, as dmd stores them ---------------------------------------------- */
 
@@ -178,10 +74,10 @@ static int32_t setting_int(struct periodic_stats *ps, const char *object, const 
 }
 
 /* "Device.PeriodicStatistics.SampleSet.3." -> true; with param, also "...Parameter.5.". */
-static bool parse_instance(const char *path, bool *is_param, size_t *set_len)
+bool ps_parse_instance(const char *path, bool *is_param, size_t *set_len)
 {
-        const char *p = path + strlen(SETS);
-        if (!startswith(path, SETS) || *p < '0' || *p > '9')
+        const char *p = path + strlen(PS_SAMPLE_SETS);
+        if (!startswith(path, PS_SAMPLE_SETS) || *p < '0' || *p > '9')
                 return false;
         while (*p >= '0' && *p <= '9')
                 p++;
@@ -205,7 +101,7 @@ static bool parse_instance(const char *path, bool *is_param, size_t *set_len)
 
 /* ---- lookups ----------------------------------------------------------------------- */
 
-static struct ps_set *find_set(struct periodic_stats *ps, const char *path, size_t len)
+struct ps_set *ps_find_set(struct periodic_stats *ps, const char *path, size_t len)
 {
         for (size_t i = 0; i < ps->n_sets; i++)
                 if (strlen(ps->sets[i]->path) == len && strncmp(ps->sets[i]->path, path, len) == 0)
@@ -213,7 +109,7 @@ static struct ps_set *find_set(struct periodic_stats *ps, const char *path, size
         return NULL;
 }
 
-static struct ps_param *find_param(struct ps_set *s, const char *path)
+struct ps_param *ps_find_param(struct ps_set *s, const char *path)
 {
         for (size_t i = 0; i < s->n_params; i++)
                 if (streq(s->params[i]->path, path))
@@ -267,7 +163,6 @@ static void set_free(struct ps_set *s)
         free(s);
 }
 
-static void mark_dirty(struct periodic_stats *ps);
 static void set_arm(struct ps_set *s);
 
 static uint64_t internal_period(const struct ps_set *s)
@@ -333,7 +228,7 @@ static void set_reset(struct ps_set *s)
         set_begin_interval(s, now);
         for (size_t i = 0; i < s->n_params; i++)
                 param_reset(s, s->params[i], now);
-        mark_dirty(s->ps);
+        ps_mark_dirty(s->ps);
 }
 
 /* ---- reading ----------------------------------------------------------------------- */
@@ -400,12 +295,12 @@ static void read_done(struct request *r)
         struct periodic_stats *ps = rd->ps;
         if (!ps)
                 return;
-        struct ps_set *s = find_set(ps, rd->set_path, strlen(rd->set_path));
+        struct ps_set *s = ps_find_set(ps, rd->set_path, strlen(rd->set_path));
         if (!s || s->generation != rd->generation)
                 return;
         s->read = NULL;
         for (size_t i = 0; i < rd->n; i++) {
-                struct ps_param *p = find_param(s, rd->param_paths[i]);
+                struct ps_param *p = ps_find_param(s, rd->param_paths[i]);
                 if (p && param_take(p, rd->items[i].node, rd->items[i].value) < 0)
                         log_error("Periodic statistics: out of memory, a value is lost");
         }
@@ -634,7 +529,7 @@ static void set_finish_read(struct ps_set *s, enum read_kind kind)
 
         if (kind == READ_FORCE) {
                 r = set_append_sample(s, now_realtime(ps), true);
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         } else if (kind == READ_BOUNDARY) {
                 uint64_t end = s->boundary_usec, now = now_realtime(ps);
                 uint64_t step = (uint64_t)s->interval * USEC_PER_SEC;
@@ -649,7 +544,7 @@ static void set_finish_read(struct ps_set *s, enum read_kind kind)
                 s->restarted = false;
                 set_begin_interval(s, next);
                 set_signal(s, trigger);
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         }
         if (r < 0)
                 log_error_errno(r, "Periodic statistics: %s: %m", s->path);
@@ -679,7 +574,7 @@ static int on_set_timer(sd_event_source *src, uint64_t usec, void *userdata)
                 if (!path)
                         return 0;
                 reconcile(ps);
-                s = find_set(ps, path, strlen(path));
+                s = ps_find_set(ps, path, strlen(path));
                 if (!s || !s->enabled || s->read)
                         return 0;
                 if (now < s->boundary_usec) {
@@ -738,182 +633,6 @@ static void set_arm(struct ps_set *s)
         (void)sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
 }
 
-/* ---- the store --------------------------------------------------------------------- */
-
-static int put(struct kvmap *map, const char *path, const char *field, const char *value)
-{
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, "%s#%s", path, field) < 0)
-                return -ENOMEM;
-        return kvmap_set(map, key, value);
-}
-
-static int put_list(struct kvmap *map, const char *path, const char *field, const struct strv *l)
-{
-        _cleanup_free_ char *joined = NULL;
-        int r = ps_list_join(l, &joined);
-        return r < 0 ? r : put(map, path, field, joined);
-}
-
-static int put_uint(struct kvmap *map, const char *path, const char *field, uint64_t v)
-{
-        char buf[24];
-        snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        return put(map, path, field, buf);
-}
-
-static const char *got(const struct kvmap *map, const char *path, const char *field)
-{
-        char key[DMPATH_MAX_LEN + 64];
-        if ((size_t)snprintf(key, sizeof(key), "%s#%s", path, field) >= sizeof(key))
-                return NULL;
-        return kvmap_get(map, key);
-}
-
-static uint64_t got_uint(const struct kvmap *map, const char *path, const char *field)
-{
-        uint64_t v = 0;
-        const char *s = got(map, path, field);
-        if (s && cw_parse_uint64(s, &v) < 0)
-                v = 0;
-        return v;
-}
-
-/* What identifies the samples: changing it discards them. */
-static char *set_fingerprint(const struct ps_set *s)
-{
-        char *f = NULL;
-        if (asprintf(&f, "%" PRIu32 ";%s", s->interval, s->tref ? s->tref : "") < 0)
-                return NULL;
-        return f;
-}
-
-static char *param_fingerprint(const struct ps_param *p)
-{
-        char *f = NULL;
-        if (asprintf(&f, "%d;%d;%s", (int)p->mode, (int)p->calc, p->reference ? p->reference : "") <
-            0)
-                return NULL;
-        return f;
-}
-
-static int save_set(struct kvmap *map, const struct ps_set *s)
-{
-        _cleanup_free_ char *fp = set_fingerprint(s);
-        int r = fp ? put(map, s->path, "cfg", fp) : -ENOMEM;
-        if (r >= 0)
-                r = put(map, s->path, "run", s->enabled ? "1" : "0");
-        if (r >= 0)
-                r = put_uint(map, s->path, "anchor", s->anchor_usec);
-        if (r >= 0)
-                r = put_uint(map, s->path, "end", s->report_end_usec);
-        if (r >= 0)
-                r = put_uint(map, s->path, "since", s->since_trigger);
-        if (r >= 0)
-                r = put_list(map, s->path, "seconds", &s->seconds);
-        if (r >= 0)
-                r = put_list(map, s->path, "starts", &s->starts);
-        for (size_t i = 0; r >= 0 && i < s->n_params; i++) {
-                const struct ps_param *p = s->params[i];
-                _cleanup_free_ char *pf = param_fingerprint(p);
-                r = pf ? put(map, p->path, "cfg", pf) : -ENOMEM;
-                if (r >= 0)
-                        r = put(map, p->path, "run", p->enabled ? "1" : "0");
-                if (r >= 0)
-                        r = put_list(map, p->path, "values", &p->values);
-                if (r >= 0)
-                        r = put_list(map, p->path, "suspect", &p->suspect);
-                if (r >= 0)
-                        r = put_list(map, p->path, "seconds", &p->seconds);
-                if (r >= 0)
-                        r = put_uint(map, p->path, "failures", p->failures);
-                if (r >= 0)
-                        r = put_uint(map, p->path, "range", p->range);
-        }
-        return r;
-}
-
-static int save(struct periodic_stats *ps)
-{
-        _cleanup_kvmap_ struct kvmap *map = kvmap_new();
-        int r = map ? 0 : -ENOMEM;
-
-        for (size_t i = 0; r >= 0 && i < ps->n_sets; i++)
-                r = save_set(map, ps->sets[i]);
-        if (r >= 0)
-                r = store_save(ps->store_path, map);
-        if (r < 0)
-                return log_error_errno(r, "Failed to save %s: %m", ps->store_path);
-        ps->dirty = false;
-        ps->saved_usec = now_monotonic(ps);
-        return 0;
-}
-
-static int on_save_timer(sd_event_source *src, uint64_t usec, void *userdata)
-{
-        struct periodic_stats *ps = userdata;
-        ps->save_timer = sd_event_source_disable_unref(ps->save_timer);
-        if (ps->dirty)
-                (void)save(ps);
-        return 0;
-}
-
-/* Samples change at most once per interval of some set; the file is written at most once
- * per MinSampleInterval. */
-static void mark_dirty(struct periodic_stats *ps)
-{
-        ps->dirty = true;
-        if (ps->save_timer)
-                return;
-        uint64_t now = now_monotonic(ps), due = ps->saved_usec + PS_SAVE_MIN_USEC;
-        if (sd_event_add_time(ps->m->event, &ps->save_timer, CLOCK_MONOTONIC,
-                              ps->saved_usec && due > now ? due : now, 10000, on_save_timer,
-                              ps) < 0)
-                log_error("Periodic statistics: cannot arm the save timer");
-}
-
-static void restore_list(const struct kvmap *map, const char *path, const char *field,
-                         struct strv *l)
-{
-        strv_done(l);
-        if (ps_list_split(got(map, path, field), l) < 0)
-                strv_done(l);
-}
-
-/* Samples found on disk for a set whose settings are those it was saved with. */
-static void set_restore(struct ps_set *s, const struct kvmap *map, bool enabled)
-{
-        _cleanup_free_ char *fp = set_fingerprint(s);
-        const char *cfg = got(map, s->path, "cfg");
-        if (!fp || !cfg || !streq(fp, cfg))
-                return;
-        restore_list(map, s->path, "seconds", &s->seconds);
-        restore_list(map, s->path, "starts", &s->starts);
-        s->report_end_usec = got_uint(map, s->path, "end");
-        s->since_trigger = (uint32_t)got_uint(map, s->path, "since");
-        const char *run = got(map, s->path, "run");
-        if (enabled && run && streq(run, "1")) {
-                s->anchor_usec = got_uint(map, s->path, "anchor");
-                s->restarted = true;
-        }
-}
-
-static bool param_restore(struct ps_param *p, const struct kvmap *map)
-{
-        _cleanup_free_ char *fp = param_fingerprint(p);
-        const char *cfg = got(map, p->path, "cfg");
-        if (!fp || !cfg || !streq(fp, cfg))
-                return false;
-        restore_list(map, p->path, "values", &p->values);
-        restore_list(map, p->path, "suspect", &p->suspect);
-        restore_list(map, p->path, "seconds", &p->seconds);
-        p->failures = (uint32_t)got_uint(map, p->path, "failures");
-        uint64_t range = got_uint(map, p->path, "range");
-        p->range = range <= PS_RANGE_HIGH ? (enum ps_range)range : PS_RANGE_IN;
-        const char *run = got(map, p->path, "run");
-        return run && streq(run, "1");
-}
-
 /* ---- following the settings -------------------------------------------------------- */
 
 static int set_apply_settings(struct ps_set *s, bool created)
@@ -947,7 +666,7 @@ static int set_apply_settings(struct ps_set *s, bool created)
                 s->interval = interval;
         }
         if (created && ps->loaded)
-                set_restore(s, ps->loaded, enabled);
+                ps_set_restore(s, ps->loaded, enabled);
         if (report_samples != s->report_samples) {
                 /* TR-181: buffers are truncated or extended, collection goes on. */
                 s->report_samples = report_samples;
@@ -958,7 +677,7 @@ static int set_apply_settings(struct ps_set *s, bool created)
                         ps_list_truncate(&s->params[i]->suspect, report_samples);
                         ps_list_truncate(&s->params[i]->seconds, report_samples);
                 }
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         }
         if (created && s->restarted) {
                 /* Resumed once its parameters are restored too (reconcile). */
@@ -970,7 +689,7 @@ static int set_apply_settings(struct ps_set *s, bool created)
                 s->enabled = false;
                 set_cancel_read(s);
                 s->force = s->want_read = false;
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         }
         s->enabled = enabled;
         return 0;
@@ -998,7 +717,7 @@ static int param_apply_settings(struct ps_set *s, struct ps_param *p, bool creat
                 p->mode = mode;
                 p->calc = calc;
         }
-        if (created && ps->loaded && param_restore(p, ps->loaded) && s->restarted && enabled) {
+        if (created && ps->loaded && ps_param_restore(p, ps->loaded) && s->restarted && enabled) {
                 p->enabled = true; /* goes on where it was */
                 return 0;
         }
@@ -1007,10 +726,10 @@ static int param_apply_settings(struct ps_set *s, struct ps_param *p, bool creat
                         p->failures = 0; /* counted since the row was last enabled */
                 p->enabled = true;
                 param_reset(s, p, now_realtime(ps));
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         } else if (!enabled && p->enabled) {
                 ps_accum_reset(&p->acc);
-                mark_dirty(ps);
+                ps_mark_dirty(ps);
         }
         p->enabled = enabled;
         return 0;
@@ -1068,14 +787,14 @@ static int set_resume(struct ps_set *s)
         for (size_t i = 0; i < s->n_params; i++)
                 if (s->params[i]->mode == PS_SAMPLE_CHANGE)
                         s->want_read = true;
-        mark_dirty(s->ps);
+        ps_mark_dirty(s->ps);
         return r;
 }
 
 static void reconcile(struct periodic_stats *ps)
 {
         _cleanup_(strv_done) struct strv paths = {};
-        int r = state_list_instances(&ps->m->state, SETS, &paths);
+        int r = state_list_instances(&ps->m->state, PS_SAMPLE_SETS, &paths);
 
         if (r < 0) {
                 log_error_errno(r, "Periodic statistics: %m");
@@ -1091,9 +810,9 @@ static void reconcile(struct periodic_stats *ps)
         for (size_t i = 0; r >= 0 && i < paths.n; i++) {
                 bool is_param;
                 size_t set_len;
-                if (!parse_instance(paths.v[i], &is_param, &set_len))
+                if (!ps_parse_instance(paths.v[i], &is_param, &set_len))
                         continue;
-                struct ps_set *s = find_set(ps, paths.v[i], set_len);
+                struct ps_set *s = ps_find_set(ps, paths.v[i], set_len);
                 bool created = false;
                 if (!s) {
                         if (is_param)
@@ -1108,7 +827,7 @@ static void reconcile(struct periodic_stats *ps)
                         r = set_apply_settings(s, created);
                         continue;
                 }
-                struct ps_param *p = find_param(s, paths.v[i]);
+                struct ps_param *p = ps_find_param(s, paths.v[i]);
                 created = !p;
                 if (!p)
                         r = add_param(s, paths.v[i], &p);
@@ -1127,7 +846,7 @@ static void reconcile(struct periodic_stats *ps)
                         memmove(ps->sets + i, ps->sets + i + 1,
                                 (ps->n_sets - i - 1) * sizeof(*ps->sets));
                         ps->n_sets--;
-                        mark_dirty(ps);
+                        ps_mark_dirty(ps);
                         continue;
                 }
                 for (size_t k = 0; k < s->n_params;) {
@@ -1136,7 +855,7 @@ static void reconcile(struct periodic_stats *ps)
                                 memmove(s->params + k, s->params + k + 1,
                                         (s->n_params - k - 1) * sizeof(*s->params));
                                 s->n_params--;
-                                mark_dirty(ps);
+                                ps_mark_dirty(ps);
                                 continue;
                         }
                         k++;
@@ -1206,7 +925,7 @@ void periodic_stats_free(struct periodic_stats *ps)
         if (!ps)
                 return;
         if (ps->dirty)
-                (void)save(ps);
+                (void)ps_save(ps);
         for (size_t i = 0; i < ps->n_sets; i++)
                 set_free(ps->sets[i]);
         free(ps->sets);
@@ -1225,121 +944,21 @@ void periodic_stats_note(struct periodic_stats *ps, const struct changed_value *
                 const char *name = values[i].name;
                 bool is_param;
                 size_t set_len;
-                if (!startswith(name, SETS))
+                if (!startswith(name, PS_SAMPLE_SETS))
                         continue;
                 const char *dot = strrchr(name, '.');
                 _cleanup_free_ char *object = dot ? strndup(name, (size_t)(dot - name) + 1) : NULL;
-                if (!object || !parse_instance(object, &is_param, &set_len))
+                if (!object || !ps_parse_instance(object, &is_param, &set_len))
                         continue;
                 const char *leaf = dot + 1;
                 if (streq(leaf, "Status") || streq(leaf, "Failures"))
                         continue; /* signalled by this file */
                 if (!is_param && streq(leaf, "ForceSample")) {
                         bool b = false;
-                        struct ps_set *s = find_set(ps, name, set_len);
+                        struct ps_set *s = ps_find_set(ps, name, set_len);
                         if (s && s->enabled && cw_parse_bool(values[i].value, &b) >= 0 && b)
                                 s->force = true;
                 }
                 schedule_reconcile(ps);
         }
-}
-
-/* ---- the values ---------------------------------------------------------------------- */
-
-static int count_instances(struct manager *m, const char *table, char **value)
-{
-        _cleanup_(strv_done) struct strv paths = {};
-        size_t n = 0;
-        int r = state_list_instances(&m->state, table, &paths);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < paths.n; i++) {
-                const char *rest = paths.v[i] + strlen(table);
-                const char *dot = strchr(rest, '.');
-                if (dot && dot[1] == '\0')
-                        n++;
-        }
-        return asprintf(value, "%zu", n) < 0 ? -ENOMEM : 0;
-}
-
-static int dup_list(const struct strv *l, char **value)
-{
-        return l ? ps_list_join(l, value) : (*value = strdup("")) ? 0 : -ENOMEM;
-}
-
-static int format_time(uint64_t usec, char **value)
-{
-        char buf[40];
-        if (usec == 0)
-                snprintf(buf, sizeof(buf), "0001-01-01T00:00:00Z");
-        else if (cw_format_datetime((int64_t)(usec / USEC_PER_SEC), 0, buf, sizeof(buf)) < 0)
-                return -EINVAL;
-        *value = strdup(buf);
-        return *value ? 0 : -ENOMEM;
-}
-
-int periodic_stats_get(struct manager *m, struct periodic_stats *ps, const char *name, char **value)
-{
-        if (streq(name, PERIODIC_STATS_PREFIX "MinSampleInterval"))
-                return asprintf(value, "%u", PERIODIC_STATS_MIN_INTERVAL) < 0 ? -ENOMEM : 0;
-        if (streq(name, PERIODIC_STATS_PREFIX "MaxReportSamples"))
-                return asprintf(value, "%u", PERIODIC_STATS_MAX_SAMPLES) < 0 ? -ENOMEM : 0;
-        if (streq(name, PERIODIC_STATS_PREFIX "SampleSetNumberOfEntries"))
-                return count_instances(m, SETS, value);
-
-        const char *dot = strrchr(name, '.');
-        bool is_param;
-        size_t set_len;
-        if (!dot)
-                return -ENOENT;
-        _cleanup_free_ char *object = strndup(name, (size_t)(dot - name) + 1);
-        if (!object)
-                return -ENOMEM;
-        if (!parse_instance(object, &is_param, &set_len))
-                return -ENOENT;
-        const char *leaf = dot + 1;
-        struct ps_set *s = ps ? find_set(ps, object, set_len) : NULL;
-
-        if (!is_param) {
-                if (streq(leaf, "Status")) {
-                        bool b = false;
-                        char key[DMPATH_MAX_LEN + 16];
-                        snprintf(key, sizeof(key), "%sEnable", object);
-                        const char *v = state_get_value(&m->state, key);
-                        (void)cw_parse_bool(v ? v : "false", &b);
-                        *value = strdup(b ? "Enabled" : "Disabled");
-                        return *value ? 0 : -ENOMEM;
-                }
-                if (streq(leaf, "ForceSample")) {
-                        *value = strdup("false"); /* a command: reads false */
-                        return *value ? 0 : -ENOMEM;
-                }
-                if (streq(leaf, "ReportStartTime")) {
-                        uint64_t start = 0;
-                        if (s && s->starts.n > 0)
-                                (void)cw_parse_uint64(s->starts.v[0], &start);
-                        return format_time(start, value);
-                }
-                if (streq(leaf, "ReportEndTime"))
-                        return format_time(s && s->starts.n > 0 ? s->report_end_usec : 0, value);
-                if (streq(leaf, "SampleSeconds"))
-                        return dup_list(s ? &s->seconds : NULL, value);
-                if (streq(leaf, "ParameterNumberOfEntries")) {
-                        _cleanup_free_ char *table = NULL;
-                        if (asprintf(&table, "%sParameter.", object) < 0)
-                                return -ENOMEM;
-                        return count_instances(m, table, value);
-                }
-                return -ENOENT;
-        }
-        struct ps_param *p = s ? find_param(s, object) : NULL;
-        if (streq(leaf, "SampleSeconds"))
-                return dup_list(p ? &p->seconds : NULL, value);
-        if (streq(leaf, "SuspectData"))
-                return dup_list(p ? &p->suspect : NULL, value);
-        if (streq(leaf, "Values"))
-                return dup_list(p ? &p->values : NULL, value);
-        if (streq(leaf, "Failures"))
-                return asprintf(value, "%" PRIu32, p ? p->failures : 0) < 0 ? -ENOMEM : 0;
-        return -ENOENT;
 }
