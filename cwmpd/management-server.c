@@ -38,6 +38,8 @@
 /* The connection request methods cwmpd serves: TR-069 3.2.2 over HTTP, and Annex G (UDP
  * behind a NAT, with STUN), which TR-181 names "STUN". */
 #define SUPPORTED_CONN_REQ_METHODS "HTTP,STUN"
+/* What cwmpd can compress its messages to the ACS with (zlib): HTTPCompression's values. */
+#define HTTP_COMPRESSION_SUPPORTED "GZIP,Deflate"
 
 #define IP_TABLE MS_PREFIX "InformParameter."
 
@@ -102,6 +104,7 @@ static const struct setting {
                 MANAGEMENT_CHANGE_HEARTBEAT),
         SETTING("HTTPConnectionRequestEnable", FIELD_BOOL, http_connection_request_enable,
                 MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST),
+        SETTING("HTTPCompression", FIELD_STRING, http_compression, 0), /* read at each POST */
         SETTING("ScheduleReboot", FIELD_STRING, schedule_reboot, MANAGEMENT_CHANGE_REBOOT),
         SETTING("DelayReboot", FIELD_I32, delay_reboot, MANAGEMENT_CHANGE_REBOOT),
         /* read at each hand-off */
@@ -324,6 +327,8 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 constant = "true"; /* dmd resolves [alias] instance references */
         else if (streq(name, "SupportedConnReqMethods"))
                 constant = SUPPORTED_CONN_REQ_METHODS;
+        else if (streq(name, "HTTPCompressionSupported"))
+                constant = HTTP_COMPRESSION_SUPPORTED;
         else if (streq(name, "AutoCreateInstances") || streq(name, "InstanceWildcardsSupported"))
                 constant = "false"; /* dmd creates no instance on a Set and takes no "*" */
         else if (streq(name, "InformParameterNumberOfEntries")) {

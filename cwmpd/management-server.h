@@ -48,6 +48,7 @@ struct management_settings {
         const char *schedule_reboot;          /* dateTime; the unknown time: none */
         int32_t delay_reboot;                 /* seconds after the session; -1: none */
         bool http_connection_request_enable;  /* the HTTP listener is open */
+        const char *http_compression;         /* "Disabled", "GZIP" or "Deflate" */
 };
 
 /* Which setting changed, for on_change. */

@@ -9,6 +9,7 @@
 
 #include "bus.h"
 #include "autonomous-transfer.h"
+#include "bulkdata-http.h"
 #include "events.h"
 #include "fault.h"
 #include "http-client.h"
@@ -111,15 +112,40 @@ static struct soap_out_header header_for(struct session *s, const char *id)
 
 static void on_response(struct http_conn *conn, const struct http_response *resp, void *userdata);
 
+/* HTTPCompression: the messages to the ACS gzip- or zlib-compressed, with their
+ * Content-Encoding; NONE when it is Disabled. */
+static enum bulkdata_compression message_compression(struct session *s)
+{
+        const struct management_settings *ms = management_server_settings(s->m->ms);
+
+        if (ms && ms->http_compression && streq(ms->http_compression, "GZIP"))
+                return BULKDATA_COMPRESSION_GZIP;
+        if (ms && ms->http_compression && streq(ms->http_compression, "Deflate"))
+                return BULKDATA_COMPRESSION_DEFLATE;
+        return BULKDATA_COMPRESSION_NONE;
+}
+
 static void post(struct session *s, char *body, size_t len, enum session_state next)
 {
         static const char *const soap_headers[] = {"SOAPAction:", NULL};
+        static const char *const gzip_headers[] = {"SOAPAction:", "Content-Encoding: gzip", NULL};
+        static const char *const deflate_headers[] = {"SOAPAction:", "Content-Encoding: deflate",
+                                                      NULL};
+        enum bulkdata_compression c = len ? message_compression(s) : BULKDATA_COMPRESSION_NONE;
+        const char *const *headers = len ? soap_headers : NULL;
+        char *packed = NULL;
+        size_t packed_len = 0;
         int r;
 
         s->state = next;
         log_debug("POST %zu bytes (%s)%s%.*s", len, session_state_name(s), len ? ":\n" : "",
                   (int)(len > 4096 ? 4096 : len), body ? body : "");
-        r = http_conn_post(s->conn, body, len, len ? soap_headers : NULL, on_response, s);
+        if (c != BULKDATA_COMPRESSION_NONE &&
+            bulkdata_compress(c, body, len, &packed, &packed_len) >= 0)
+                headers = c == BULKDATA_COMPRESSION_GZIP ? gzip_headers : deflate_headers;
+        r = packed ? http_conn_post(s->conn, packed, packed_len, headers, on_response, s)
+                   : http_conn_post(s->conn, body, len, headers, on_response, s);
+        free(packed);
         free(body);
         if (r < 0)
                 session_end(s, false, "cannot send to the ACS: %s", strerror(-r));

@@ -23,6 +23,20 @@ class SessionTest(cwmptest.CwmpAgentTestCase):
 
     # -- HoldRequests and versions -------------------------------------------------------
 
+    def test_http_compression(self):
+        """Device.ManagementServer.HTTPCompression: the messages to the ACS go gzip- or
+        zlib-compressed with their Content-Encoding (the test ACS decodes them), or as they
+        are when Disabled."""
+        self.start_cwmp()
+        A = self.A
+        for setting, encoding in (('GZIP', 'gzip'), ('Deflate', 'deflate'), ('Disabled', None)):
+            with self.subTest(setting=setting):
+                self.assertEqual(self.dm.spv({MS + 'HTTPCompression': setting}), 0)
+                s = self.run_session(A.Script([A.get_parameter_values([MS + 'URL'])]))
+                self.assertSessionOk(s)
+                self.assertEqual(s.inform.http_headers.get('content-encoding'), encoding)
+                self.assertEqual(s.responses[0].value_map()[MS + 'URL'], self.acs.url)
+
     def test_hold_requests(self):
         """HoldRequests (mustUnderstand="1") on every ACS message: cwmpd understands it,
         answers normally and sends none of its own requests meanwhile (the ACS checks)."""

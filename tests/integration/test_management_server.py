@@ -47,6 +47,8 @@ DEFAULTS = {
     'CWMPRetryMinimumWaitInterval': ('unsignedInt', '7'),
     'CWMPRetryIntervalMultiplier': ('unsignedInt', '2000'),
     'HTTPConnectionRequestEnable': ('boolean', 'true'),
+    'HTTPCompressionSupported': ('string', 'GZIP,Deflate'),
+    'HTTPCompression': ('string', 'Disabled'),
     'UDPConnectionRequestAddress': ('string', UDP_ADDRESS),
     'STUNEnable': ('boolean', 'false'),
     'STUNServerAddress': ('string', ''),
@@ -290,6 +292,7 @@ class ManagementServerTest(cwmptest.CwmpTestCase):
                             ('STUNServerPort', '65536'),
                             ('STUNMaximumKeepAlivePeriod', '-2'),
                             ('DelayReboot', '-2'),
+                            ('HTTPCompression', 'Compress'),
                             ('InstanceMode', 'Alias'),
                             # dmd names instances by number only
                             ('InstanceMode', 'InstanceAlias'),
