@@ -479,6 +479,7 @@ static char *live_parameter_key(void *userdata)
 }
 
 static void http_conreq_changed(struct manager *m);
+static void stun_changed(struct manager *m);
 
 static void on_management_change(void *userdata, unsigned changes)
 {
@@ -497,6 +498,8 @@ static void on_management_change(void *userdata, unsigned changes)
                 arm_reboot(m);
         if (changes & MANAGEMENT_CHANGE_HTTP_CONNECTION_REQUEST)
                 http_conreq_changed(m);
+        if (changes & MANAGEMENT_CHANGE_STUN)
+                stun_changed(m);
 }
 
 /* ---- dmd's ParameterKey ---------------------------------------------------------------- */
@@ -673,13 +676,12 @@ static void http_conreq_changed(struct manager *m)
                                                "Device.ManagementServer.ConnectionRequestURL", url);
 }
 
-static int start_conreq(struct manager *m)
+/* The UDP listener and its STUN client, with the STUN settings in force. */
+static int start_conreq_udp(struct manager *m)
 {
         const struct management_settings *ms = management_server_settings(m->ms);
-        int r = start_conreq_http(m);
+        int r;
 
-        if (r < 0)
-                return r;
         if (!m->settings.udp_enable)
                 return 0;
         struct conreq_udp_options udp = {
@@ -710,6 +712,29 @@ static int start_conreq(struct manager *m)
                 m->udp_address = strdup(buf);
         }
         return 0;
+}
+
+static int start_conreq(struct manager *m)
+{
+        int r = start_conreq_http(m);
+        return r < 0 ? r : start_conreq_udp(m);
+}
+
+/* A STUN setting changed: the UDP listener starts again with it, so the mapping the new
+ * server (or none) tells is the UDPConnectionRequestAddress, which dmd hears about. */
+static void stun_changed(struct manager *m)
+{
+        if (!m->settings.udp_enable)
+                return;
+        conreq_udp_free(m->conreq_udp);
+        m->conreq_udp = NULL;
+        free(m->udp_address);
+        m->udp_address = NULL;
+        m->nat_detected = false;
+        if (start_conreq_udp(m) < 0)
+                return;
+        (void)management_server_notify(m->ms, "Device.ManagementServer.UDPConnectionRequestAddress",
+                                       m->udp_address ? m->udp_address : "");
 }
 
 /* ---- start-up ------------------------------------------------------------------------ */

@@ -4,6 +4,8 @@
 HMAC signature, as the ACS sends them; what is refused opens no session."""
 
 import socket
+import struct
+import threading
 import time
 
 import cwmptest
@@ -89,6 +91,59 @@ class ConnectionRequestTest(cwmptest.CwmpAgentTestCase):
         self.assertIn(self.request().status, (200, 204))
         s = self.acs.wait_session(n, cwmptest.scaled(10))
         self.assertIn((CR, ''), [tuple(e) for e in s.events])
+
+    def test_stun_settings_apply_at_once(self):
+        """Setting STUNEnable and the server starts the STUN client at once: the mapping
+        the server tells becomes UDPConnectionRequestAddress (NATDetected true); disabling
+        it brings the listener's own address back."""
+        self.start()
+        public = ('203.0.113.7', 40000)
+        server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        server.bind(('127.0.0.1', 0))
+        server.settimeout(0.2)
+        stop = threading.Event()
+        asked = []
+
+        def serve():
+            # Binding Responses with MAPPED-ADDRESS, to each Binding Request
+            while not stop.is_set():
+                try:
+                    data, peer = server.recvfrom(2048)
+                except socket.timeout:
+                    continue
+                if len(data) < 20 or data[:2] != b'\x00\x01':
+                    continue
+                asked.append(peer)
+                attr = struct.pack('!HHBBH4s', 0x0001, 8, 0, 1, public[1],
+                                   socket.inet_aton(public[0]))
+                server.sendto(struct.pack('!HH', 0x0101, len(attr)) + data[4:20] + attr, peer)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            self.assertEqual(self.dm.spv({MS + 'STUNServerAddress': '127.0.0.1',
+                                          MS + 'STUNServerPort': str(server.getsockname()[1]),
+                                          MS + 'STUNEnable': 'true'}), 0)
+            self.assertTrue(cwmptest.wait_until(
+                lambda: self.dm.value(MS + 'UDPConnectionRequestAddress') == '%s:%d' % public,
+                cwmptest.scaled(10)), self.dm.value(MS + 'UDPConnectionRequestAddress'))
+            self.assertEqual(self.dm.value(MS + 'NATDetected'), 'true')
+            self.assertTrue(asked)
+            self.assertEqual(self.dm.spv({MS + 'STUNEnable': 'false'}), 0)
+            self.assertTrue(cwmptest.wait_until(
+                lambda: self.dm.value(MS + 'UDPConnectionRequestAddress').startswith(
+                    '127.0.0.1:'), cwmptest.scaled(10)))
+            self.assertEqual(self.dm.value(MS + 'NATDetected'), 'false')
+            # the listener at that address takes signed requests again
+            self.udp = self.dm.value(MS + 'UDPConnectionRequestAddress')
+            n = self.acs.session_count()
+            self.A.udp_connection_request(self.udp, USER, PASSWORD)
+            s = self.acs.wait_session(n, cwmptest.scaled(10))
+            self.assertIn((CR, ''), [tuple(e) for e in s.events])
+        finally:
+            stop.set()
+            thread.join()
+            server.close()
 
     def test_http_replayed_nonce_count(self):
         self.start()
