@@ -331,8 +331,6 @@ static void netif(const char *sys, const char *name, const char *subsystem,
 {
         char rel[256], target[256];
         snprintf(rel, sizeof(rel), "class/net/%s", name);
-        char base[PATH_MAX];
-        snprintf(base, sizeof(base), "%s/%s", sys, rel);
         device(sys, rel, attrs);
         if (!subsystem)
                 return;
