@@ -145,6 +145,19 @@ class PeriodicStatsTest(cwmptest.CwmpAgentTestCase):
         self.assertNotEqual(got[hourly + 'ReportEndTime'], '0001-01-01T00:00:00Z')
         self.assertEqual(got[hourly + 'ForceSample'], 'false')
 
+    def test_minimum_over_internal_reads(self):
+        """Minimum reads the row 4 times per interval: the counter's minima are about 4 apart
+        (each read counts), where one read per interval would make them 1 apart."""
+        self.sb.start_dmd()
+        self.sb.start_alpha(live_counter=True)
+        path, (row,) = self.new_set([(COUNTER, {'CalculationMode': 'Minimum'})],
+                                    SampleInterval='1', ReportSamples='10')
+        got = self.wait_samples(path, 4)
+        minima = ints(got[row + 'Values'])
+        steps = [b - a for a, b in zip(minima, minima[1:])]
+        self.assertTrue(all(2 <= d <= 4 for d in steps), got)
+        self.assertIn(4, steps, got)
+
     def test_samples_survive_restart(self):
         """The samples are on disk: after a restart of dmd the lists go on from them; the
         interval the restart cut short is marked suspect."""
