@@ -79,6 +79,11 @@ static int on_kick(sd_event_source *s, void *userdata)
                 m->session_wanted = false;
                 return 0;
         }
+        if (!management_server_settings(m->ms)->enable_cwmp) {
+                /* the events wait, and the session is still wanted when it comes back */
+                log_info("EnableCWMP is false: not opening a session");
+                return 0;
+        }
         m->session_wanted = false;
         if (transfer_complete_ensure_events(m) < 0)
                 log_error("Cannot queue the events of the stored transfer results");
@@ -480,6 +485,7 @@ static char *live_parameter_key(void *userdata)
 
 static void http_conreq_changed(struct manager *m);
 static void stun_changed(struct manager *m);
+static void enable_changed(struct manager *m);
 
 static void on_management_change(void *userdata, unsigned changes)
 {
@@ -500,6 +506,8 @@ static void on_management_change(void *userdata, unsigned changes)
                 http_conreq_changed(m);
         if (changes & MANAGEMENT_CHANGE_STUN)
                 stun_changed(m);
+        if (changes & MANAGEMENT_CHANGE_ENABLE)
+                enable_changed(m);
 }
 
 /* ---- dmd's ParameterKey ---------------------------------------------------------------- */
@@ -648,7 +656,9 @@ static int start_conreq_http(struct manager *m)
         };
         int r;
 
-        if (m->conreq_http || !management_server_settings(m->ms)->http_connection_request_enable)
+        const struct management_settings *ms = management_server_settings(m->ms);
+
+        if (m->conreq_http || !ms->enable_cwmp || !ms->http_connection_request_enable)
                 return 0;
         r = conreq_http_new(m->event, &http, conreq_credentials, on_connection_request, m,
                             &m->conreq_http);
@@ -664,7 +674,9 @@ static void http_conreq_changed(struct manager *m)
 {
         _cleanup_free_ char *url = NULL;
 
-        if (!management_server_settings(m->ms)->http_connection_request_enable) {
+        const struct management_settings *ms = management_server_settings(m->ms);
+
+        if (!ms->enable_cwmp || !ms->http_connection_request_enable) {
                 conreq_http_free(m->conreq_http);
                 m->conreq_http = NULL;
                 log_notice("HTTP connection requests disabled");
@@ -682,7 +694,7 @@ static int start_conreq_udp(struct manager *m)
         const struct management_settings *ms = management_server_settings(m->ms);
         int r;
 
-        if (!m->settings.udp_enable)
+        if (!m->settings.udp_enable || !ms->enable_cwmp)
                 return 0;
         struct conreq_udp_options udp = {
                 .address = m->settings.udp_address,
@@ -735,6 +747,19 @@ static void stun_changed(struct manager *m)
                 return;
         (void)management_server_notify(m->ms, "Device.ManagementServer.UDPConnectionRequestAddress",
                                        m->udp_address ? m->udp_address : "");
+}
+
+/* EnableCWMP: false closes both connection request listeners and opens no session (the
+ * events wait); true opens them again and sends what waited. */
+static void enable_changed(struct manager *m)
+{
+        bool enabled = management_server_settings(m->ms)->enable_cwmp;
+
+        log_notice("EnableCWMP is now %s", enabled ? "true" : "false");
+        http_conreq_changed(m);
+        stun_changed(m);
+        if (enabled && (m->session_wanted || events_count(m->events) > 0))
+                kick(m);
 }
 
 /* ---- start-up ------------------------------------------------------------------------ */
@@ -1008,9 +1033,6 @@ int manager_start(struct manager *m)
         if (r < 0)
                 return log_error_errno(r, "Failed to set up Device.ManagementServer.: %m");
 
-        r = start_conreq(m);
-        if (r < 0)
-                return r;
         r = watch_dmd(m);
         if (r < 0)
                 return r;
@@ -1020,6 +1042,10 @@ int manager_start(struct manager *m)
         r = management_server_start(m->ms);
         if (r < 0)
                 return log_error_errno(r, "Failed to register Device.ManagementServer.: %m");
+        /* after the start, which loads what the ACS stored (EnableCWMP, STUN ...) */
+        r = start_conreq(m);
+        if (r < 0)
+                return r;
         r = start_bulkdata(m);
         if (r < 0)
                 return r;

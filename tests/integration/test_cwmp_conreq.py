@@ -94,8 +94,8 @@ class ConnectionRequestTest(cwmptest.CwmpAgentTestCase):
 
     def test_stun_settings_apply_at_once(self):
         """Setting STUNEnable and the server starts the STUN client at once: the mapping
-        the server tells becomes UDPConnectionRequestAddress (NATDetected true); disabling
-        it brings the listener's own address back."""
+        the server tells becomes UDPConnectionRequestAddress (NATDetected true), also after
+        a restart; disabling it brings the listener's own address back."""
         self.start()
         public = ('203.0.113.7', 40000)
         server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -129,6 +129,11 @@ class ConnectionRequestTest(cwmptest.CwmpAgentTestCase):
                 cwmptest.scaled(10)), self.dm.value(MS + 'UDPConnectionRequestAddress'))
             self.assertEqual(self.dm.value(MS + 'NATDetected'), 'true')
             self.assertTrue(asked)
+            # stored, the settings hold after a restart of cwmpd
+            self.sb.restart_cwmpd()
+            self.assertTrue(cwmptest.wait_until(
+                lambda: self.dm.value(MS + 'UDPConnectionRequestAddress') == '%s:%d' % public,
+                cwmptest.scaled(10)), self.dm.value(MS + 'UDPConnectionRequestAddress'))
             self.assertEqual(self.dm.spv({MS + 'STUNEnable': 'false'}), 0)
             self.assertTrue(cwmptest.wait_until(
                 lambda: self.dm.value(MS + 'UDPConnectionRequestAddress').startswith(
