@@ -550,19 +550,29 @@ static int v4_value(struct dhcp_client *c, const struct client4 *cl, const char 
         return common_value(c, l->ifname, field, value);
 }
 
+static int hex(const unsigned char *data, size_t len, char **value)
+{
+        char *s = malloc(len * 2 + 1);
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i++)
+                sprintf(s + 2 * i, "%02X", data[i]);
+        s[len * 2] = '\0';
+        *value = s;
+        return 0;
+}
+
 static int v6_value(struct dhcp_client *c, const struct client6 *cl, const char *field,
                     char **value)
 {
-        if (streq(field, "DUID")) {
-                char *s = malloc(cl->lease.duid_len * 2 + 1);
-                if (!s)
-                        return -ENOMEM;
-                for (size_t i = 0; i < cl->lease.duid_len; i++)
-                        sprintf(s + 2 * i, "%02X", cl->lease.duid[i]);
-                s[cl->lease.duid_len * 2] = '\0';
-                *value = s;
-                return 0;
-        }
+        /* The server the lease came from is the one server known: Server.1. */
+        bool server = cl->lease.server_duid_len > 0;
+        if (streq(field, "DUID"))
+                return hex(cl->lease.duid, cl->lease.duid_len, value);
+        if (streq(field, "ServerNumberOfEntries"))
+                return dup_string(server ? "1" : "0", value);
+        if (server && streq(field, "Server.1.DUID"))
+                return hex(cl->lease.server_duid, cl->lease.server_duid_len, value);
         return common_value(c, cl->lease.ifname, field, value);
 }
 
@@ -603,6 +613,14 @@ static int append(struct strv *out, const char *table, uint32_t instance)
         return strv_push_take(out, p);
 }
 
+static int append_server(struct strv *out, uint32_t client)
+{
+        char *p;
+        if (asprintf(&p, V6_TABLE "%" PRIu32 ".Server.1.", client) < 0)
+                return -ENOMEM;
+        return strv_push_take(out, p);
+}
+
 static int table_instances(struct dhcp_client *c, bool v4, const char *object, struct strv *out)
 {
         const char *table = v4 ? V4_TABLE : V6_TABLE;
@@ -616,17 +634,31 @@ static int table_instances(struct dhcp_client *c, bool v4, const char *object, s
                 return r;
         n = v4 ? c->n4 : c->n6;
         if (startswith(table, object)) {
-                for (size_t i = 0; r >= 0 && i < n; i++)
+                for (size_t i = 0; r >= 0 && i < n; i++) {
                         r = append(out, table, v4 ? c->v4[i].instance : c->v6[i].instance);
+                        if (r >= 0 && !v4 && c->v6[i].lease.server_duid_len)
+                                r = append_server(out, c->v6[i].instance);
+                }
                 return r;
         }
         uint32_t instance;
         const char *rest;
-        if (parse_instance(object + strlen(table), &instance, &rest) < 0 || rest[0] != '\0')
+        if (parse_instance(object + strlen(table), &instance, &rest) < 0)
                 return -ENOENT;
-        for (size_t i = 0; i < n; i++)
-                if ((v4 ? c->v4[i].instance : c->v6[i].instance) == instance)
-                        return append(out, table, instance);
+        for (size_t i = 0; i < n; i++) {
+                if ((v4 ? c->v4[i].instance : c->v6[i].instance) != instance)
+                        continue;
+                bool server = !v4 && c->v6[i].lease.server_duid_len;
+                if (rest[0] == '\0') {
+                        r = append(out, table, instance);
+                        return r >= 0 && server ? append_server(out, instance) : r;
+                }
+                if (streq(rest, "Server.")) /* a client without a known server has none */
+                        return server ? append_server(out, instance) : 0;
+                if (server && streq(rest, "Server.1."))
+                        return append_server(out, instance);
+                return -ENOENT;
+        }
         return -ENOENT;
 }
 

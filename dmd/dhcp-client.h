@@ -28,6 +28,8 @@
  *                             sets from the lease (-1: forever); 0 when not bound
  *     IPAddress, SubnetMask, IPRouters, DNSServers, DHCPServer   from the lease
  *     DHCPv6 DUID             from the lease (dhclient's dhcp6.client-id) or networkd's state
+ *     DHCPv6 Server.1.DUID    the server the lease came from (dhclient's dhcp6.server-id):
+ *                             the one server the client is known to have heard
  *
  * Everything is read-only: the clients' configuration is the operating system's. Read at
  * most once per DHCP_CLIENT_SNAPSHOT_USEC.

@@ -297,6 +297,10 @@ int dhcp_parse_dhclient_leases(const char *text, struct dhcp4_lease **ret4, size
                         if (statement(s, "option dhcp6.client-id", &v, &vlen))
                                 l6.duid_len = parse_binary(v, vlen, v[-1] == '"', l6.duid,
                                                            sizeof(l6.duid));
+                        else if (statement(s, "option dhcp6.server-id", &v, &vlen))
+                                l6.server_duid_len =
+                                        parse_binary(v, vlen, v[-1] == '"', l6.server_duid,
+                                                     sizeof(l6.server_duid));
                 } else if (statement(s, "fixed-address", &v, &vlen))
                         r = set_address(&l4.address, v, vlen);
                 else if (statement(s, "option subnet-mask", &v, &vlen))

@@ -29,6 +29,8 @@ struct dhcp6_lease {
         char *ifname;
         unsigned char duid[DHCP_DUID_MAX]; /* the client's DUID (option 1) */
         size_t duid_len;
+        unsigned char server_duid[DHCP_DUID_MAX]; /* the server's (option 2), if known */
+        size_t server_duid_len;
 };
 
 void dhcp4_lease_done(struct dhcp4_lease *l);

@@ -204,8 +204,6 @@ class LiveUsbDhcpTest(cwmptest.CwmpTestCase):
         lease = os.path.join(networkd, 'leases', lo)
         with open(lease, 'w') as f:
             f.write(NETWORKD_LEASE)
-        with open(os.path.join(networkd, 'links', lo), 'w') as f:
-            f.write('ADMIN_STATE=configured\nDHCP6_CLIENT_IAID=0x1a2b3c4d\n')
         with open(os.path.join(dhclient, 'dhclient.nosuch-wan0.leases'), 'w') as f:
             f.write(DHCLIENT_LEASES)
         with open(os.path.join(dhclient, 'dhclient6.leases'), 'w') as f:
@@ -237,11 +235,15 @@ class LiveUsbDhcpTest(cwmptest.CwmpTestCase):
         self.assertEqual(w['IPRouters'], '203.0.113.1')
         self.assertEqual(w['DNSServers'], '203.0.113.1,198.51.100.7')
 
-        self.assertEqual(got[V6 + 'ClientNumberOfEntries'], '1', 'one per interface')
+        self.assertEqual(got[V6 + 'ClientNumberOfEntries'], '1')
         six = self.rows(V6 + 'Client.', got)
-        (only,) = six.values()
+        ((v6_instance, only),) = six.items()
         self.assertEqual(only['Interface'], lo_path)
         self.assertEqual(only['Status'], 'Enabled')
+        self.assertEqual(only['DUID'], '000100011FC5F9E152540012' '3456')
+        self.assertEqual(only['ServerNumberOfEntries'], '1')
+        self.assertEqual(got['%sClient.%d.Server.1.DUID' % (V6, v6_instance)],
+                         '000100012AAABBCC525400AABBCC')
 
         # Read-only: the operating system configures its clients.
         name = '%sClient.%d.Enable' % (V4, min(clients))

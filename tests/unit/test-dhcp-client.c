@@ -179,10 +179,15 @@ static void test_parse_dhclient(void **state)
                                                   0xe1, 0x52, 0x54, 0, 0x12, 0x34, 0x56};
         assert_int_equal(v6[0].duid_len, sizeof(client_id));
         assert_memory_equal(v6[0].duid, client_id, sizeof(client_id));
+        static const unsigned char server_id[] = {0,    1,    0,    1, 0x2a, 0xaa, 0xbb,
+                                                  0xcc, 0x52, 0x54, 0, 0xaa, 0xbb, 0xcc};
+        assert_int_equal(v6[0].server_duid_len, sizeof(server_id));
+        assert_memory_equal(v6[0].server_duid, server_id, sizeof(server_id));
         /* Without a client-id, the default DUID (octal escapes): the same bytes here. */
         assert_string_equal(v6[1].ifname, "wan1");
         assert_int_equal(v6[1].duid_len, sizeof(client_id));
         assert_memory_equal(v6[1].duid, client_id, sizeof(client_id));
+        assert_int_equal(v6[1].server_duid_len, 0);
         for (size_t i = 0; i < n6; i++)
                 dhcp6_lease_done(&v6[i]);
         free(v4);
@@ -242,7 +247,7 @@ static void test_clients(void **state)
         assert_value(c, "Device.DHCPv4.ClientNumberOfEntries", "2");
         assert_value(c, "Device.DHCPv6.ClientNumberOfEntries", "3");
         assert_int_equal(dhcp_client_get_instances(c, "Device.", &rows), 0);
-        assert_int_equal(rows.n, 5);
+        assert_int_equal(rows.n, 6); /* 2 + 3 clients, and wan0's DHCPv6 server */
         /* networkd is read first: lo is 1, wan0 2. */
         assert_string_equal(rows.v[0], "Device.DHCPv4.Client.1.");
         assert_string_equal(rows.v[1], "Device.DHCPv4.Client.2.");
@@ -271,10 +276,22 @@ static void test_clients(void **state)
                      "000100011FC5F9E152540012"
                      "3456");
         assert_value(c, "Device.DHCPv6.Client.3.Status", "Enabled");
+        assert_value(c, "Device.DHCPv6.Client.1.ServerNumberOfEntries", "0");
+        assert_value(c, "Device.DHCPv6.Client.2.ServerNumberOfEntries", "1");
+        assert_value(c, "Device.DHCPv6.Client.2.Server.1.DUID", "000100012AAABBCC525400AABBCC");
+        assert_int_equal(dhcp_client_get_instances(c, "Device.DHCPv6.Client.2.", &rows), 0);
+        assert_int_equal(rows.n, 2);
+        assert_string_equal(rows.v[1], "Device.DHCPv6.Client.2.Server.1.");
+        strv_done(&rows);
+        assert_int_equal(dhcp_client_get_instances(c, "Device.DHCPv6.Client.1.Server.", &rows), 0);
+        assert_int_equal(rows.n, 0);
+        assert_int_equal(dhcp_client_get_instances(c, "Device.DHCPv6.Client.1.Server.1.", &rows),
+                         -ENOENT);
 
         char *v = NULL;
         assert_int_equal(dhcp_client_get(c, "Device.DHCPv4.Client.3.IPAddress", &v), -ENOENT);
         assert_int_equal(dhcp_client_get(c, "Device.DHCPv4.Client.1.Renew", &v), -ENOENT);
+        assert_int_equal(dhcp_client_get(c, "Device.DHCPv6.Client.1.Server.1.DUID", &v), -ENOENT);
         assert_int_equal(dhcp_client_get(c, "Device.DHCPv4.Server.Enable", &v), -ENOENT);
         assert_int_equal(dhcp_client_get_instances(c, "Device.DHCPv4.Client.3.", &rows), -ENOENT);
         assert_null(v);
