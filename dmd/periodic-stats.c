@@ -76,8 +76,10 @@ static int32_t setting_int(struct periodic_stats *ps, const char *object, const 
 /* "Device.PeriodicStatistics.SampleSet.3." -> true; with param, also "...Parameter.5.". */
 bool ps_parse_instance(const char *path, bool *is_param, size_t *set_len)
 {
+        if (!startswith(path, PS_SAMPLE_SETS))
+                return false;
         const char *p = path + strlen(PS_SAMPLE_SETS);
-        if (!startswith(path, PS_SAMPLE_SETS) || *p < '0' || *p > '9')
+        if (*p < '0' || *p > '9')
                 return false;
         while (*p >= '0' && *p <= '9')
                 p++;
@@ -342,6 +344,14 @@ static int set_start_read(struct ps_set *s, enum read_kind kind)
                         r = 0;
                         continue;
                 }
+                if (item.node->hidden) {
+                        /* A password reads "" for everybody, here too. */
+                        free(item.name);
+                        r = ps_accum_add_text(&p->acc, "");
+                        if (r < 0)
+                                break;
+                        continue;
+                }
                 rd->param_paths[rd->n] = strdup(p->path);
                 rd->items[rd->n++] = item;
                 if (!rd->param_paths[rd->n - 1]) {
@@ -391,7 +401,8 @@ static int set_append_sample(struct ps_set *s, uint64_t end, bool preview)
                 ps_list_drop_last(&s->seconds);
                 ps_list_drop_last(&s->starts);
         }
-        r = push_number(&s->seconds, usec_to_sec_rounded(end - s->start_usec), max);
+        r = push_number(&s->seconds,
+                        usec_to_sec_rounded(end > s->start_usec ? end - s->start_usec : 0), max);
         if (r >= 0)
                 r = push_number(&s->starts, s->start_usec, max);
         s->preview = preview;
