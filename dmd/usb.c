@@ -15,6 +15,7 @@
 #include "instance-map.h"
 #include "store.h"
 #include "usb-netif.h"
+#include "usb-port.h"
 #include "usb.h"
 
 #define HOSTS         "Device.USB.USBHosts."
@@ -39,6 +40,7 @@ struct usb_device {
         unsigned devnum, bcd_device, product_id, vendor_id, port, maxchild;
         const char *rate;
         bool suspended, self_powered;
+        char *port_name;        /* the root hub port it is plugged into ("usb1-port2"), or NULL */
         unsigned configuration; /* 0: not configured */
         struct usb_interface *interfaces;
         size_t n_interfaces;
@@ -54,6 +56,7 @@ struct usb_host {
 struct usb {
         char *devices_dir; /* SYS/bus/usb/devices */
         struct usb_netif *netif;
+        struct usb_port *ports;
         struct instance_map numbers;
         struct usb_host *hosts;
         size_t n_hosts;
@@ -195,6 +198,7 @@ static void device_done(struct usb_device *d)
         free(d->manufacturer);
         free(d->product);
         free(d->serial);
+        free(d->port_name);
         free(d->interfaces);
 }
 
@@ -359,6 +363,21 @@ static int read_device(struct usb *u, const char *name, unsigned bus, unsigned p
         d->self_powered = attributes & 0x40;
         if (d->configuration > 255)
                 d->configuration = 0;
+        /* Plugged into a root hub port (no hub between): the kernel links its port. */
+        if (!strchr(name, '.')) {
+                _cleanup_free_ char *link = NULL;
+                char target[PATH_MAX];
+                if (asprintf(&link, "%s/%s/port", u->devices_dir, name) < 0)
+                        return -ENOMEM;
+                ssize_t len = readlink(link, target, sizeof(target) - 1);
+                if (len > 0) {
+                        target[len] = '\0';
+                        const char *slash = strrchr(target, '/');
+                        d->port_name = strdup(slash ? slash + 1 : target);
+                        if (!d->port_name)
+                                return -ENOMEM;
+                }
+        }
         r = read_interfaces(u, d);
         if (r < 0)
                 return r;
@@ -465,6 +484,8 @@ int usb_new(const char *sys, struct usb **ret)
         }
         if (r >= 0)
                 r = usb_netif_new(sys, &u->netif);
+        if (r >= 0)
+                r = usb_port_new(u->devices_dir, &u->ports);
         if (r < 0) {
                 usb_free(u);
                 return r;
@@ -480,6 +501,7 @@ void usb_free(struct usb *u)
         snapshot_free(u->hosts, u->n_hosts, u->devices, u->n_devices);
         instance_map_done(&u->numbers);
         usb_netif_free(u->netif);
+        usb_port_free(u->ports);
         free(u->devices_dir);
         free(u);
 }
@@ -488,6 +510,7 @@ void usb_invalidate(struct usb *u)
 {
         u->valid = false;
         usb_netif_invalidate(u->netif);
+        usb_port_invalidate(u->ports);
 }
 
 /* "7.Rest" -> 7 and "Rest". */
@@ -594,7 +617,7 @@ static int configuration_value(const struct usb_device *d, const char *field, ch
         return itf ? interface_value(itf, rest, value) : -ENOENT;
 }
 
-static int device_value(const struct usb_device *d, const char *field, char **value)
+static int device_value(struct usb *u, const struct usb_device *d, const char *field, char **value)
 {
         static const char *const texts[] = {"USBVersion",     "DeviceClass",  "DeviceSubClass",
                                             "DeviceProtocol", "Manufacturer", "ProductClass",
@@ -623,6 +646,11 @@ static int device_value(const struct usb_device *d, const char *field, char **va
                                ? -ENOMEM
                                : 0;
         }
+        if (streq(field, "USBPort")) {
+                if (!d->port_name)
+                        return dup_string("", value);
+                return usb_port_path(u->ports, d->port_name, value);
+        }
         if (streq(field, "ConfigurationNumberOfEntries"))
                 return print_uint(d->configuration ? 1 : 0, value);
         uint32_t instance;
@@ -639,8 +667,10 @@ int usb_get(struct usb *u, const char *name, char **value)
         const char *field, *rest;
         int r;
 
-        if (!startswith(name, HOSTS))
-                return usb_netif_get(u->netif, name, value);
+        if (!startswith(name, HOSTS)) {
+                r = usb_netif_get(u->netif, name, value);
+                return r == -ENOENT ? usb_port_get(u->ports, name, value) : r;
+        }
         r = refresh(u);
         if (r < 0)
                 return r;
@@ -657,7 +687,7 @@ int usb_get(struct usb *u, const char *name, char **value)
         if (parse_instance(field + strlen("Device."), &instance, &rest) < 0)
                 return -ENOENT;
         const struct usb_device *d = find_device(u, bus, instance);
-        return d ? device_value(d, rest, value) : -ENOENT;
+        return d ? device_value(u, d, rest, value) : -ENOENT;
 }
 
 /* ---- instances ------------------------------------------------------------------------- */
@@ -741,6 +771,8 @@ int usb_get_instances(struct usb *u, const char *object, struct strv *instances)
         if (object[0] != '\0' && !endswith_char(object, '.'))
                 return -EINVAL;
         r = usb_netif_get_instances(u->netif, object, instances);
+        if (r >= 0)
+                r = usb_port_get_instances(u->ports, object, instances);
         if (r < 0 || (!startswith(HOST_TABLE, object) && !startswith(object, HOST_TABLE)))
                 return r;
         r = refresh(u);

@@ -22,12 +22,15 @@
  *         Rate                      from speed (1.5 Low, 12 Full, 480 High, 5000+ Super)
  *         IsSelfPowered             bit 6 of the active configuration's bmAttributes
  *         IsSuspended               power/runtime_status is "suspended"
+ *         USBPort                   the Device.USB.Port. row of the root hub port it is
+ *                                   plugged into, "" behind a hub
  *     Device.{i}.Configuration.{i}. the active configuration only (Linux shows no other):
  *                                   one row when the device is configured, instance 1
  *         Interface.{i}.            its interfaces (current alternate setting);
  *                                   instance = bInterfaceNumber + 1
  *
  * Device.USB.Interface.{i}.: the network interfaces on USB, see usb-netif.h.
+ * Device.USB.Port.{i}.: the root hubs' ports, see usb-port.h.
  *
  * The tree is read at most once per USB_SNAPSHOT_USEC.
  */

@@ -46,6 +46,26 @@ def usb_netifs():
     return out
 
 
+def root_ports():
+    """Receptacles of the root hubs: their ports but hardwired or unused ones, a USB 2 / USB 3
+    pair (linked by peer) counted once."""
+    ports = {}
+    for d in glob.glob(os.path.join(USB_DEVICES, '*-0:1.0', 'usb*-port*')):
+        try:
+            kind = read(os.path.join(d, 'connect_type'))
+        except OSError:
+            kind = None
+        peer = os.path.join(d, 'peer')
+        ports[os.path.basename(d)] = (kind not in ('hardwired', 'not used'),
+                                      os.path.basename(os.readlink(peer))
+                                      if os.path.islink(peer) else None)
+    names = set()
+    for name, (usable, peer) in ports.items():
+        if usable and (peer is None or ports.get(peer, (True,))[0]):
+            names.add(min(name, peer) if peer else name)
+    return names
+
+
 def cpu_list(text):
     cpus = []
     for part in text.split(','):
@@ -161,6 +181,12 @@ class LiveUsbDhcpTest(cwmptest.CwmpTestCase):
         self.assertEqual(got['Device.USB.InterfaceNumberOfEntries'], str(len(netifs)))
         served_if = self.rows('Device.USB.Interface.', got)
         self.assertEqual({i['Name']: i['MACAddress'] for i in served_if.values()}, netifs)
+        # The root hubs' ports, one row per receptacle.
+        ports = root_ports()
+        print('compared with %s/*-0:1.0/usb*-port*: %d receptacles' % (USB_DEVICES, len(ports)))
+        self.assertEqual(got['Device.USB.PortNumberOfEntries'], str(len(ports)))
+        for p in self.rows('Device.USB.Port.', got).values():
+            self.assertEqual(p['Type'], 'Host')
         # The kernel owns the buses.
         if hosts:
             name = '%sHost.%d.Enable' % (HOSTS, min(hosts))

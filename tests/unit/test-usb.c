@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -97,7 +98,11 @@ static void root_hub(const char *sys, const char *controller, const char *hub, c
         device(sys, rel, attrs);
         snprintf(rel, sizeof(rel), "devices/platform/%s/driver", controller);
         snprintf(target, sizeof(target), "../../../bus/platform/drivers/%s", driver);
-        link_at(sys, rel, target);
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/%s", sys, rel);
+        struct stat st;
+        if (lstat(path, &st) != 0) /* xHCI's two root hubs share the controller */
+                link_at(sys, rel, target);
         snprintf(rel, sizeof(rel), "bus/usb/devices/%s", hub);
         snprintf(target, sizeof(target), "../../../devices/platform/%s/%s", controller, hub);
         link_at(sys, rel, target);
@@ -150,6 +155,17 @@ static void build_tree(const char *sys)
                                                "bInterfaceSubClass=06", "bInterfaceProtocol=50",
                                                NULL};
         device(sys, "bus/usb/devices/1-1.2:1.0", disk_itf);
+        /* Root hub ports: usb1-port1 and usb3-port1 are one receptacle, usb1-port3 is
+         * hardwired, usb2-port1 has no connect_type (no firmware description). */
+        root_hub(sys, "xhci-hcd.0", "usb3", "xhci-hcd", "version= 3.00");
+        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port1/connect_type", "hotplug\n");
+        link_at(sys, "bus/usb/devices/1-0:1.0/usb1-port1/peer", "../../3-0:1.0/usb3-port1");
+        write_at(sys, "bus/usb/devices/3-0:1.0/usb3-port1/connect_type", "hotplug\n");
+        link_at(sys, "bus/usb/devices/3-0:1.0/usb3-port1/peer", "../../1-0:1.0/usb1-port1");
+        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port2/connect_type", "unknown\n");
+        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port3/connect_type", "hardwired\n");
+        write_at(sys, "bus/usb/devices/2-0:1.0/usb2-port1/over_current_count", "0\n");
+        link_at(sys, "bus/usb/devices/1-1/port", "../1-0:1.0/usb1-port1");
         /* Unconfigured: no configuration row. */
         static const char *const bare[] = {"devnum=3", "version= 1.10", "speed=12",
                                            "bConfigurationValue=", NULL};
@@ -229,7 +245,7 @@ static void test_usb_tree(void **state)
         build_tree(f->sys);
         assert_int_equal(usb_new(f->sys, &u), 0);
 
-        assert_usb(u, "Device.USB.USBHosts.HostNumberOfEntries", "2");
+        assert_usb(u, "Device.USB.USBHosts.HostNumberOfEntries", "3");
         assert_usb(u, HOST1 "Name", "usb1");
         assert_usb(u, HOST1 "Type", "xHCI");
         assert_usb(u, HOST1 "USBVersion", "2.0");
@@ -282,13 +298,27 @@ static void test_usb_tree(void **state)
         char *v = NULL;
         assert_int_equal(usb_get(u, DEV(bare, "Configuration.1.ConfigurationNumber"), &v), -ENOENT);
         assert_int_equal(usb_get(u, DEV(disk, "Configuration.2.ConfigurationNumber"), &v), -ENOENT);
-        assert_int_equal(usb_get(u, "Device.USB.USBHosts.Host.3.Name", &v), -ENOENT);
+        assert_int_equal(usb_get(u, "Device.USB.USBHosts.Host.9.Name", &v), -ENOENT);
         assert_null(v);
 
-        /* Every row, from the top: 2 hosts, 3 devices, 2 configurations, 2 interfaces. */
+        /* The ports: one row per receptacle of the root hubs, named after the USB 2 half. */
+        assert_usb(u, "Device.USB.PortNumberOfEntries", "3");
+        assert_usb(u, "Device.USB.Port.1.Name", "usb1-port1");
+        assert_usb(u, "Device.USB.Port.1.Standard", "3.0");
+        assert_usb(u, "Device.USB.Port.1.Type", "Host");
+        assert_usb(u, "Device.USB.Port.2.Name", "usb1-port2");
+        assert_usb(u, "Device.USB.Port.2.Standard", "2.0");
+        assert_usb(u, "Device.USB.Port.3.Name", "usb2-port1");
+        assert_usb(u, "Device.USB.Port.3.Standard", "1.1");
+        assert_usb(u, DEV(hub, "USBPort"), "Device.USB.Port.1");
+        assert_usb(u, DEV(disk, "USBPort"), ""); /* behind the hub */
+        assert_usb(u, DEV(bare, "USBPort"), ""); /* the kernel links no port */
+
+        /* Every row, from the top: 3 ports, 3 hosts, 3 devices, 2 configurations, 2
+         * interfaces. */
         struct strv rows = {0};
         assert_int_equal(usb_get_instances(u, "Device.", &rows), 0);
-        assert_int_equal(rows.n, 9);
+        assert_int_equal(rows.n, 13);
         strv_done(&rows);
         assert_int_equal(usb_get_instances(u, DEV(disk, "Configuration.1."), &rows), 0);
         assert_int_equal(rows.n, 2);
