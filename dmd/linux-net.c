@@ -100,6 +100,10 @@ int linux_net_get(struct linux_net *n, const char *name, char **value)
                 return net_get_bridging(n, name + strlen("Device.Bridging."), value);
         if (startswith(name, STACK_TABLE))
                 return net_get_interface_stack(n, name + strlen(STACK_TABLE), value);
+        if (streq(name, "Device.InterfaceStackNumberOfEntries")) {
+                int r = net_snapshot_refresh(n, NET_SECTION_STACK);
+                return r < 0 ? r : net_unsigned_int(n->n_stack, value);
+        }
         if (startswith(name, "Device.IP."))
                 return net_get_ip(n, name + strlen("Device.IP."), value);
         if (startswith(name, "Device.Routing."))

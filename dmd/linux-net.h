@@ -36,7 +36,8 @@ void linux_net_free(struct linux_net *n);
 /* The subtrees served, each a partial path ("Device.IP."). NULL-terminated. */
 extern const char *const linux_net_subtrees[];
 
-/* Value of a live parameter, newly allocated. -ENOENT if not ours or no such instance.
+/* Value of a live parameter, newly allocated (also Device.InterfaceStackNumberOfEntries,
+ * which lies outside the subtrees). -ENOENT if not ours or no such instance.
  * An Alias reads as its default ("cpe-eth0", "cpe-3"): the caller keeps the ones the ACS
  * set. */
 int linux_net_get(struct linux_net *n, const char *name, char **value);

@@ -31,6 +31,9 @@ static int core_live_get(struct manager *m, const char *name, char **value)
                 *value = strdup(DMD_ROOT_DATA_MODEL_VERSION);
                 return *value ? 0 : -ENOMEM;
         }
+        /* Device.InterfaceStack.'s count lies in Device. itself. */
+        if (streq(name, "Device.InterfaceStackNumberOfEntries") && m->linux_net)
+                return linux_net_get(m->linux_net, name, value);
         return -ENOENT;
 }
 

@@ -146,6 +146,12 @@ class BridgingTest(cwmptest.CwmpTestCase):
 
         stack = rows(self.dm.values([STACK]), STACK)
         pairs = {(r['HigherLayer'], r['LowerLayer']): r for r in stack.values()}
+
+        def count():
+            values = self.dm.values(['Device.InterfaceStackNumberOfEntries', STACK])
+            self.assertEqual(int(values['Device.InterfaceStackNumberOfEntries']),
+                             len(rows(values, STACK)))
+        self.settle(count, 5)  # other tests may add interfaces in between
         for pair in [(IPIF + '%d' % b, LINK + '%d' % b),
                      (LINK + '%d' % b, p + 'Port.%d' % b),
                      (p + 'Port.%d' % b, p + 'Port.%d' % nums[self.a]),
