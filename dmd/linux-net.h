@@ -54,7 +54,8 @@ void linux_net_invalidate(struct linux_net *n);
 /*
  * Subscribes to the kernel's link, address, route and neighbour events on `event`. Each
  * event drops the affected snapshots and calls changed(prefix, userdata) with the partial
- * path whose values may have changed ("Device.Routing.").
+ * path whose values may have changed ("Device.Routing.", or the one parameter
+ * "Device.InterfaceStackNumberOfEntries").
  */
 typedef void (*linux_net_changed_fn)(const char *prefix, void *userdata);
 int linux_net_watch(struct linux_net *n, sd_event *event, linux_net_changed_fn changed,

@@ -63,6 +63,7 @@ static void apply(struct linux_net *n, const struct touched *t)
                 n->changed("Device.Ethernet.", n->changed_userdata);
                 n->changed("Device.Bridging.", n->changed_userdata);
                 n->changed("Device.InterfaceStack.", n->changed_userdata);
+                n->changed("Device.InterfaceStackNumberOfEntries", n->changed_userdata);
         }
         if (t->links || t->addrs)
                 n->changed("Device.IP.", n->changed_userdata);

@@ -452,19 +452,27 @@ class BridgeEventTest(cwmptest.CwmpAgentTestCase):
         numbers = {r['Name']: i for i, r in rows(self.dm.values([IPIF]), IPIF).items()}
         count = BRIDGE + '%d.PortNumberOfEntries' % numbers[br]
         self.assertEqual(self.dm.value(count), '1')
+        stack = 'Device.InterfaceStackNumberOfEntries'
         self.run_session(self.A.Script([self.A.set_parameter_attributes(
-            [(count, True, 2, False, [])])]))
+            [(count, True, 2, False, []), (stack, True, 2, False, [])])]))
         # The watcher's first reading is its reference (its round after start, or the one
         # an event causes): let it happen before the change.
         self.assertTrue(ip('link', 'set', a, 'mtu', '1400'))
         time.sleep(cwmptest.scaled(3))
         self.acs.wait_idle(cwmptest.scaled(10))
         n = self.acs.session_count()
+        before = int(self.dm.value(stack))
         self.assertTrue(ip('link', 'set', a, 'master', br))
         s = self.acs.wait_session(n, cwmptest.scaled(10))
         self.assertSessionOk(s)
         self.assertIn('4 VALUE CHANGE', s.event_codes)
         self.assertEqual(s.params.get(count), '2')
+        # Two stack rows more (the management port on the new port, the port on its
+        # Ethernet interface); other tests' interfaces may come and go meanwhile.
+        if s.params.get(stack) is None:
+            s = self.acs.wait_session(n + 1, cwmptest.scaled(10))
+        self.assertIsNotNone(s.params.get(stack))
+        self.assertNotEqual(int(s.params[stack]), before)
 
 
 if __name__ == '__main__':
