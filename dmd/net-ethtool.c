@@ -49,6 +49,7 @@ static int read_link_settings(int fd, const char *ifname, struct net_ethtool *re
         ret->port = req.s.port;
         ret->autoneg = req.s.autoneg == AUTONEG_ENABLE;
         ret->mdix = req.s.eth_tp_mdix;
+        ret->mdix_ctrl = req.s.eth_tp_mdix_ctrl;
         return 0;
 }
 

@@ -11,7 +11,8 @@ struct net_ethtool {
         uint8_t duplex;     /* DUPLEX_HALF, DUPLEX_FULL, DUPLEX_UNKNOWN */
         uint8_t port;       /* PORT_TP ... */
         bool autoneg;
-        uint8_t mdix; /* ETH_TP_MDI_* */
+        uint8_t mdix;      /* ETH_TP_MDI_*: the crossover in use */
+        uint8_t mdix_ctrl; /* ETH_TP_MDI_*: the setting; ETH_TP_MDI_INVALID if none */
 
         bool have_eee; /* ETHTOOL_GEEE answered */
         bool eee_supported, eee_enabled, eee_active;

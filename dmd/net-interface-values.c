@@ -107,7 +107,8 @@ static bool has_default_route(struct linux_net *n, int ifindex)
 static int get_ethtool(const struct net_link *l, const char *field, char **ret)
 {
         static const char *const fields[] = {"MaxBitRate", "DuplexMode", "EEECapability",
-                                             "EEEEnable",  "EEEStatus",  "CurrentMDIX"};
+                                             "EEEEnable",  "EEEStatus",  "CurrentMDIX",
+                                             "MDIX"};
         bool known = false;
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 known = known || streq(field, fields[i]);
@@ -140,6 +141,21 @@ static int get_ethtool(const struct net_link *l, const char *field, char **ret)
                                 : e.eee_active                  ? "Active"
                                                                 : "Inactive",
                                 ret);
+        if (streq(field, "MDIX")) {
+                /* The crossover setting, where the driver lets it be set. */
+                if (!e.have_settings)
+                        return -ENOENT;
+                switch (e.mdix_ctrl) {
+                case ETH_TP_MDI_AUTO:
+                        return net_text("Auto", ret);
+                case ETH_TP_MDI_X:
+                        return net_text("On", ret);
+                case ETH_TP_MDI:
+                        return net_text("Off", ret);
+                default:
+                        return -ENOENT;
+                }
+        }
         /* CurrentMDIX: crossover in use ("On") or not; a twisted-pair port that does not
          * tell is "Unknown", any other "Unsupported". */
         if (e.have_settings && e.mdix == ETH_TP_MDI_X)

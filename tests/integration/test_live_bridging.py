@@ -388,6 +388,7 @@ class BridgingTest(cwmptest.CwmpTestCase):
             self.assertEqual(values[ETH + '%d.MaxBitRate' % n], f.read().strip())
         self.assertEqual(values[ETH + '%d.DuplexMode' % n], 'Full')
         self.assertEqual(values[ETH + '%d.CurrentMDIX' % n], 'Unknown')
+        self.assertNotIn(ETH + '%d.MDIX' % n, values)  # a veth has no crossover to set
         self.assertEqual(values[ETH + '%d.EEECapability' % n], 'false')
         self.assertEqual(values[ETH + '%d.EEEEnable' % n], 'false')
         self.assertEqual(values[ETH + '%d.EEEStatus' % n], 'Unsupported')
