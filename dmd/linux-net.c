@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "net-ethtool.h"
 #include "net-values.h"
 
 const char *const linux_net_subtrees[] = {"Device.Ethernet.",
@@ -85,6 +86,20 @@ int linux_net_get(struct linux_net *n, const char *name, char **value)
 {
         if (startswith(name, ETH_TABLE))
                 return net_get_ethernet(n, name + strlen(ETH_TABLE), value);
+        if (streq(name, "Device.Ethernet.FlowControlSupported")) {
+                /* Some Ethernet port's driver supports pause frames. */
+                int r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+                if (r < 0)
+                        return r;
+                bool supported = false;
+                for (size_t i = 0; i < n->n_links && !supported; i++) {
+                        struct net_ethtool e;
+                        supported = net_link_is_ethernet(n, &n->links[i]) &&
+                                    net_ethtool_read(n->links[i].name, &e) >= 0 &&
+                                    e.pause_supported;
+                }
+                return net_boolean(supported, value);
+        }
         if (streq(name, "Device.Ethernet.InterfaceNumberOfEntries")) {
                 int r = net_snapshot_refresh(n, NET_SECTION_LINKS);
                 if (r < 0)

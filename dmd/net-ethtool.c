@@ -50,6 +50,12 @@ static int read_link_settings(int fd, const char *ifname, struct net_ethtool *re
         ret->autoneg = req.s.autoneg == AUTONEG_ENABLE;
         ret->mdix = req.s.eth_tp_mdix;
         ret->mdix_ctrl = req.s.eth_tp_mdix_ctrl;
+        /* The supported modes are the first of the three masks. */
+        const uint32_t *supported = req.masks;
+        ret->pause_supported = supported[ETHTOOL_LINK_MODE_Pause_BIT / 32] &
+                                       (1u << (ETHTOOL_LINK_MODE_Pause_BIT % 32)) ||
+                               supported[ETHTOOL_LINK_MODE_Asym_Pause_BIT / 32] &
+                                       (1u << (ETHTOOL_LINK_MODE_Asym_Pause_BIT % 32));
         return 0;
 }
 

@@ -13,6 +13,7 @@ struct net_ethtool {
         bool autoneg;
         uint8_t mdix;      /* ETH_TP_MDI_*: the crossover in use */
         uint8_t mdix_ctrl; /* ETH_TP_MDI_*: the setting; ETH_TP_MDI_INVALID if none */
+        bool pause_supported; /* Pause or Asym_Pause among the supported link modes */
 
         bool have_eee; /* ETHTOOL_GEEE answered */
         bool eee_supported, eee_enabled, eee_active;

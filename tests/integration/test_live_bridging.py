@@ -6,10 +6,14 @@ bridge -j vlan), on a bridge with veth ports and VLAN devices this test makes, w
 filtering off and on, and the stability of their instance numbers."""
 
 import calendar
+import ctypes
+import fcntl
 import json
 import os
 import re
 import shutil
+import socket
+import struct
 import subprocess
 import time
 
@@ -33,6 +37,31 @@ def run_json(*args):
 
 def ip(*args):
     return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+
+
+SIOCETHTOOL = 0x8946
+ETHTOOL_GLINKSETTINGS = 0x4c
+
+
+def link_settings(ifname):
+    """The driver's ETHTOOL_GLINKSETTINGS answer, asked the way ethtool(8) asks: (speed,
+    duplex, autoneg, supported link mode bits), or None."""
+    def ask(nwords):
+        buf = ctypes.create_string_buffer(48 + 4 * 3 * 127)
+        struct.pack_into('=II7xb', buf, 0, ETHTOOL_GLINKSETTINGS, 0, nwords)
+        ifr = struct.pack('16sP', ifname.encode(), ctypes.addressof(buf)).ljust(40, b'\0')
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
+        return buf
+    try:
+        nwords = -struct.unpack_from('=b', ask(0), 15)[0]
+        buf = ask(nwords)
+    except OSError:
+        return None
+    speed, duplex, autoneg = struct.unpack_from('=IB', buf, 4) + (buf.raw[11],)
+    supported = struct.unpack_from('=%dI' % nwords, buf, 48)
+    bits = {i * 32 + b for i, w in enumerate(supported) for b in range(32) if w >> b & 1}
+    return speed, duplex, autoneg, bits
 
 
 def rows(values, table):
@@ -393,6 +422,26 @@ class BridgingTest(cwmptest.CwmpTestCase):
         self.assertEqual(values[ETH + '%d.EEEEnable' % n], 'false')
         self.assertEqual(values[ETH + '%d.EEEStatus' % n], 'Unsupported')
         self.assertEqual(values[LINK + '%d.FlowControl' % n], 'false')
+
+        # Every Ethernet port as the driver answers the same question here.
+        values = self.dm.values(['Device.Ethernet.'])
+        pause = False
+        for i, r in rows(values, ETH).items():
+            settings = link_settings(r['Name'])
+            if settings is None:
+                continue  # gone meanwhile, or a driver without link settings
+            speed, duplex, autoneg, bits = settings
+            pause = pause or bool(bits & {13, 14})  # Pause, Asym_Pause
+            if autoneg:
+                self.assertEqual(r.get('MaxBitRate'), '-1', r['Name'])
+                self.assertEqual(r.get('DuplexMode'), 'Auto', r['Name'])
+            else:
+                self.assertEqual(r.get('MaxBitRate'),
+                                 None if speed in (0, 0xffffffff) else str(speed), r['Name'])
+                self.assertEqual(r.get('DuplexMode'),
+                                 {0: 'Half', 1: 'Full'}.get(duplex), r['Name'])
+        self.assertEqual(values['Device.Ethernet.FlowControlSupported'],
+                         'true' if pause else 'false')
 
 
     def test_host_behind_a_bridge_port(self):
