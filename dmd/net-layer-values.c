@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Device.Ethernet.Link., Device.Ethernet.VLANTermination., Device.Bridging.,
+/* Device.Ethernet.Link., VLANTermination. and LAG., Device.Bridging.,
  * Device.InterfaceStack.: the layers above the interfaces. */
 #include <errno.h>
 #include <inttypes.h>
