@@ -154,8 +154,9 @@ int store_read_file(const char *path, size_t max_size, char **ret, size_t *ret_l
                 return -EFBIG;
 
         /* Read until EOF rather than trusting st_size: the file may change meanwhile, and
-         * /proc or pipes report 0. */
-        size_t allocated = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+         * /proc or pipes report 0. A /proc/sys value answers only a read at offset 0, so the
+         * first read must be large enough for all of it. */
+        size_t allocated = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
         if (allocated > max_size + 1)
                 allocated = max_size + 1;
         _cleanup_free_ char *data = malloc(allocated);
