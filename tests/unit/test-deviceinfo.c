@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "config.h"
 #include "deviceinfo-internal.h"
 #include "deviceinfo.h"
@@ -37,35 +38,6 @@ struct fake {
         struct deviceinfo_paths paths;
 };
 
-static void write_file(const char *dir, const char *rel, const void *data, size_t len)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        FILE *f = fopen(path, "we");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *dir, const char *rel, const char *text)
-{
-        write_file(dir, rel, text, strlen(text));
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* A process directory as the kernel shows it: stat, status, cmdline. */
 static void add_process(const struct fake *f, int pid, const char *comm, char state,
                         unsigned long utime, unsigned long stime, long priority,
@@ -79,18 +51,18 @@ static void add_process(const struct fake *f, int pid, const char *comm, char st
                  "171798528 3000 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 0 0 0 0\n",
                  pid, comm, state, pid, pid, utime, stime, priority, nice, start);
         snprintf(rel, sizeof(rel), "%d/stat", pid);
-        write_text(f->proc, rel, stat);
+        fake_tree_write_text(f->proc, rel, stat);
         snprintf(rel, sizeof(rel), "%d/status", pid);
-        write_text(f->proc, rel, status);
+        fake_tree_write_text(f->proc, rel, status);
         snprintf(rel, sizeof(rel), "%d/cmdline", pid);
-        write_file(f->proc, rel, cmdline, cmdline_len);
+        fake_tree_write(f->proc, rel, cmdline, cmdline_len);
 }
 
 static void remove_process(const struct fake *f, int pid)
 {
         char path[PATH_MAX];
         snprintf(path, sizeof(path), "%s/%d", f->proc, pid);
-        remove_tree(path);
+        fake_tree_remove(path);
 }
 
 #define STATUS(rss) "Name:\tx\nState:\tS (sleeping)\nVmSize:\t  170000 kB\nVmRSS:\t " rss " kB\n"
@@ -99,8 +71,7 @@ static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        snprintf(f->root, sizeof(f->root), "/tmp/test-deviceinfo-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
+        fake_tree_make_root(f->root, sizeof(f->root), "test-deviceinfo");
         snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
         snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
         snprintf(f->etc, sizeof(f->etc), "%s/etc", f->root);
@@ -113,25 +84,27 @@ static int setup_fake(void **state)
                                              .persistent_dir = f->state,
                                              .runtime_dir = f->run};
 
-        write_text(f->proc, "uptime", "12345.67 54321.00\n");
-        write_text(f->proc, "meminfo",
-                   "MemTotal:        2048000 kB\nMemFree:          100000 kB\n"
-                   "MemAvailable:    1500000 kB\nBuffers:           20000 kB\n");
+        fake_tree_write_text(f->proc, "uptime", "12345.67 54321.00\n");
+        fake_tree_write_text(f->proc, "meminfo",
+                             "MemTotal:        2048000 kB\nMemFree:          100000 kB\n"
+                             "MemAvailable:    1500000 kB\nBuffers:           20000 kB\n");
         /* busy 200 (user + system) of 1000 ticks */
-        write_text(f->proc, "stat",
-                   "cpu  150 0 50 700 100 0 0 0 0 0\ncpu0 150 0 50 700 100 0 0 0 0 0\n"
-                   "intr 0\nctxt 0\nbtime 0\n");
-        write_text(f->proc, "sys/kernel/osrelease", "6.1.0-test\n");
-        write_text(f->proc, "sys/kernel/random/boot_id", "9a1c0d3e-0b1f-4c2d-8e3f-4a5b6c7d8e9f\n");
+        fake_tree_write_text(f->proc, "stat",
+                             "cpu  150 0 50 700 100 0 0 0 0 0\ncpu0 150 0 50 700 100 0 0 0 0 0\n"
+                             "intr 0\nctxt 0\nbtime 0\n");
+        fake_tree_write_text(f->proc, "sys/kernel/osrelease", "6.1.0-test\n");
+        fake_tree_write_text(f->proc, "sys/kernel/random/boot_id",
+                             "9a1c0d3e-0b1f-4c2d-8e3f-4a5b6c7d8e9f\n");
 
-        write_text(f->sys, "class/dmi/id/sys_vendor", "ACME Devices Inc.\n");
-        write_text(f->sys, "class/dmi/id/product_name", "Box 3000\n");
-        write_text(f->sys, "class/dmi/id/product_serial", "To Be Filled By O.E.M.\n");
-        write_text(f->sys, "class/dmi/id/product_version", "rev B\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/sys_vendor", "ACME Devices Inc.\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/product_name", "Box 3000\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/product_serial", "To Be Filled By O.E.M.\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/product_version", "rev B\n");
 
-        write_text(f->etc, "machine-id", "0123456789abcdef0123456789abcdef\n");
-        write_text(f->etc, "os-release",
-                   "NAME=\"Test OS\"\nPRETTY_NAME=\"Test OS 1.0 (beta)\"\nVERSION_ID=\"1.0\"\n");
+        fake_tree_write_text(f->etc, "machine-id", "0123456789abcdef0123456789abcdef\n");
+        fake_tree_write_text(
+                f->etc, "os-release",
+                "NAME=\"Test OS\"\nPRETTY_NAME=\"Test OS 1.0 (beta)\"\nVERSION_ID=\"1.0\"\n");
 
         static const char init_cmdline[] = "/sbin/init\0splash\0";
         add_process(f, 1, "systemd", 'S', 150, 50, 20, 5, STATUS("12000"), init_cmdline,
@@ -150,7 +123,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        remove_tree(f->root);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -241,7 +214,7 @@ static void test_identity_fallbacks(void **state)
         char path[PATH_MAX];
 
         /* A real DMI serial wins over the machine ID. */
-        write_text(f->sys, "class/dmi/id/product_serial", "SN-0042\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/product_serial", "SN-0042\n");
         struct deviceinfo *d = new_deviceinfo(f, NULL);
         assert_value(d, "Device.DeviceInfo.SerialNumber", "SN-0042");
         deviceinfo_free(d);
@@ -249,11 +222,11 @@ static void test_identity_fallbacks(void **state)
         /* No DMI at all (a device-tree board): the model comes from the device tree, the
          * serial from the machine ID, the rest is honestly empty. */
         snprintf(path, sizeof(path), "%s/class", f->sys);
-        remove_tree(path);
+        fake_tree_remove(path);
         static const char model[] = "Raspberry Pi 4 Model B Rev 1.4\0";
-        write_file(f->proc, "device-tree/model", model, sizeof(model) - 1);
+        fake_tree_write(f->proc, "device-tree/model", model, sizeof(model) - 1);
         /* IMAGE_VERSION names the image an image-based box runs */
-        write_text(
+        fake_tree_write_text(
                 f->etc, "os-release",
                 "# comment\nPRETTY_NAME='Box OS'\nVERSION_ID=7\nIMAGE_VERSION=\"7.2.\\\"1\\\"\"\n");
         d = new_deviceinfo(f, NULL);
@@ -268,9 +241,9 @@ static void test_identity_fallbacks(void **state)
         /* PRETTY_NAME as the last resort, from /usr/lib/os-release when /etc has none. */
         snprintf(path, sizeof(path), "%s/os-release", f->etc);
         assert_int_equal(unlink(path), 0);
-        write_text(f->root, "usr/lib/os-release", "NAME=Box\nPRETTY_NAME='Box OS 9'\n");
+        fake_tree_write_text(f->root, "usr/lib/os-release", "NAME=Box\nPRETTY_NAME='Box OS 9'\n");
         /* A machine ID not yet written (first boot) is no serial. */
-        write_text(f->etc, "machine-id", "uninitialized\n");
+        fake_tree_write_text(f->etc, "machine-id", "uninitialized\n");
         d = new_deviceinfo(f, NULL);
         assert_value(d, "Device.DeviceInfo.SoftwareVersion", "Box OS 9");
         assert_value(d, "Device.DeviceInfo.SerialNumber", "");
@@ -283,9 +256,10 @@ static void test_identity_cut_to_size(void **state)
         char vendor[200];
         memset(vendor, 'v', sizeof(vendor));
         vendor[sizeof(vendor) - 1] = '\n';
-        write_file(f->sys, "class/dmi/id/sys_vendor", vendor, sizeof(vendor));
+        fake_tree_write(f->sys, "class/dmi/id/sys_vendor", vendor, sizeof(vendor));
         /* invalid UTF-8 and control characters cannot travel in SOAP */
-        write_text(f->sys, "class/dmi/id/product_name", "Box\t\xc3\x28 \xc3\xa9t\xc3\xa9\n");
+        fake_tree_write_text(f->sys, "class/dmi/id/product_name",
+                             "Box\t\xc3\x28 \xc3\xa9t\xc3\xa9\n");
 
         struct deviceinfo *d = new_deviceinfo(f, NULL);
         _cleanup_free_ char *m = get(d, "Device.DeviceInfo.Manufacturer");
@@ -397,26 +371,26 @@ static void test_counters(void **state)
         /* First read: since boot. 200 busy of 1000 ticks. */
         assert_value(d, "Device.DeviceInfo.ProcessStatus.CPUUsage", "20");
         /* Then since the previous read: 300 busy (user, system, irq) of 500. */
-        write_text(f->proc, "stat", "cpu  350 0 100 900 100 50 0 0 0 0\n");
+        fake_tree_write_text(f->proc, "stat", "cpu  350 0 100 900 100 50 0 0 0 0\n");
         assert_value(d, "Device.DeviceInfo.ProcessStatus.CPUUsage", "60");
         /* A window of 10 ticks is too short to say anything: same answer. */
-        write_text(f->proc, "stat", "cpu  360 0 100 900 100 50 0 0 0 0\n");
+        fake_tree_write_text(f->proc, "stat", "cpu  360 0 100 900 100 50 0 0 0 0\n");
         assert_value(d, "Device.DeviceInfo.ProcessStatus.CPUUsage", "60");
         /* ... and it is measured from the last real sample: 10 + 0 busy of 10 + 190. */
-        write_text(f->proc, "stat", "cpu  360 0 100 1090 100 50 0 0 0 0\n");
+        fake_tree_write_text(f->proc, "stat", "cpu  360 0 100 1090 100 50 0 0 0 0\n");
         assert_value(d, "Device.DeviceInfo.ProcessStatus.CPUUsage", "5");
         /* guest time is part of user time already and does not count twice */
-        write_text(f->proc, "stat", "cpu  560 0 100 1090 100 50 0 0 200 0\n");
+        fake_tree_write_text(f->proc, "stat", "cpu  560 0 100 1090 100 50 0 0 200 0\n");
         assert_value(d, "Device.DeviceInfo.ProcessStatus.CPUUsage", "100");
 
         /* Old kernels have no MemAvailable. */
-        write_text(f->proc, "meminfo", "MemTotal:  1000 kB\nMemFree:  400 kB\n");
+        fake_tree_write_text(f->proc, "meminfo", "MemTotal:  1000 kB\nMemFree:  400 kB\n");
         assert_value(d, "Device.DeviceInfo.MemoryStatus.Free", "400");
         /* Values beyond unsignedInt saturate rather than wrap. */
-        write_text(f->proc, "meminfo", "MemTotal:  8589934592 kB\nMemAvailable:  1 kB\n");
+        fake_tree_write_text(f->proc, "meminfo", "MemTotal:  8589934592 kB\nMemAvailable:  1 kB\n");
         assert_value(d, "Device.DeviceInfo.MemoryStatus.Total", "4294967295");
 
-        write_text(f->proc, "uptime", "garbage\n");
+        fake_tree_write_text(f->proc, "uptime", "garbage\n");
         char *v = NULL;
         assert_int_equal(deviceinfo_get(d, "Device.DeviceInfo.UpTime", &v), -EBADMSG);
         assert_null(v);
@@ -585,14 +559,16 @@ static void test_instance_numbers(void **state)
         /* After a reboot (another boot ID) the old entries mean nothing: processes get fresh
          * numbers, still from the counter. */
         deviceinfo_free(d);
-        write_text(f->proc, "sys/kernel/random/boot_id", "0f0e0d0c-0b0a-4908-8706-050403020100\n");
+        fake_tree_write_text(f->proc, "sys/kernel/random/boot_id",
+                             "0f0e0d0c-0b0a-4908-8706-050403020100\n");
         d = new_deviceinfo(f, NULL);
         uint32_t after = instance_of(d, 1);
         assert_true(after > 6);
         deviceinfo_free(d);
 
         /* A damaged state file is ignored rather than trusted. */
-        write_text(f->run, DEVICEINFO_PROCESS_STATE_FILE, "#cwmp-store 1\nnext-instance\t3\n");
+        fake_tree_write_text(f->run, DEVICEINFO_PROCESS_STATE_FILE,
+                             "#cwmp-store 1\nnext-instance\t3\n");
         d = new_deviceinfo(f, NULL);
         assert_true(instance_of(d, 1) > 0);
         deviceinfo_free(d);
@@ -718,7 +694,7 @@ static void test_real_system(void **state)
         }
 
         deviceinfo_free(d);
-        remove_tree(run);
+        fake_tree_remove(run);
 }
 
 /* The schema fragment loads, declares exactly what deviceinfo_get serves, and matches
@@ -842,13 +818,13 @@ static void test_schema(void **state)
                 print_message("TR-181 table not found, checking the schema alone\n");
 
         /* one row in each table */
-        write_text(f->sys, "class/thermal/thermal_zone0/type", "x86_pkg_temp\n");
-        write_text(f->sys, "class/thermal/thermal_zone0/temp", "45500\n");
+        fake_tree_write_text(f->sys, "class/thermal/thermal_zone0/type", "x86_pkg_temp\n");
+        fake_tree_write_text(f->sys, "class/thermal/thermal_zone0/temp", "45500\n");
         char conf[PATH_MAX], log[PATH_MAX];
         snprintf(conf, sizeof(conf), "%s/cwmp/dmd.conf A setting", f->etc);
         snprintf(log, sizeof(log), "%s/messages 4096", f->state);
-        write_text(f->etc, "cwmp/dmd.conf", "[DeviceInfo]\n");
-        write_text(f->state, "messages", "hello\n");
+        fake_tree_write_text(f->etc, "cwmp/dmd.conf", "[DeviceInfo]\n");
+        fake_tree_write_text(f->state, "messages", "hello\n");
         struct deviceinfo_settings set = {0};
         assert_int_equal(strv_push(&set.vendor_config_files, conf), 0);
         assert_int_equal(strv_push(&set.vendor_log_files, log), 0);
@@ -882,14 +858,14 @@ static void test_temperature(void **state)
         assert_int_equal(deviceinfo_parse_millidegrees("hot", &deg), -EBADMSG);
         assert_int_equal(deviceinfo_parse_millidegrees("", &deg), -EBADMSG);
 
-        write_text(f->sys, "class/thermal/thermal_zone0/type", "acpitz\n");
-        write_text(f->sys, "class/thermal/thermal_zone0/temp", "27800\n");
-        write_text(f->sys, "class/thermal/cooling_device0/type", "Fan\n");
-        write_text(f->sys, "class/hwmon/hwmon1/name", "coretemp\n");
-        write_text(f->sys, "class/hwmon/hwmon1/temp1_input", "51000\n");
-        write_text(f->sys, "class/hwmon/hwmon1/temp1_label", "Package id 0\n");
-        write_text(f->sys, "class/hwmon/hwmon1/temp2_input", "garbage\n");
-        write_text(f->sys, "class/hwmon/hwmon1/fan1_input", "1200\n");
+        fake_tree_write_text(f->sys, "class/thermal/thermal_zone0/type", "acpitz\n");
+        fake_tree_write_text(f->sys, "class/thermal/thermal_zone0/temp", "27800\n");
+        fake_tree_write_text(f->sys, "class/thermal/cooling_device0/type", "Fan\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon1/name", "coretemp\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon1/temp1_input", "51000\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon1/temp1_label", "Package id 0\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon1/temp2_input", "garbage\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon1/fan1_input", "1200\n");
 
         struct deviceinfo *d = new_deviceinfo(f, NULL);
         assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensorNumberOfEntries",
@@ -920,12 +896,12 @@ static void test_temperature(void **state)
 
         /* Numbers stay with their sensors across restarts, and a vanished sensor's number is
          * not given to another. */
-        remove_tree(f->sys);
-        write_text(f->sys, "class/hwmon/hwmon3/name", "coretemp\n");
-        write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "50000\n");
-        write_text(f->sys, "class/hwmon/hwmon3/temp1_label", "Package id 0\n");
-        write_text(f->sys, "class/hwmon/hwmon0/name", "nvme\n");
-        write_text(f->sys, "class/hwmon/hwmon0/temp1_input", "33000\n");
+        fake_tree_remove(f->sys);
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon3/name", "coretemp\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "50000\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon3/temp1_label", "Package id 0\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon0/name", "nvme\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon0/temp1_input", "33000\n");
         d = new_deviceinfo(f, NULL);
         struct strv inst = {0};
         assert_int_equal(deviceinfo_get_instances(d, "Device.DeviceInfo.", &inst), 0);
@@ -945,7 +921,7 @@ static void test_temperature(void **state)
 
         /* Disabled (Enable is stored by dmd): not read any more, the last reading stays. */
         deviceinfo_set_stored(d, stored_disabled, NULL);
-        write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "70000\n");
+        fake_tree_write_text(f->sys, "class/hwmon/hwmon3/temp1_input", "70000\n");
         deviceinfo_invalidate(d);
         usleep(DEVICEINFO_SNAPSHOT_USEC + 10000);
         assert_value(d, "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.2.Status",
@@ -986,10 +962,10 @@ static void test_vendor_files(void **state)
                  "VendorLogFile=not/absolute\n"
                  "SoftwareVersionFile=%s/firmware/software-version\n",
                  f->etc, f->etc, f->etc, f->state, f->state);
-        write_text(f->etc, "dmd.conf", text);
-        write_text(f->etc, "cwmp/a.conf", "a\n");
-        write_text(f->etc, "cwmp/b.conf", "b\n");
-        write_text(f->state, "log/messages", "m\n");
+        fake_tree_write_text(f->etc, "dmd.conf", text);
+        fake_tree_write_text(f->etc, "cwmp/a.conf", "a\n");
+        fake_tree_write_text(f->etc, "cwmp/b.conf", "b\n");
+        fake_tree_write_text(f->state, "log/messages", "m\n");
         struct deviceinfo_settings set = {0};
         struct problems p = {0};
         assert_int_equal(
@@ -1020,9 +996,9 @@ static void test_vendor_files(void **state)
         /* SoftwareVersion: the file when present, else the derivation */
         char *before = NULL;
         assert_int_equal(deviceinfo_get(d, "Device.DeviceInfo.SoftwareVersion", &before), 0);
-        write_text(f->state, "firmware/software-version", "2.4.1-rc1\nignored\n");
+        fake_tree_write_text(f->state, "firmware/software-version", "2.4.1-rc1\nignored\n");
         assert_value(d, "Device.DeviceInfo.SoftwareVersion", "2.4.1-rc1");
-        write_text(f->state, "firmware/software-version", "");
+        fake_tree_write_text(f->state, "firmware/software-version", "");
         assert_value(d, "Device.DeviceInfo.SoftwareVersion", before);
         free(before);
         deviceinfo_free(d);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "dhcp-client.h"
 #include "dhcp-lease.h"
 #include "store.h"
@@ -91,28 +92,11 @@ struct fake {
         char root[64], networkd[128], dhclient[128], state[128];
 };
 
-static void write_at(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        snprintf(f->root, sizeof(f->root), "/tmp/test-dhcp-client-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
+        fake_tree_make_root(f->root, sizeof(f->root), "test-dhcp-client");
         snprintf(f->networkd, sizeof(f->networkd), "%s/netif", f->root);
         snprintf(f->dhclient, sizeof(f->dhclient), "%s/dhcp", f->root);
         snprintf(f->state, sizeof(f->state), "%s/state", f->root);
@@ -124,7 +108,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -233,15 +217,15 @@ static void test_clients(void **state)
          * no interface is ignored. */
         char rel[PATH_MAX];
         snprintf(rel, sizeof(rel), "leases/%s", lo);
-        write_at(f->networkd, rel, networkd_lease);
-        write_at(f->networkd, "leases/99999", networkd_lease);
+        fake_tree_write_text(f->networkd, rel, networkd_lease);
+        fake_tree_write_text(f->networkd, "leases/99999", networkd_lease);
         snprintf(rel, sizeof(rel), "links/%s", lo);
-        write_at(f->networkd, rel,
-                 "# This is private data. Do not parse.\nADMIN_STATE=configured\n"
-                 "DHCP6_CLIENT_IAID=0x1a2b3c4d\nDHCP6_CLIENT_DUID=00:04:8b:9c:a2:b3\n");
-        write_at(f->dhclient, "dhclient.wan0.leases", dhclient_leases);
-        write_at(f->dhclient, "dhclient6.leases", dhclient6_leases);
-        write_at(f->dhclient, "unrelated.txt", "lease {\n");
+        fake_tree_write_text(f->networkd, rel,
+                             "# This is private data. Do not parse.\nADMIN_STATE=configured\n"
+                             "DHCP6_CLIENT_IAID=0x1a2b3c4d\nDHCP6_CLIENT_DUID=00:04:8b:9c:a2:b3\n");
+        fake_tree_write_text(f->dhclient, "dhclient.wan0.leases", dhclient_leases);
+        fake_tree_write_text(f->dhclient, "dhclient6.leases", dhclient6_leases);
+        fake_tree_write_text(f->dhclient, "unrelated.txt", "lease {\n");
 
         assert_int_equal(dhcp_client_new(&s, f->state, interface_path, NULL, &c), 0);
         assert_value(c, "Device.DHCPv4.ClientNumberOfEntries", "2");
@@ -304,8 +288,8 @@ static void test_clients(void **state)
         assert_int_equal(dhcp_client_new(&s, f->state, interface_path, NULL, &c), 0);
         assert_value(c, "Device.DHCPv4.ClientNumberOfEntries", "1");
         assert_value(c, "Device.DHCPv4.Client.2.IPAddress", "203.0.113.45");
-        write_at(f->dhclient, "dhclient.eth9.leases",
-                 "lease {\n  interface \"eth9\";\n  fixed-address 10.9.9.9;\n}\n");
+        fake_tree_write_text(f->dhclient, "dhclient.eth9.leases",
+                             "lease {\n  interface \"eth9\";\n  fixed-address 10.9.9.9;\n}\n");
         dhcp_client_free(c);
         assert_int_equal(dhcp_client_new(&s, f->state, interface_path, NULL, &c), 0);
         assert_value(c, "Device.DHCPv4.Client.3.IPAddress", "10.9.9.9");

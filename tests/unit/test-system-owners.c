@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "dns-client.h"
 #include "store.h"
 #include "time-status.h"
@@ -25,28 +26,11 @@ struct fake {
         char root[64], etc[128], run[128], state[128];
 };
 
-static void write_text(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        snprintf(f->root, sizeof(f->root), "/tmp/test-system-owners-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
+        fake_tree_make_root(f->root, sizeof(f->root), "test-system-owners");
         snprintf(f->etc, sizeof(f->etc), "%s/etc", f->root);
         snprintf(f->run, sizeof(f->run), "%s/run", f->root);
         snprintf(f->state, sizeof(f->state), "%s/state", f->root);
@@ -58,7 +42,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -124,7 +108,7 @@ static void test_dns_client(void **state)
         assert_dns(d, "Device.DNS.Client.ServerNumberOfEntries", "0");
         dns_client_free(d);
 
-        write_text(f->etc, "resolv.conf", "nameserver 192.0.2.1\nnameserver 192.0.2.2\n");
+        fake_tree_write_text(f->etc, "resolv.conf", "nameserver 192.0.2.1\nnameserver 192.0.2.2\n");
         assert_int_equal(dns_client_new(f->etc, f->run, f->state, &d), 0);
         assert_dns(d, "Device.DNS.Client.Status", "Enabled");
         assert_dns(d, SERVERS "2.DNSServer", "192.0.2.2");
@@ -134,7 +118,7 @@ static void test_dns_client(void **state)
 
         /* A restart keeps the numbers; a new server takes a new one, a gone one's number is
          * not reused. */
-        write_text(f->etc, "resolv.conf", "nameserver 192.0.2.2\nnameserver 192.0.2.3\n");
+        fake_tree_write_text(f->etc, "resolv.conf", "nameserver 192.0.2.2\nnameserver 192.0.2.3\n");
         assert_int_equal(dns_client_new(f->etc, f->run, f->state, &d), 0);
         assert_int_equal(dns_client_get_instances(d, "Device.", &inst), 0);
         assert_int_equal(inst.n, 2);
@@ -151,8 +135,9 @@ static void test_dns_client(void **state)
         dns_client_free(d);
 
         /* systemd-resolved's stub: its upstream servers are the real ones. */
-        write_text(f->etc, "resolv.conf", "# stub\nnameserver 127.0.0.53\noptions edns0\n");
-        write_text(f->run, "systemd/resolve/resolv.conf", "nameserver 203.0.113.7\n");
+        fake_tree_write_text(f->etc, "resolv.conf",
+                             "# stub\nnameserver 127.0.0.53\noptions edns0\n");
+        fake_tree_write_text(f->run, "systemd/resolve/resolv.conf", "nameserver 203.0.113.7\n");
         assert_int_equal(dns_client_new(f->etc, f->run, NULL, &d), 0);
         assert_dns(d, "Device.DNS.Client.ServerNumberOfEntries", "1");
         assert_dns(d, SERVERS "1.DNSServer", "203.0.113.7");
@@ -186,7 +171,7 @@ static void test_time_status(void **state)
         assert_string_equal(time_status_name(false, true), "Synchronized");
 
         /* timesyncd's flag file makes the clock trusted */
-        write_text(f->run, "systemd/timesync/synchronized", "");
+        fake_tree_write_text(f->run, "systemd/timesync/synchronized", "");
         assert_true(time_clock_synchronized(f->run));
 
         setenv("TZ", "EST+5EDT,M3.2.0/2,M11.1.0/2", 1);
@@ -209,10 +194,7 @@ static void test_time_status(void **state)
         assert_string_equal(v, "");
         free(v);
         static const char zone[] = "TZif3\0\0\0x\n<+0530>-5:30\n";
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/localtime", f->etc);
-        assert_int_equal(store_mkdir_p(f->etc), 0);
-        assert_int_equal(store_write_atomic(path, zone, sizeof(zone) - 1), 0);
+        fake_tree_write(f->etc, "localtime", zone, sizeof(zone) - 1);
         assert_int_equal(time_status_get(t, "Device.Time.LocalTimeZone", &v), 0);
         assert_string_equal(v, "<+0530>-5:30");
         free(v);

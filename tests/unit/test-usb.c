@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "deviceinfo-platform.h"
 #include "store.h"
 #include "usb.h"
@@ -26,39 +27,11 @@ struct fake {
         char root[64], sys[128], proc[128];
 };
 
-static void write_at(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static void link_at(const char *dir, const char *rel, const char *target)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(symlink(target, path), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
         assert_non_null(f);
-        snprintf(f->root, sizeof(f->root), "/tmp/test-usb-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
+        fake_tree_make_root(f->root, sizeof(f->root), "test-usb");
         snprintf(f->sys, sizeof(f->sys), "%s/sys", f->root);
         snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
         *state = f;
@@ -68,7 +41,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -83,7 +56,7 @@ static void device(const char *sys, const char *dir, const char *const *attrs)
                 char rel[128], text[256];
                 snprintf(rel, sizeof(rel), "%.*s", (int)(eq - *attrs), *attrs);
                 snprintf(text, sizeof(text), "%s\n", eq + 1);
-                write_at(base, rel, text);
+                fake_tree_write_text(base, rel, text);
         }
 }
 
@@ -102,10 +75,10 @@ static void root_hub(const char *sys, const char *controller, const char *hub, c
         snprintf(path, sizeof(path), "%s/%s", sys, rel);
         struct stat st;
         if (lstat(path, &st) != 0) /* xHCI's two root hubs share the controller */
-                link_at(sys, rel, target);
+                fake_tree_link(sys, rel, target);
         snprintf(rel, sizeof(rel), "bus/usb/devices/%s", hub);
         snprintf(target, sizeof(target), "../../../devices/platform/%s/%s", controller, hub);
-        link_at(sys, rel, target);
+        fake_tree_link(sys, rel, target);
 }
 
 static void build_tree(const char *sys)
@@ -158,14 +131,14 @@ static void build_tree(const char *sys)
         /* Root hub ports: usb1-port1 and usb3-port1 are one receptacle, usb1-port3 is
          * hardwired, usb2-port1 has no connect_type (no firmware description). */
         root_hub(sys, "xhci-hcd.0", "usb3", "xhci-hcd", "version= 3.00");
-        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port1/connect_type", "hotplug\n");
-        link_at(sys, "bus/usb/devices/1-0:1.0/usb1-port1/peer", "../../3-0:1.0/usb3-port1");
-        write_at(sys, "bus/usb/devices/3-0:1.0/usb3-port1/connect_type", "hotplug\n");
-        link_at(sys, "bus/usb/devices/3-0:1.0/usb3-port1/peer", "../../1-0:1.0/usb1-port1");
-        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port2/connect_type", "unknown\n");
-        write_at(sys, "bus/usb/devices/1-0:1.0/usb1-port3/connect_type", "hardwired\n");
-        write_at(sys, "bus/usb/devices/2-0:1.0/usb2-port1/over_current_count", "0\n");
-        link_at(sys, "bus/usb/devices/1-1/port", "../1-0:1.0/usb1-port1");
+        fake_tree_write_text(sys, "bus/usb/devices/1-0:1.0/usb1-port1/connect_type", "hotplug\n");
+        fake_tree_link(sys, "bus/usb/devices/1-0:1.0/usb1-port1/peer", "../../3-0:1.0/usb3-port1");
+        fake_tree_write_text(sys, "bus/usb/devices/3-0:1.0/usb3-port1/connect_type", "hotplug\n");
+        fake_tree_link(sys, "bus/usb/devices/3-0:1.0/usb3-port1/peer", "../../1-0:1.0/usb1-port1");
+        fake_tree_write_text(sys, "bus/usb/devices/1-0:1.0/usb1-port2/connect_type", "unknown\n");
+        fake_tree_write_text(sys, "bus/usb/devices/1-0:1.0/usb1-port3/connect_type", "hardwired\n");
+        fake_tree_write_text(sys, "bus/usb/devices/2-0:1.0/usb2-port1/over_current_count", "0\n");
+        fake_tree_link(sys, "bus/usb/devices/1-1/port", "../1-0:1.0/usb1-port1");
         /* Unconfigured: no configuration row. */
         static const char *const bare[] = {"devnum=3", "version= 1.10", "speed=12",
                                            "bConfigurationValue=", NULL};
@@ -331,9 +304,7 @@ static void test_usb_tree(void **state)
 
         /* Unplugged: gone at the next snapshot; plugged again with a new device number: a
          * new row. */
-        char path[PATH_MAX];
-        snprintf(path, sizeof(path), "%s/bus/usb/devices/1-1.2/devnum", f->sys);
-        assert_int_equal(store_write_atomic(path, "9\n", 2), 0);
+        fake_tree_write_text(f->sys, "bus/usb/devices/1-1.2/devnum", "9\n");
         usb_invalidate(u);
         assert_int_equal(device_instance(u, 5), 0);
         unsigned again = device_instance(u, 9);
@@ -366,10 +337,10 @@ static void netif(const char *sys, const char *name, const char *subsystem,
                 return;
         snprintf(rel, sizeof(rel), "devices/%s-dev/subsystem", name);
         snprintf(target, sizeof(target), "../../../bus/%s", subsystem);
-        link_at(sys, rel, target);
+        fake_tree_link(sys, rel, target);
         snprintf(rel, sizeof(rel), "class/net/%s/device", name);
         snprintf(target, sizeof(target), "../../../devices/%s-dev", name);
-        link_at(sys, rel, target);
+        fake_tree_link(sys, rel, target);
 }
 
 static void test_usb_network_interfaces(void **state)
@@ -493,9 +464,10 @@ static void test_platform_values(void **state)
         struct deviceinfo_platform *p = NULL;
         struct strv rows = {0};
 
-        write_at(f->sys, "devices/system/cpu/present", "0-1,3\n");
-        write_at(f->proc, "sys/net/ipv4/tcp_rmem", "4096\t131072\t6291456\n");
-        write_at(f->proc, "sys/net/ipv4/tcp_available_congestion_control", "reno cubic\n");
+        fake_tree_write_text(f->sys, "devices/system/cpu/present", "0-1,3\n");
+        fake_tree_write_text(f->proc, "sys/net/ipv4/tcp_rmem", "4096\t131072\t6291456\n");
+        fake_tree_write_text(f->proc, "sys/net/ipv4/tcp_available_congestion_control",
+                             "reno cubic\n");
         assert_int_equal(deviceinfo_platform_new(f->proc, f->sys, "aarch64", &p), 0);
 
         assert_platform(p, "Device.DeviceInfo.ProcessorNumberOfEntries", "3");
@@ -509,7 +481,8 @@ static void test_platform_values(void **state)
                         "urn:broadband-forum-org:tr-181-2-19-1");
         assert_platform(p, "Device.DeviceInfo.NetworkProperties.MaxTCPWindowSize", "6291456");
         assert_platform(p, "Device.DeviceInfo.NetworkProperties.TCPImplementation", "New Reno");
-        write_at(f->proc, "sys/net/ipv4/tcp_available_congestion_control", "reno vegas cubic\n");
+        fake_tree_write_text(f->proc, "sys/net/ipv4/tcp_available_congestion_control",
+                             "reno vegas cubic\n");
         assert_platform(p, "Device.DeviceInfo.NetworkProperties.TCPImplementation",
                         "New Reno,Vegas");
         assert_int_equal(deviceinfo_platform_get(p, "Device.DeviceInfo.Manufacturer", &v), -ENOENT);
