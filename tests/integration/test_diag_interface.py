@@ -6,12 +6,10 @@ network namespace of its own, behind a veth pair, answers through that pair only
 the pair the test succeeds, bound to loopback it cannot reach the host. Nothing leaves the
 box."""
 
-import os
-import shutil
 import socket
-import subprocess
 
 import cwmptest
+import netns
 from cwmptest import DIAGD_SCHEMA_DIR
 
 DIAG = 'Device.IP.Diagnostics.'
@@ -56,26 +54,12 @@ class InterfaceTest(cwmptest.CwmpAgentTestCase):
     def neighbour(self):
         """A host in a namespace behind a veth pair; returns (its address, our address, the
         name of our end)."""
-        if os.geteuid() != 0 or not shutil.which('ip'):
-            self.skipTest('needs root and ip(8)')
-        tag = '%d' % (os.getpid() % 100000)
-        ns, here, there = 'cwmpif' + tag, 'vifh' + tag, 'vifp' + tag
-        net = '198.18.%d' % (os.getpid() % 250)
-
-        def ip(*args):
-            return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
-        if not ip('netns', 'add', ns):
-            self.skipTest('cannot create a network namespace')
-        self.addCleanup(ip, 'netns', 'del', ns)
-        if not ip('link', 'add', here, 'type', 'veth', 'peer', 'name', there):
-            self.skipTest('cannot create a veth pair')
-        self.addCleanup(ip, 'link', 'del', here)
-        for step in [('link', 'set', there, 'netns', ns),
-                     ('addr', 'add', net + '.33/30', 'dev', here),
-                     ('link', 'set', here, 'up'),
-                     ('-n', ns, 'addr', 'add', net + '.34/30', 'dev', there),
-                     ('-n', ns, 'link', 'set', there, 'up')]:
-            self.assertTrue(ip(*step), step)
+        netns.need_root(self)
+        tag = netns.tag()
+        here = 'vifh' + tag
+        net = netns.subnet()
+        netns.veth_to_namespace(self, 'cwmpif' + tag, here, 'vifp' + tag,
+                                net + '.33/30', net + '.34/30')
         return net + '.34', net + '.33', here
 
     def test_reference_that_does_not_resolve(self):

@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import cwmptest
+import netns
 from cwmptest import DIAGD_SCHEMA_DIR
 
 PING = 'Device.IP.Diagnostics.IPPing.'
@@ -167,25 +168,10 @@ class IPPingTest(cwmptest.CwmpAgentTestCase):
     def silent_address(self):
         """An address nobody answers, reached over a veth pair whose other end sits in a
         network namespace of its own without any address: nothing leaves the box."""
-        if os.geteuid() != 0 or not shutil.which('ip'):
-            self.skipTest('needs root and ip(8)')
-        tag = '%d' % (os.getpid() % 100000)
-        ns, here, there = 'cwmpdiag' + tag, 'vdg' + tag, 'vdp' + tag
-        net = '198.18.%d' % (os.getpid() % 250)
-
-        def ip(*args):
-            return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
-        if not ip('netns', 'add', ns):
-            self.skipTest('cannot create a network namespace')
-        self.addCleanup(ip, 'netns', 'del', ns)
-        if not ip('link', 'add', here, 'type', 'veth', 'peer', 'name', there):
-            self.skipTest('cannot create a veth pair')
-        self.addCleanup(ip, 'link', 'del', here)
-        ok = (ip('link', 'set', there, 'netns', ns) and
-              ip('-n', ns, 'link', 'set', there, 'up') and
-              ip('addr', 'add', net + '.1/30', 'dev', here) and
-              ip('link', 'set', here, 'up'))
-        self.assertTrue(ok, 'setting up the veth pair')
+        netns.need_root(self)
+        tag = netns.tag()
+        net = netns.subnet()
+        netns.veth_to_namespace(self, 'cwmpdiag' + tag, 'vdg' + tag, 'vdp' + tag, net + '.1/30')
         return net + '.2'
 
     def test_silent_host_counts_failures(self):

@@ -8,11 +8,11 @@ kernel. Over ICMP echo and over UDP echo (a responder on port 7 in each namespac
 leaves the box."""
 
 import os
-import shutil
 import subprocess
 import sys
 
 import cwmptest
+import netns
 from cwmptest import DIAGD_SCHEMA_DIR
 
 SS = 'Device.IP.Diagnostics.ServerSelectionDiagnostics.'
@@ -64,13 +64,9 @@ class ServerSelectionTest(cwmptest.CwmpAgentTestCase):
 
     def hosts(self):
         """One namespace per delay; returns [(host address, our address)]."""
-        if os.geteuid() != 0 or not shutil.which('ip') or not shutil.which('tc'):
-            self.skipTest('needs root, ip(8) and tc(8)')
-        tag = '%d' % (os.getpid() % 100000)
+        netns.need_root(self, 'tc')
+        tag = netns.tag()
         base = os.getpid() % 250
-
-        def ip(*args):
-            return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
         out = []
         self.namespaces = []
         for i, delay in enumerate(DELAYS_MS):
@@ -79,19 +75,8 @@ class ServerSelectionTest(cwmptest.CwmpAgentTestCase):
             prefix = net.rsplit('.', 1)[0] + '.'
             last = int(net.rsplit('.', 1)[1])
             mine, theirs = prefix + str(last + 1), prefix + str(last + 2)
-            if not ip('netns', 'add', ns):
-                self.skipTest('cannot create a network namespace')
-            self.addCleanup(ip, 'netns', 'del', ns)
-            if not ip('link', 'add', here, 'type', 'veth', 'peer', 'name', there):
-                self.skipTest('cannot create a veth pair')
-            self.addCleanup(ip, 'link', 'del', here)
-            for step in [('link', 'set', there, 'netns', ns),
-                         ('addr', 'add', mine + '/30', 'dev', here),
-                         ('link', 'set', here, 'up'),
-                         ('-n', ns, 'addr', 'add', theirs + '/30', 'dev', there),
-                         ('-n', ns, 'link', 'set', there, 'up'),
-                         ('-n', ns, 'link', 'set', 'lo', 'up')]:
-                self.assertTrue(ip(*step), step)
+            netns.veth_to_namespace(self, ns, here, there, mine + '/30', theirs + '/30',
+                                    loopback=True)
             r = subprocess.run(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', there,
                                 'root', 'netem', 'delay', '%dms' % delay], capture_output=True)
             self.netem = r.returncode == 0

@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 import cwmptest
+import netns
 from cwmptest import DIAGD_SCHEMA_DIR
 
 TR = 'Device.IP.Diagnostics.TraceRoute.'
@@ -50,25 +51,19 @@ class TraceRouteTest(cwmptest.CwmpAgentTestCase):
         namespace of its own too (self.client_ns), where the test may change settings."""
         if not shutil.which('ip'):
             self.skipTest('needs ip(8)')
-        tag = '%d' % (os.getpid() % 100000)
+        tag = netns.tag()
         net = '198.19.%d' % (os.getpid() % 250)
         r_ns, t_ns = 'cwmptrr' + tag, 'cwmptrt' + tag
         here, r_in, r_out, t_in = 'vtrh' + tag, 'vtri' + tag, 'vtro' + tag, 'vtrt' + tag
-
-        def ip(*args):
-            return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+        ip = netns.ip
         c = []  # the client's namespace, for ip -n
         if client_ns:
             self.client_ns = 'cwmptrc' + tag
             c = ['-n', self.client_ns]
-            if not ip('netns', 'add', self.client_ns):
-                self.skipTest('cannot create a network namespace')
-            self.addCleanup(ip, 'netns', 'del', self.client_ns)
+            netns.add_namespace(self, self.client_ns)
             self.assertTrue(ip(*c, 'link', 'set', 'lo', 'up'))
         for ns in (r_ns, t_ns):
-            if not ip('netns', 'add', ns):
-                self.skipTest('cannot create a network namespace')
-            self.addCleanup(ip, 'netns', 'del', ns)
+            netns.add_namespace(self, ns)
         if not ip(*c, 'link', 'add', here, 'type', 'veth', 'peer', 'name', r_in):
             self.skipTest('cannot create a veth pair')
         if not client_ns:

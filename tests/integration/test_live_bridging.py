@@ -18,6 +18,7 @@ import subprocess
 import time
 
 import cwmptest
+import netns
 
 LINK = 'Device.Ethernet.Link.'
 VLANT = 'Device.Ethernet.VLANTermination.'
@@ -35,8 +36,7 @@ def run_json(*args):
     return json.loads(out.stdout or '[]')
 
 
-def ip(*args):
-    return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+ip = netns.ip
 
 
 SIOCETHTOOL = 0x8946
@@ -450,9 +450,7 @@ class BridgingTest(cwmptest.CwmpTestCase):
             self.skipTest('cannot create a bridge')
         self.addCleanup(ip, 'link', 'del', self.br)
         ns = 'cwmpbr%d' % (os.getpid() % 100000)
-        if not ip('netns', 'add', ns):
-            self.skipTest('cannot create a network namespace')
-        self.addCleanup(ip, 'netns', 'del', ns)
+        netns.add_namespace(self, ns)
         self.assertTrue(ip('link', 'add', self.a, 'type', 'veth', 'peer', 'name', self.a + 'p'))
         self.addCleanup(ip, 'link', 'del', self.a)
         net = '198.19.%d' % (os.getpid() % 250)

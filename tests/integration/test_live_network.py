@@ -14,6 +14,7 @@ import subprocess
 import time
 
 import cwmptest
+import netns
 
 ETH = 'Device.Ethernet.Interface.'
 IPIF = 'Device.IP.Interface.'
@@ -29,8 +30,7 @@ def ip_json(*args):
     return json.loads(out.stdout or '[]')
 
 
-def ip(*args):
-    return subprocess.run(['ip'] + list(args), capture_output=True).returncode == 0
+ip = netns.ip
 
 
 def sys_stat(ifname, counter):
@@ -56,28 +56,16 @@ class Network:
     """A veth pair to a namespace, and readings of the interface table."""
 
     def need_root(self):
-        if os.geteuid() != 0 or not shutil.which('ip'):
-            self.skipTest('needs root and ip(8)')
+        netns.need_root(self)
 
     def veth(self):
         """A veth pair, its far end in a namespace of its own: (our name, our address, the
         peer's address). Both ends are up and have answered a ping."""
-        tag = '%d' % (os.getpid() % 100000)
-        net = '198.18.%d' % (os.getpid() % 250)
+        tag = netns.tag()
+        net = netns.subnet()
         ns, here, there = 'cwmpnet' + tag, 'vnet' + tag, 'vnetp' + tag
-        if not ip('netns', 'add', ns):
-            self.skipTest('cannot create a network namespace')
-        self.addCleanup(ip, 'netns', 'del', ns)
-        if not ip('link', 'add', here, 'type', 'veth', 'peer', 'name', there):
-            self.skipTest('cannot create a veth pair')
-        self.addCleanup(ip, 'link', 'del', here)
-        for step in [('link', 'set', there, 'netns', ns),
-                     ('addr', 'add', net + '.1/24', 'dev', here),
-                     ('link', 'set', here, 'up'),
-                     ('-n', ns, 'addr', 'add', net + '.2/24', 'dev', there),
-                     ('-n', ns, 'link', 'set', there, 'up'),
-                     ('-n', ns, 'link', 'set', 'lo', 'up')]:
-            self.assertTrue(ip(*step), step)
+        netns.veth_to_namespace(self, ns, here, there, net + '.1/24', net + '.2/24',
+                                loopback=True)
         self.ns, self.net = ns, net
         self.ping(net + '.2')
         return here, net + '.1', net + '.2'
