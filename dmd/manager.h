@@ -13,6 +13,9 @@ struct deviceinfo;
 struct deviceinfo_platform;
 struct dhcp_client;
 struct dns_client;
+struct neighbor_discovery;
+struct software_modules;
+struct users;
 struct usb;
 struct time_status;
 struct linux_net;
@@ -48,6 +51,9 @@ struct manager {
         struct deviceinfo_platform *deviceinfo_platform; /* DeviceInfo's Processor ... */
         struct usb *usb;                 /* Device.USB. */
         struct dhcp_client *dhcp_client; /* Device.DHCPv4.Client., Device.DHCPv6.Client. */
+        struct software_modules *software_modules; /* Device.SoftwareModules. */
+        struct users *users;                       /* Device.Users. */
+        struct neighbor_discovery *neighbor_discovery; /* Device.NeighborDiscovery. */
         char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */

@@ -15,6 +15,8 @@ static const struct cfg_item daemon_items[] = {
         {"Daemon", "SchemaDirectory", cfg_parse_path, offsetof(struct settings, schema_dir)},
         {"Notification", "SamplePeriodSec", cfg_parse_uint32,
          offsetof(struct settings, notification_sample_period_sec)},
+        {"SoftwareModules", "PackageStatusFile", cfg_parse_path,
+         offsetof(struct settings, package_status_file)},
 };
 
 void settings_init(struct settings *s)
@@ -36,6 +38,7 @@ void settings_done(struct settings *s)
         free(s->runtime_dir);
         free(s->schema_dir);
         free(s->bus_address);
+        free(s->package_status_file);
         strv_done(&s->schema_dirs);
         deviceinfo_settings_done(&s->deviceinfo);
         dhcp_client_settings_done(&s->dhcp);

@@ -21,6 +21,7 @@ struct settings {
         struct deviceinfo_settings deviceinfo;
         struct dhcp_client_settings dhcp; /* [DHCP]: where the clients keep their leases */
         uint32_t notification_sample_period_sec; /* [Notification] SamplePeriodSec=, 0: off */
+        char *package_status_file; /* [SoftwareModules] PackageStatusFile=, NULL: found */
 };
 
 void settings_init(struct settings *s);

@@ -10,9 +10,12 @@
 #include "linux-net.h"
 #include "log.h"
 #include "manager.h"
+#include "neighbor-discovery.h"
+#include "software-modules.h"
 #include "system-owners.h"
 #include "time-status.h"
 #include "usb.h"
+#include "users.h"
 
 static int time_live_get(struct manager *m, const char *name, char **value)
 {
@@ -47,6 +50,56 @@ static int dhcp_live_get(struct manager *m, const char *name, char **value)
 static int dhcp_live_instances(struct manager *m, const char *object, struct strv *out)
 {
         return dhcp_client_get_instances(m->dhcp_client, object, out);
+}
+
+static int software_live_get(struct manager *m, const char *name, char **value)
+{
+        return software_modules_get(m->software_modules, name, value);
+}
+
+static int software_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return software_modules_get_instances(m->software_modules, object, out);
+}
+
+static int users_live_get(struct manager *m, const char *name, char **value)
+{
+        return users_get(m->users, name, value);
+}
+
+static int users_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return users_get_instances(m->users, object, out);
+}
+
+static int nd_live_get(struct manager *m, const char *name, char **value)
+{
+        return neighbor_discovery_get(m->neighbor_discovery, name, value);
+}
+
+static int nd_live_instances(struct manager *m, const char *object, struct strv *out)
+{
+        return neighbor_discovery_get_instances(m->neighbor_discovery, object, out);
+}
+
+/* DeviceInfo's Processor rows, "Device.DeviceInfo.Processor.1,...". */
+static char *processor_rows(void *userdata)
+{
+        struct manager *m = userdata;
+        struct strv rows = {};
+        struct buf b = {};
+        int r = m->deviceinfo_platform
+                        ? deviceinfo_platform_get_instances(m->deviceinfo_platform,
+                                                            "Device.DeviceInfo.Processor.", &rows)
+                        : 0;
+        for (size_t i = 0; r >= 0 && i < rows.n; i++)
+                if (startswith(rows.v[i], "Device.DeviceInfo.Processor."))
+                        r = buf_printf(&b, "%s%.*s", b.len ? "," : "", (int)strlen(rows.v[i]) - 1,
+                                       rows.v[i]);
+        strv_done(&rows);
+        char *list = r >= 0 ? (b.len ? buf_steal(&b) : strdup("")) : NULL;
+        buf_done(&b);
+        return list;
 }
 
 /* The Device.IP.Interface. row whose Name is `ifname`, from the network owner. */
@@ -94,6 +147,18 @@ int system_owners_setup(struct manager *m)
                             &m->dhcp_client);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the DHCP clients: %m");
+        const struct software_modules_paths sm_paths = {
+                .status_file = m->settings.package_status_file, .state_dir = m->settings.state_dir};
+        r = software_modules_new(&sm_paths, processor_rows, m, &m->software_modules);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.SoftwareModules.: %m");
+        r = users_new(NULL, NULL, m->settings.state_dir, &m->users);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.Users.: %m");
+        r = neighbor_discovery_new(NULL, NULL, m->settings.state_dir, ip_interface_path, m,
+                                   &m->neighbor_discovery);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up Device.NeighborDiscovery.: %m");
         /* Only where the schema declares them: a box may leave them out. */
         if (schema_find(m->schema, "Device.Time.")) {
                 r = registry_add_local(&m->registry, "Device.Time.", time_live_get, NULL);
@@ -114,6 +179,15 @@ int system_owners_setup(struct manager *m)
         if (r >= 0 && schema_find(m->schema, "Device.DHCPv6.Client.{i}."))
                 r = registry_add_local(&m->registry, "Device.DHCPv6.", dhcp_live_get,
                                        dhcp_live_instances);
+        if (r >= 0 && schema_find(m->schema, "Device.SoftwareModules."))
+                r = registry_add_local(&m->registry, "Device.SoftwareModules.", software_live_get,
+                                       software_live_instances);
+        if (r >= 0 && schema_find(m->schema, "Device.Users."))
+                r = registry_add_local(&m->registry, "Device.Users.", users_live_get,
+                                       users_live_instances);
+        if (r >= 0 && schema_find(m->schema, "Device.NeighborDiscovery."))
+                r = registry_add_local(&m->registry, "Device.NeighborDiscovery.", nd_live_get,
+                                       nd_live_instances);
         return r;
 }
 
@@ -129,4 +203,10 @@ void system_owners_free(struct manager *m)
         m->usb = NULL;
         dhcp_client_free(m->dhcp_client);
         m->dhcp_client = NULL;
+        software_modules_free(m->software_modules);
+        m->software_modules = NULL;
+        users_free(m->users);
+        m->users = NULL;
+        neighbor_discovery_free(m->neighbor_discovery);
+        m->neighbor_discovery = NULL;
 }
