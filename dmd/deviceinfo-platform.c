@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "deviceinfo-platform.h"
 
 #define DI               "Device.DeviceInfo."
@@ -160,21 +161,6 @@ static int processors(const struct deviceinfo_platform *p, unsigned **ret, size_
         return deviceinfo_platform_parse_cpu_list(data, ret, ret_n);
 }
 
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
-}
-
 static bool has_processor(const struct deviceinfo_platform *p, uint32_t instance, int *error)
 {
         _cleanup_free_ unsigned *cpus = NULL;
@@ -184,12 +170,6 @@ static bool has_processor(const struct deviceinfo_platform *p, uint32_t instance
                 if (cpus[i] + 1u == instance)
                         return true;
         return false;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 static int max_tcp_window(const struct deviceinfo_platform *p, char **value)
@@ -216,7 +196,7 @@ static int tcp_implementation(const struct deviceinfo_platform *p, char **value)
         for (char *save = NULL, *tok = data ? strtok_r(data, " \t\n", &save) : NULL; tok;
              tok = strtok_r(NULL, " \t\n", &save))
                 vegas = vegas || streq(tok, "vegas");
-        return dup_string(vegas ? "New Reno,Vegas" : "New Reno", value);
+        return table_text(vegas ? "New Reno,Vegas" : "New Reno", value);
 }
 
 int deviceinfo_platform_get(struct deviceinfo_platform *p, const char *name, char **value)
@@ -229,10 +209,10 @@ int deviceinfo_platform_get(struct deviceinfo_platform *p, const char *name, cha
                 _cleanup_free_ unsigned *cpus = NULL;
                 size_t n;
                 r = processors(p, &cpus, &n);
-                return r < 0 ? r : asprintf(value, "%zu", n) < 0 ? -ENOMEM : 0;
+                return r < 0 ? r : table_count(n, value);
         }
         if (streq(name, DI "SupportedDataModelNumberOfEntries"))
-                return dup_string("1", value);
+                return table_text("1", value);
         if (streq(name, NETWORK "MaxTCPWindowSize"))
                 return max_tcp_window(p, value);
         if (streq(name, NETWORK "TCPImplementation"))
@@ -241,28 +221,20 @@ int deviceinfo_platform_get(struct deviceinfo_platform *p, const char *name, cha
         uint32_t instance;
         const char *field;
         if (startswith(name, PROCESSOR_TABLE)) {
-                r = parse_instance(name + strlen(PROCESSOR_TABLE), &instance, &field);
+                r = table_parse_instance(name + strlen(PROCESSOR_TABLE), &instance, &field);
                 if (r < 0 || !streq(field, "Architecture"))
                         return -ENOENT;
                 if (!has_processor(p, instance, &r))
                         return r < 0 ? r : -ENOENT;
-                return dup_string(architecture(p), value);
+                return table_text(architecture(p), value);
         }
         if (startswith(name, DATA_MODEL_TABLE)) {
-                r = parse_instance(name + strlen(DATA_MODEL_TABLE), &instance, &field);
+                r = table_parse_instance(name + strlen(DATA_MODEL_TABLE), &instance, &field);
                 if (r < 0 || instance != 1 || !streq(field, "URN"))
                         return -ENOENT;
-                return dup_string(DEVICEINFO_PLATFORM_DATA_MODEL_URN, value);
+                return table_text(DEVICEINFO_PLATFORM_DATA_MODEL_URN, value);
         }
         return -ENOENT;
-}
-
-static int append(struct strv *out, const char *table, uint32_t instance)
-{
-        char *s;
-        if (asprintf(&s, "%s%" PRIu32 ".", table, instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, s);
 }
 
 /* An object at or above `table` lists all its rows; a row of it lists itself if it
@@ -275,24 +247,24 @@ static int table_instances(struct deviceinfo_platform *p, const char *table, con
 
         if (startswith(table, object)) {
                 if (!is_processor)
-                        return append(out, table, 1);
+                        return table_append_row(out, table, 1);
                 _cleanup_free_ unsigned *cpus = NULL;
                 size_t n;
                 r = processors(p, &cpus, &n);
                 for (size_t i = 0; r >= 0 && i < n; i++)
-                        r = append(out, table, cpus[i] + 1u);
+                        r = table_append_row(out, table, cpus[i] + 1u);
                 return r;
         }
         if (!startswith(object, table))
                 return 0;
         uint32_t instance;
         const char *rest;
-        if (parse_instance(object + strlen(table), &instance, &rest) < 0 || rest[0] != '\0')
+        if (table_parse_instance(object + strlen(table), &instance, &rest) < 0 || rest[0] != '\0')
                 return -ENOENT;
         bool found = is_processor ? has_processor(p, instance, &r) : instance == 1;
         if (r < 0)
                 return r;
-        return found ? append(out, table, instance) : -ENOENT;
+        return found ? table_append_row(out, table, instance) : -ENOENT;
 }
 
 int deviceinfo_platform_get_instances(struct deviceinfo_platform *p, const char *object,

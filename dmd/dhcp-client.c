@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "builtin-table.h"
 #include "dhcp-client.h"
 #include "dhcp-lease.h"
 #include "instance-map.h"
@@ -78,8 +79,7 @@ struct dhcp_client {
         size_t n4;
         struct client6 *v6;
         size_t n6;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 static void clients_free(struct client4 *v4, size_t n4, struct client6 *v6, size_t n6)
@@ -131,13 +131,6 @@ void dhcp_client_free(struct dhcp_client *c)
         free(c->networkd_dir);
         free(c->dhclient_dir);
         free(c);
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 struct collect {
@@ -419,10 +412,10 @@ static int refresh(struct dhcp_client *c)
         struct kernel_addrs ka = {};
         struct client4 *v4 = NULL;
         struct client6 *v6 = NULL;
-        uint64_t now = now_usec();
+        uint64_t now;
         int r = 0;
 
-        if (c->valid && now - c->taken_usec < DHCP_CLIENT_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&c->snapshot, DHCP_CLIENT_SNAPSHOT_USEC, &now))
                 return 0;
         if (c->networkd_dir[0])
                 r = read_networkd(c->networkd_dir, &k);
@@ -475,33 +468,11 @@ static int refresh(struct dhcp_client *c)
         c->n6 = k.n6;
         free(k.v4);
         free(k.v6);
-        c->taken_usec = now;
-        c->valid = true;
+        table_snapshot_taken(&c->snapshot, now);
         return 0;
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s ? s : "");
-        return *ret ? 0 : -ENOMEM;
-}
 
 static int interface_value(struct dhcp_client *c, const char *ifname, char **value)
 {
@@ -513,9 +484,9 @@ static int interface_value(struct dhcp_client *c, const char *ifname, char **val
 static int common_value(struct dhcp_client *c, const char *ifname, const char *field, char **value)
 {
         if (streq(field, "Enable"))
-                return dup_string("true", value);
+                return table_text("true", value);
         if (streq(field, "Status"))
-                return dup_string("Enabled", value);
+                return table_text("Enabled", value);
         if (streq(field, "Interface"))
                 return interface_value(c, ifname, value);
         return -ENOENT;
@@ -526,22 +497,22 @@ static int v4_value(struct dhcp_client *c, const struct client4 *cl, const char 
 {
         const struct dhcp4_lease *l = &cl->lease;
         if (streq(field, "DHCPStatus"))
-                return dup_string(cl->bound ? "Bound" : "Init", value);
+                return table_text(cl->bound ? "Bound" : "Init", value);
         if (streq(field, "IPAddress"))
-                return dup_string(l->address, value);
+                return table_text(l->address, value);
         if (streq(field, "SubnetMask"))
-                return dup_string(l->netmask, value);
+                return table_text(l->netmask, value);
         if (streq(field, "IPRouters"))
-                return dup_string(l->routers, value);
+                return table_text(l->routers, value);
         if (streq(field, "DNSServers"))
-                return dup_string(l->dns, value);
+                return table_text(l->dns, value);
         if (streq(field, "DHCPServer"))
-                return dup_string(l->server, value);
+                return table_text(l->server, value);
         if (streq(field, "LeaseTimeRemaining")) {
                 if (!cl->bound)
-                        return dup_string("0", value);
+                        return table_text("0", value);
                 if (cl->valid_lifetime == LIFETIME_INF)
-                        return dup_string("-1", value);
+                        return table_text("-1", value);
                 return asprintf(value, "%" PRIu32,
                                 cl->valid_lifetime > INT32_MAX ? INT32_MAX : cl->valid_lifetime) < 0
                                ? -ENOMEM
@@ -570,7 +541,7 @@ static int v6_value(struct dhcp_client *c, const struct client6 *cl, const char 
         if (streq(field, "DUID"))
                 return hex(cl->lease.duid, cl->lease.duid_len, value);
         if (streq(field, "ServerNumberOfEntries"))
-                return dup_string(server ? "1" : "0", value);
+                return table_text(server ? "1" : "0", value);
         if (server && streq(field, "Server.1.DUID"))
                 return hex(cl->lease.server_duid, cl->lease.server_duid_len, value);
         return common_value(c, cl->lease.ifname, field, value);
@@ -589,9 +560,10 @@ int dhcp_client_get(struct dhcp_client *c, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, v4 ? V4_PREFIX "ClientNumberOfEntries" : V6_PREFIX "ClientNumberOfEntries"))
-                return asprintf(value, "%zu", v4 ? c->n4 : c->n6) < 0 ? -ENOMEM : 0;
+                return table_count(v4 ? c->n4 : c->n6, value);
         const char *table = v4 ? V4_TABLE : V6_TABLE;
-        if (!startswith(name, table) || parse_instance(name + strlen(table), &instance, &field) < 0)
+        if (!startswith(name, table) ||
+            table_parse_instance(name + strlen(table), &instance, &field) < 0)
                 return -ENOENT;
         if (v4) {
                 for (size_t i = 0; i < c->n4; i++)
@@ -603,14 +575,6 @@ int dhcp_client_get(struct dhcp_client *c, const char *name, char **value)
                                 return v6_value(c, &c->v6[i], field, value);
         }
         return -ENOENT;
-}
-
-static int append(struct strv *out, const char *table, uint32_t instance)
-{
-        char *p;
-        if (asprintf(&p, "%s%" PRIu32 ".", table, instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, p);
 }
 
 static int append_server(struct strv *out, uint32_t client)
@@ -635,7 +599,8 @@ static int table_instances(struct dhcp_client *c, bool v4, const char *object, s
         n = v4 ? c->n4 : c->n6;
         if (startswith(table, object)) {
                 for (size_t i = 0; r >= 0 && i < n; i++) {
-                        r = append(out, table, v4 ? c->v4[i].instance : c->v6[i].instance);
+                        r = table_append_row(out, table,
+                                             v4 ? c->v4[i].instance : c->v6[i].instance);
                         if (r >= 0 && !v4 && c->v6[i].lease.server_duid_len)
                                 r = append_server(out, c->v6[i].instance);
                 }
@@ -643,14 +608,14 @@ static int table_instances(struct dhcp_client *c, bool v4, const char *object, s
         }
         uint32_t instance;
         const char *rest;
-        if (parse_instance(object + strlen(table), &instance, &rest) < 0)
+        if (table_parse_instance(object + strlen(table), &instance, &rest) < 0)
                 return -ENOENT;
         for (size_t i = 0; i < n; i++) {
                 if ((v4 ? c->v4[i].instance : c->v6[i].instance) != instance)
                         continue;
                 bool server = !v4 && c->v6[i].lease.server_duid_len;
                 if (rest[0] == '\0') {
-                        r = append(out, table, instance);
+                        r = table_append_row(out, table, instance);
                         return r >= 0 && server ? append_server(out, instance) : r;
                 }
                 if (streq(rest, "Server.")) /* a client without a known server has none */

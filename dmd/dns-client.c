@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "builtin-table.h"
 #include "dns-client.h"
 #include "instance-map.h"
 #include "log.h"
@@ -24,8 +25,7 @@ struct dns_client {
         /* The last read, with each server's number. */
         struct dns_server_list servers;
         uint32_t *instances;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 void dns_server_list_done(struct dns_server_list *l)
@@ -137,13 +137,6 @@ void dns_client_free(struct dns_client *d)
         free(d);
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int read_servers(const char *prefix, const char *file, struct dns_server_list *out)
 {
         _cleanup_free_ char *path = NULL, *data = NULL;
@@ -158,10 +151,10 @@ static int read_servers(const char *prefix, const char *file, struct dns_server_
 static int refresh(struct dns_client *d)
 {
         struct dns_server_list l = {};
-        uint64_t now = now_usec();
+        uint64_t now;
         int r;
 
-        if (d->valid && now - d->taken_usec < DNS_CLIENT_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&d->snapshot, DNS_CLIENT_SNAPSHOT_USEC, &now))
                 return 0;
         r = read_servers(d->etc, "/resolv.conf", &l);
         if (r == -ENOENT || r == -EACCES)
@@ -200,8 +193,7 @@ static int refresh(struct dns_client *d)
         free(d->instances);
         d->servers = l;
         d->instances = numbers;
-        d->taken_usec = now;
-        d->valid = true;
+        table_snapshot_taken(&d->snapshot, now);
         return 0;
 }
 
@@ -211,27 +203,6 @@ static const struct dns_server *find(struct dns_client *d, uint32_t instance)
                 if (d->instances[i] == instance)
                         return &d->servers.v[i];
         return NULL;
-}
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 int dns_client_get(struct dns_client *d, const char *name, char **value)
@@ -244,35 +215,27 @@ int dns_client_get(struct dns_client *d, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, CLIENT_PREFIX "Status"))
-                return dup_string(d->servers.n > 0 ? "Enabled" : "Error", value);
+                return table_text(d->servers.n > 0 ? "Enabled" : "Error", value);
         if (streq(name, CLIENT_PREFIX "ServerNumberOfEntries"))
-                return asprintf(value, "%zu", d->servers.n) < 0 ? -ENOMEM : 0;
+                return table_count(d->servers.n, value);
         if (!startswith(name, SERVER_TABLE))
                 return -ENOENT;
 
         uint32_t instance;
         const char *field;
-        r = parse_instance(name + strlen(SERVER_TABLE), &instance, &field);
+        r = table_parse_instance(name + strlen(SERVER_TABLE), &instance, &field);
         if (r < 0)
                 return r;
         const struct dns_server *s = find(d, instance);
         if (!s)
                 return -ENOENT;
         if (streq(field, "DNSServer"))
-                return dup_string(s->address, value);
+                return table_text(s->address, value);
         if (streq(field, "Status"))
-                return dup_string("Enabled", value);
+                return table_text("Enabled", value);
         if (streq(field, "Type"))
-                return dup_string(s->type, value);
+                return table_text(s->type, value);
         return -ENOENT;
-}
-
-static int append(struct strv *out, uint32_t instance)
-{
-        char *p;
-        if (asprintf(&p, SERVER_TABLE "%" PRIu32 ".", instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, p);
 }
 
 int dns_client_get_instances(struct dns_client *d, const char *object, struct strv *instances)
@@ -284,19 +247,20 @@ int dns_client_get_instances(struct dns_client *d, const char *object, struct st
         if (startswith(SERVER_TABLE, object)) {
                 r = refresh(d);
                 for (size_t i = 0; r >= 0 && i < d->servers.n; i++)
-                        r = append(instances, d->instances[i]);
+                        r = table_append_row(instances, SERVER_TABLE, d->instances[i]);
                 return r;
         }
         if (startswith(object, SERVER_TABLE)) {
                 uint32_t instance;
                 const char *rest;
-                r = parse_instance(object + strlen(SERVER_TABLE), &instance, &rest);
+                r = table_parse_instance(object + strlen(SERVER_TABLE), &instance, &rest);
                 if (r < 0 || rest[0] != '\0')
                         return -ENOENT;
                 r = refresh(d);
                 if (r < 0)
                         return r;
-                return find(d, instance) ? append(instances, instance) : -ENOENT;
+                return find(d, instance) ? table_append_row(instances, SERVER_TABLE, instance)
+                                         : -ENOENT;
         }
         return 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "store.h"
 #include "usb-netif.h"
@@ -50,8 +51,7 @@ struct usb_netif {
         struct instance_map numbers;
         struct netif *v;
         size_t n;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 static void netifs_free(struct netif *v, size_t n)
@@ -93,7 +93,7 @@ void usb_netif_free(struct usb_netif *n)
 
 void usb_netif_invalidate(struct usb_netif *n)
 {
-        n->valid = false;
+        table_snapshot_invalidate(&n->snapshot);
 }
 
 /* The first line of IF/ATTR; NULL (and 0) when it cannot be read. */
@@ -193,13 +193,6 @@ static int read_netif(struct usb_netif *n, const char *ifname, struct netif *out
         return out->instance ? 0 : -ENOMEM;
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int by_instance(const void *a, const void *b)
 {
         const struct netif *x = a, *y = b;
@@ -210,10 +203,10 @@ static int refresh(struct usb_netif *n)
 {
         struct netif *v = NULL;
         size_t count = 0;
-        uint64_t now = now_usec();
+        uint64_t now;
         int r = 0;
 
-        if (n->valid && now - n->taken_usec < SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&n->snapshot, SNAPSHOT_USEC, &now))
                 return 0;
         DIR *dir = opendir(n->net_dir);
         if (!dir && errno != ENOENT)
@@ -240,23 +233,7 @@ static int refresh(struct usb_netif *n)
         netifs_free(n->v, n->n);
         n->v = v;
         n->n = count;
-        n->taken_usec = now;
-        n->valid = true;
-        return 0;
-}
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
+        table_snapshot_taken(&n->snapshot, now);
         return 0;
 }
 
@@ -266,12 +243,6 @@ static const struct netif *find(const struct usb_netif *n, uint32_t instance)
                 if (n->v[i].instance == instance)
                         return &n->v[i];
         return NULL;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 int usb_netif_get(struct usb_netif *n, const char *name, char **value)
@@ -286,33 +257,25 @@ int usb_netif_get(struct usb_netif *n, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, USB_PREFIX "InterfaceNumberOfEntries"))
-                return asprintf(value, "%zu", n->n) < 0 ? -ENOMEM : 0;
-        if (parse_instance(name + strlen(NETIF_TABLE), &instance, &field) < 0)
+                return table_count(n->n, value);
+        if (table_parse_instance(name + strlen(NETIF_TABLE), &instance, &field) < 0)
                 return -ENOENT;
         const struct netif *i = find(n, instance);
         if (!i)
                 return -ENOENT;
         if (streq(field, "Enable"))
-                return dup_string(i->up ? "true" : "false", value);
+                return table_text(i->up ? "true" : "false", value);
         if (streq(field, "Status"))
-                return dup_string(i->status, value);
+                return table_text(i->status, value);
         if (streq(field, "Name"))
-                return dup_string(i->name, value);
+                return table_text(i->name, value);
         if (streq(field, "MACAddress"))
-                return dup_string(i->mac, value);
+                return table_text(i->mac, value);
         if (startswith(field, "Stats."))
                 for (size_t k = 0; k < ELEMENTSOF(stats); k++)
                         if (streq(field + 6, stats[k].field))
                                 return asprintf(value, "%" PRIu64, i->stats[k]) < 0 ? -ENOMEM : 0;
         return -ENOENT;
-}
-
-static int append(struct strv *out, uint32_t instance)
-{
-        char *s;
-        if (asprintf(&s, NETIF_TABLE "%" PRIu32 ".", instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, s);
 }
 
 int usb_netif_get_instances(struct usb_netif *n, const char *object, struct strv *instances)
@@ -326,13 +289,13 @@ int usb_netif_get_instances(struct usb_netif *n, const char *object, struct strv
                 return r;
         if (startswith(NETIF_TABLE, object)) {
                 for (size_t i = 0; r >= 0 && i < n->n; i++)
-                        r = append(instances, n->v[i].instance);
+                        r = table_append_row(instances, NETIF_TABLE, n->v[i].instance);
                 return r;
         }
         uint32_t instance;
         const char *rest;
-        if (parse_instance(object + strlen(NETIF_TABLE), &instance, &rest) < 0 ||
+        if (table_parse_instance(object + strlen(NETIF_TABLE), &instance, &rest) < 0 ||
             (rest[0] != '\0' && !streq(rest, "Stats.")) || !find(n, instance))
                 return -ENOENT;
-        return rest[0] == '\0' ? append(instances, instance) : 0;
+        return rest[0] == '\0' ? table_append_row(instances, NETIF_TABLE, instance) : 0;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "store.h"
 #include "usb-port.h"
@@ -40,8 +41,7 @@ struct usb_port {
         struct instance_map numbers;
         struct row *v;
         size_t n;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 static void ports_free(struct port *v, size_t n)
@@ -93,7 +93,7 @@ void usb_port_free(struct usb_port *p)
 
 void usb_port_invalidate(struct usb_port *p)
 {
-        p->valid = false;
+        table_snapshot_invalidate(&p->snapshot);
 }
 
 static int read_line(const char *path, char **ret)
@@ -192,22 +192,15 @@ static int by_name(const void *a, const void *b)
         return lx != ly ? (lx > ly) - (lx < ly) : strcmp(x->name, y->name);
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int refresh(struct usb_port *p)
 {
         struct port *ports = NULL;
         struct row *rows = NULL;
         size_t n_ports = 0, n_rows = 0;
-        uint64_t now = now_usec();
+        uint64_t now;
         int r = 0;
 
-        if (p->valid && now - p->taken_usec < SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&p->snapshot, SNAPSHOT_USEC, &now))
                 return 0;
         DIR *d = opendir(p->devices_dir);
         for (struct dirent *de; d && r >= 0 && (de = readdir(d));) {
@@ -252,23 +245,7 @@ static int refresh(struct usb_port *p)
         rows_free(p->v, p->n);
         p->v = rows;
         p->n = n_rows;
-        p->taken_usec = now;
-        p->valid = true;
-        return 0;
-}
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
+        table_snapshot_taken(&p->snapshot, now);
         return 0;
 }
 
@@ -278,12 +255,6 @@ static const struct row *find(const struct usb_port *p, uint32_t instance)
                 if (p->v[i].instance == instance)
                         return &p->v[i];
         return NULL;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 int usb_port_get(struct usb_port *p, const char *name, char **value)
@@ -298,18 +269,18 @@ int usb_port_get(struct usb_port *p, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, USB_PREFIX "PortNumberOfEntries"))
-                return asprintf(value, "%zu", p->n) < 0 ? -ENOMEM : 0;
-        if (parse_instance(name + strlen(PORT_TABLE), &instance, &field) < 0)
+                return table_count(p->n, value);
+        if (table_parse_instance(name + strlen(PORT_TABLE), &instance, &field) < 0)
                 return -ENOENT;
         const struct row *row = find(p, instance);
         if (!row)
                 return -ENOENT;
         if (streq(field, "Name"))
-                return dup_string(row->name, value);
+                return table_text(row->name, value);
         if (streq(field, "Standard"))
-                return dup_string(row->standard, value);
+                return table_text(row->standard, value);
         if (streq(field, "Type"))
-                return dup_string("Host", value);
+                return table_text("Host", value);
         return -ENOENT;
 }
 
@@ -323,15 +294,7 @@ int usb_port_path(struct usb_port *p, const char *port_name, char **ret)
                     (p->v[i].peer && streq(p->v[i].peer, port_name)))
                         return asprintf(ret, PORT_TABLE "%" PRIu32, p->v[i].instance) < 0 ? -ENOMEM
                                                                                           : 0;
-        return dup_string("", ret);
-}
-
-static int append(struct strv *out, uint32_t instance)
-{
-        char *s;
-        if (asprintf(&s, PORT_TABLE "%" PRIu32 ".", instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, s);
+        return table_text("", ret);
 }
 
 int usb_port_get_instances(struct usb_port *p, const char *object, struct strv *instances)
@@ -345,13 +308,13 @@ int usb_port_get_instances(struct usb_port *p, const char *object, struct strv *
                 return r;
         if (startswith(PORT_TABLE, object)) {
                 for (size_t i = 0; r >= 0 && i < p->n; i++)
-                        r = append(instances, p->v[i].instance);
+                        r = table_append_row(instances, PORT_TABLE, p->v[i].instance);
                 return r;
         }
         uint32_t instance;
         const char *rest;
-        if (parse_instance(object + strlen(PORT_TABLE), &instance, &rest) < 0 || rest[0] != '\0' ||
-            !find(p, instance))
+        if (table_parse_instance(object + strlen(PORT_TABLE), &instance, &rest) < 0 ||
+            rest[0] != '\0' || !find(p, instance))
                 return -ENOENT;
-        return append(instances, instance);
+        return table_append_row(instances, PORT_TABLE, instance);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "store.h"
 #include "usb-netif.h"
@@ -62,8 +63,7 @@ struct usb {
         size_t n_hosts;
         struct usb_device *devices;
         size_t n_devices;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 /* ---- pure helpers ---------------------------------------------------------------------- */
@@ -401,22 +401,15 @@ static int by_instance(const void *a, const void *b)
         return (x->instance > y->instance) - (x->instance < y->instance);
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int refresh(struct usb *u)
 {
         struct usb_host *hosts = NULL;
         struct usb_device *devices = NULL;
         size_t n_hosts = 0, n_devices = 0;
-        uint64_t now = now_usec();
+        uint64_t now;
         int r = 0;
 
-        if (u->valid && now - u->taken_usec < USB_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&u->snapshot, USB_SNAPSHOT_USEC, &now))
                 return 0;
         DIR *dir = opendir(u->devices_dir);
         if (!dir && errno != ENOENT)
@@ -465,8 +458,7 @@ static int refresh(struct usb *u)
         u->n_hosts = n_hosts;
         u->devices = devices;
         u->n_devices = n_devices;
-        u->taken_usec = now;
-        u->valid = true;
+        table_snapshot_taken(&u->snapshot, now);
         return 0;
 }
 
@@ -508,24 +500,9 @@ void usb_free(struct usb *u)
 
 void usb_invalidate(struct usb *u)
 {
-        u->valid = false;
+        table_snapshot_invalidate(&u->snapshot);
         usb_netif_invalidate(u->netif);
         usb_port_invalidate(u->ports);
-}
-
-/* "7.Rest" -> 7 and "Rest". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
 }
 
 static const struct usb_host *find_host(const struct usb *u, uint32_t bus)
@@ -560,12 +537,6 @@ static size_t host_devices(const struct usb *u, unsigned bus)
         return n;
 }
 
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s ? s : "");
-        return *ret ? 0 : -ENOMEM;
-}
-
 static int print_uint(unsigned v, char **ret)
 {
         return asprintf(ret, "%u", v) < 0 ? -ENOMEM : 0;
@@ -575,17 +546,17 @@ static int host_value(const struct usb *u, const struct usb_host *h, const char 
                       char **value)
 {
         if (streq(field, "Enable"))
-                return dup_string(h->enabled ? "true" : "false", value);
+                return table_text(h->enabled ? "true" : "false", value);
         if (streq(field, "Name"))
-                return dup_string(h->name, value);
+                return table_text(h->name, value);
         if (streq(field, "Type"))
-                return dup_string(h->type, value);
+                return table_text(h->type, value);
         if (streq(field, "PowerManagementEnable"))
-                return dup_string(h->power_management ? "true" : "false", value);
+                return table_text(h->power_management ? "true" : "false", value);
         if (streq(field, "USBVersion"))
-                return dup_string(h->version, value);
+                return table_text(h->version, value);
         if (streq(field, "DeviceNumberOfEntries"))
-                return print_uint((unsigned)host_devices(u, h->bus), value);
+                return table_count(host_devices(u, h->bus), value);
         return -ENOENT;
 }
 
@@ -594,11 +565,11 @@ static int interface_value(const struct usb_interface *itf, const char *field, c
         if (streq(field, "InterfaceNumber"))
                 return print_uint(itf->number, value);
         if (streq(field, "InterfaceClass"))
-                return dup_string(itf->class_, value);
+                return table_text(itf->class_, value);
         if (streq(field, "InterfaceSubClass"))
-                return dup_string(itf->subclass, value);
+                return table_text(itf->subclass, value);
         if (streq(field, "InterfaceProtocol"))
-                return dup_string(itf->protocol, value);
+                return table_text(itf->protocol, value);
         return -ENOENT;
 }
 
@@ -609,9 +580,9 @@ static int configuration_value(const struct usb_device *d, const char *field, ch
         if (streq(field, "ConfigurationNumber"))
                 return print_uint(d->configuration, value);
         if (streq(field, "InterfaceNumberOfEntries"))
-                return print_uint((unsigned)d->n_interfaces, value);
+                return table_count(d->n_interfaces, value);
         if (!startswith(field, "Interface.") ||
-            parse_instance(field + strlen("Interface."), &instance, &rest) < 0)
+            table_parse_instance(field + strlen("Interface."), &instance, &rest) < 0)
                 return -ENOENT;
         const struct usb_interface *itf = find_interface(d, instance);
         return itf ? interface_value(itf, rest, value) : -ENOENT;
@@ -631,24 +602,24 @@ static int device_value(struct usb *u, const struct usb_device *d, const char *f
 
         for (size_t i = 0; i < ELEMENTSOF(texts); i++)
                 if (streq(field, texts[i]))
-                        return dup_string(text[i], value);
+                        return table_text(text[i], value);
         for (size_t i = 0; i < ELEMENTSOF(numbers); i++)
                 if (streq(field, numbers[i]))
                         return print_uint(number[i], value);
         if (streq(field, "IsSuspended"))
-                return dup_string(d->suspended ? "true" : "false", value);
+                return table_text(d->suspended ? "true" : "false", value);
         if (streq(field, "IsSelfPowered"))
-                return dup_string(d->self_powered ? "true" : "false", value);
+                return table_text(d->self_powered ? "true" : "false", value);
         if (streq(field, "Parent")) {
                 if (d->parent == 0)
-                        return dup_string("", value);
+                        return table_text("", value);
                 return asprintf(value, HOST_TABLE "%u.Device.%" PRIu32, d->bus, d->parent) < 0
                                ? -ENOMEM
                                : 0;
         }
         if (streq(field, "USBPort")) {
                 if (!d->port_name)
-                        return dup_string("", value);
+                        return table_text("", value);
                 return usb_port_path(u->ports, d->port_name, value);
         }
         if (streq(field, "ConfigurationNumberOfEntries"))
@@ -656,7 +627,8 @@ static int device_value(struct usb *u, const struct usb_device *d, const char *f
         uint32_t instance;
         const char *rest;
         if (d->configuration == 0 || !startswith(field, "Configuration.") ||
-            parse_instance(field + strlen("Configuration."), &instance, &rest) < 0 || instance != 1)
+            table_parse_instance(field + strlen("Configuration."), &instance, &rest) < 0 ||
+            instance != 1)
                 return -ENOENT;
         return configuration_value(d, rest, value);
 }
@@ -675,16 +647,16 @@ int usb_get(struct usb *u, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, HOSTS "HostNumberOfEntries"))
-                return print_uint((unsigned)u->n_hosts, value);
+                return table_count(u->n_hosts, value);
         if (!startswith(name, HOST_TABLE) ||
-            parse_instance(name + strlen(HOST_TABLE), &bus, &field) < 0)
+            table_parse_instance(name + strlen(HOST_TABLE), &bus, &field) < 0)
                 return -ENOENT;
         const struct usb_host *h = find_host(u, bus);
         if (!h)
                 return -ENOENT;
         if (!startswith(field, "Device."))
                 return host_value(u, h, field, value);
-        if (parse_instance(field + strlen("Device."), &instance, &rest) < 0)
+        if (table_parse_instance(field + strlen("Device."), &instance, &rest) < 0)
                 return -ENOENT;
         const struct usb_device *d = find_device(u, bus, instance);
         return d ? device_value(u, d, rest, value) : -ENOENT;
@@ -740,12 +712,13 @@ static bool row_exists(const struct usb *u, const char *object)
         uint32_t bus, instance;
         const char *rest;
         if (!startswith(object, HOST_TABLE) ||
-            parse_instance(object + strlen(HOST_TABLE), &bus, &rest) < 0 || !find_host(u, bus))
+            table_parse_instance(object + strlen(HOST_TABLE), &bus, &rest) < 0 ||
+            !find_host(u, bus))
                 return false;
         if (rest[0] == '\0' || streq(rest, "Device."))
                 return true;
         if (!startswith(rest, "Device.") ||
-            parse_instance(rest + strlen("Device."), &instance, &rest) < 0)
+            table_parse_instance(rest + strlen("Device."), &instance, &rest) < 0)
                 return false;
         const struct usb_device *d = find_device(u, bus, instance);
         if (!d)
@@ -753,13 +726,13 @@ static bool row_exists(const struct usb *u, const char *object)
         if (rest[0] == '\0' || (d->configuration && streq(rest, "Configuration.")))
                 return true;
         if (!startswith(rest, "Configuration.") ||
-            parse_instance(rest + strlen("Configuration."), &instance, &rest) < 0 ||
+            table_parse_instance(rest + strlen("Configuration."), &instance, &rest) < 0 ||
             instance != 1 || d->configuration == 0)
                 return false;
         if (rest[0] == '\0' || streq(rest, "Interface."))
                 return true;
         if (!startswith(rest, "Interface.") ||
-            parse_instance(rest + strlen("Interface."), &instance, &rest) < 0)
+            table_parse_instance(rest + strlen("Interface."), &instance, &rest) < 0)
                 return false;
         return find_interface(d, instance) && rest[0] == '\0';
 }
