@@ -153,6 +153,35 @@ class LiveSystemTablesTest(cwmptest.CwmpTestCase):
         again = {d['Name']: i for i, d in self.rows(DU, self.dm.values([DU])).items()}
         self.assertEqual(again, now, 'numbers survive a restart')
 
+    def test_large_status_file(self):
+        """A status file of Debian's size: a GPV of every unit stays quick, and a second one
+        does not parse the file again."""
+        status = self.sb.path('etc', 'status')
+        os.makedirs(os.path.dirname(status), exist_ok=True)
+        count = 6000
+        with open(status, 'w') as f:
+            for i in range(count):
+                f.write('Package: pkg%05d\nStatus: install ok installed\nArchitecture: amd64\n'
+                        'Maintainer: Team %d <t@example.org>\nVersion: %d.0-1\n'
+                        'Description: package %d\n a long description\n .\n more\n\n'
+                        % (i, i % 50, i, i))
+        cfg = self.sb.dmd_config({'SoftwareModules': {'PackageStatusFile': status}})
+        self.sb.start_dmd(config=cfg)
+        start = time.monotonic()
+        got = self.dm.values([DU])
+        first = time.monotonic() - start
+        start = time.monotonic()
+        self.dm.values([DU])
+        again = time.monotonic() - start
+        start = time.monotonic()
+        self.dm.value(DU + '3000.Version')
+        one = time.monotonic() - start
+        print('%d packages, %d values: GPV of %s %.2f s (parse included), %.2f s again; '
+              'one value %.4f s' % (count, len(got), DU, first, again, one))
+        self.assertEqual(len(self.rows(DU, got)), count)
+        self.assertLess(first, cwmptest.scaled(10))
+        self.assertLess(one, cwmptest.scaled(1))
+
     def test_users_match_getent(self):
         self.sb.start_dmd()
         got = self.dm.values([USERS])
