@@ -57,6 +57,15 @@ static inline bool endswith_char(const char *s, char c)
         size_t n = strlen(s);
         return n > 0 && s[n - 1] == c;
 }
+/* The number of characters of UTF-8 text (bytes that do not continue a character). */
+static inline size_t utf8_length(const char *s)
+{
+        size_t n = 0;
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xC0) != 0x80)
+                        n++;
+        return n;
+}
 
 /* A growable array of owned strings, NULL-terminated. */
 struct strv {

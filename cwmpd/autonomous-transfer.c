@@ -8,6 +8,7 @@
 
 #include "autonomous-transfer.h"
 #include "events.h"
+#include "handoff-done.h"
 #include "kvmap.h"
 #include "log.h"
 #include "management-server.h"
@@ -20,7 +21,6 @@
 #define PENDING_PREFIX "autonomous-key:"  /* producer key -> record, while stored */
 #define DONE_PREFIX    "autonomous-done:" /* producer keys delivered: a late retry is not news */
 #define SEQ_KEY        "autonomous-seq"
-#define DONE_KEEP      64
 #define EVENT_CODE     "10 AUTONOMOUS TRANSFER COMPLETE"
 #define N_FIELDS       11
 
@@ -38,43 +38,21 @@ void autonomous_transfer_done(struct autonomous_transfer *t)
         *t = (struct autonomous_transfer){};
 }
 
-static size_t utf8_chars(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
-
-/* The codes cwmp-1-x.xsd allows in AutonomousTransferComplete (as in TransferComplete). */
-static bool fault_allowed(uint32_t code)
-{
-        return code == 0 || code == 9001 || code == 9002 || code == 9010 || code == 9011 ||
-               code == 9012 || (code >= 9014 && code <= 9020) || (code >= 9033 && code <= 9899);
-}
-
-static bool time_valid(const char *s)
-{
-        struct cw_datetime dt;
-        return s && cw_parse_datetime(s, &dt) >= 0;
-}
-
 static const char *check(const struct soap_autonomous_transfer *t)
 {
-        if (!t->announce_url || utf8_chars(t->announce_url) > 1024)
+        if (!t->announce_url || utf8_length(t->announce_url) > 1024)
                 return "AnnounceURL is longer than 1024 characters";
-        if (!t->transfer_url || utf8_chars(t->transfer_url) > 1024)
+        if (!t->transfer_url || utf8_length(t->transfer_url) > 1024)
                 return "TransferURL is longer than 1024 characters";
         if (!transfer_type_valid(t->file_type))
                 return "FileType is not a file type (\"1 Firmware Upgrade Image\" ...)";
-        if (!t->target_file_name || utf8_chars(t->target_file_name) > 256)
+        if (!t->target_file_name || utf8_length(t->target_file_name) > 256)
                 return "TargetFileName is longer than 256 characters";
-        if (!fault_allowed(t->fault_code))
+        if (!transfer_fault_code_valid(t->fault_code))
                 return "AutonomousTransferComplete cannot carry this fault code";
-        if (!t->fault_string || utf8_chars(t->fault_string) > 256)
+        if (!t->fault_string || utf8_length(t->fault_string) > 256)
                 return "FaultString is longer than 256 characters";
-        if (!time_valid(t->start_time) || !time_valid(t->complete_time))
+        if (!transfer_time_valid(t->start_time) || !transfer_time_valid(t->complete_time))
                 return "StartTime and CompleteTime must be dateTime values";
         return NULL;
 }
@@ -305,39 +283,6 @@ bool autonomous_transfer_next(struct manager *m, const char *after, struct auton
         return found;
 }
 
-/* Remembers the last DONE_KEEP delivered producer keys, oldest forgotten first. */
-static int remember_done(struct manager *m, const char *producer_key)
-{
-        _cleanup_free_ char *key = NULL;
-        const char *k, *v, *oldest = NULL;
-        uint64_t seq = 0, oldest_seq = UINT64_MAX;
-        size_t n = 0;
-        char num[24];
-
-        kvmap_foreach (m->state, i, k, v) {
-                if (!startswith(k, DONE_PREFIX))
-                        continue;
-                uint64_t s = strtoull(v, NULL, 10);
-                n++;
-                if (s >= seq)
-                        seq = s + 1;
-                if (s < oldest_seq) {
-                        oldest_seq = s;
-                        oldest = k;
-                }
-        }
-        if (n >= DONE_KEEP && oldest) {
-                _cleanup_free_ char *victim = strdup(oldest);
-                if (!victim)
-                        return -ENOMEM;
-                (void)manager_state_set(m, victim, NULL);
-        }
-        if (asprintf(&key, DONE_PREFIX "%s", producer_key) < 0)
-                return -ENOMEM;
-        snprintf(num, sizeof(num), "%" PRIu64, seq);
-        return manager_state_set(m, key, num);
-}
-
 static bool any_stored(struct manager *m)
 {
         const char *k, *v;
@@ -358,7 +303,7 @@ int autonomous_transfer_remove(struct manager *m, const struct autonomous_transf
                         return -ENOMEM;
                 r = manager_state_set(m, pending, NULL);
                 if (r >= 0)
-                        r = remember_done(m, t->producer_key);
+                        r = handoff_done_remember(m, DONE_PREFIX, t->producer_key);
         }
         if (r >= 0)
                 r = manager_state_set(m, t->key, NULL);

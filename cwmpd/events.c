@@ -165,15 +165,6 @@ static int event_code_parse(const char *code, enum event_kind *ret_kind, int *re
         return -EINVAL;
 }
 
-static size_t utf8_length(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xc0) != 0x80)
-                        n++;
-        return n;
-}
-
 static int check_event(const char *code, const char *command_key, const char *producer_key,
                        enum event_kind *ret_kind)
 {

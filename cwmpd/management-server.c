@@ -467,15 +467,6 @@ static int on_committed(sd_event_source *s, void *userdata)
 
 /* ---- defaults from the configuration ---- */
 
-static size_t utf8_length(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xc0) != 0x80)
-                        n++;
-        return n;
-}
-
 static int add_config_string(struct management_server *ms, const char *name, const char *value)
 {
         if (!value)

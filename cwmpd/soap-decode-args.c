@@ -196,15 +196,6 @@ static char *trim(char *s)
         return s;
 }
 
-static size_t utf8_length(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
-
 static int grow_array(void **array, size_t *allocated, size_t need, size_t size)
 {
         if (need <= *allocated)

@@ -8,19 +8,11 @@
 #include <string.h>
 
 #include "transfer-args.h"
+#include "types.h"
 #include "util.h"
 
 #define TYPE_MAX_CHARS   64  /* DownloadFileType, UploadFileType, TimeWindowModeValueType */
 #define STRING_MAX_CHARS 256 /* URL, Username, Password, TargetFileName, UserMessage ... */
-
-static size_t utf8_chars(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                if (((unsigned char)*s & 0xC0) != 0x80)
-                        n++;
-        return n;
-}
 
 static bool is_space(char c)
 {
@@ -45,7 +37,7 @@ static bool words(const char *s)
 
 bool transfer_type_valid(const char *s)
 {
-        if (!s || utf8_chars(s) > TYPE_MAX_CHARS)
+        if (!s || utf8_length(s) > TYPE_MAX_CHARS)
                 return false;
         if (s[0] == 'X' && s[1] == ' ') {
                 /* "X \S+ .+" (which includes "X [0-9A-F]{6} .+") */
@@ -88,7 +80,7 @@ static int check_lengths(const char *method, const struct string_arg *args, size
                          size_t size)
 {
         for (size_t i = 0; i < n; i++)
-                if (args[i].value && utf8_chars(args[i].value) > STRING_MAX_CHARS)
+                if (args[i].value && utf8_length(args[i].value) > STRING_MAX_CHARS)
                         return fail(detail, size, "%s: %s is longer than %d characters", method,
                                     args[i].name, STRING_MAX_CHARS);
         return 0;
@@ -153,7 +145,7 @@ static int check_windows(const struct soap_message *m, char *detail, size_t size
                                     "ScheduleDownload: TimeWindowList item %zu: WindowMode "
                                     "\"%.64s\" is not a window mode (\"1 At Any Time\" ...)",
                                     i + 1, w->window_mode ? w->window_mode : "");
-                if (w->user_message && utf8_chars(w->user_message) > STRING_MAX_CHARS)
+                if (w->user_message && utf8_length(w->user_message) > STRING_MAX_CHARS)
                         return fail(detail, size,
                                     "ScheduleDownload: TimeWindowList item %zu: UserMessage is "
                                     "longer than %d characters",
@@ -185,4 +177,16 @@ int transfer_args_check(const struct soap_message *m, char *detail, size_t detai
         default:
                 return 0;
         }
+}
+
+bool transfer_fault_code_valid(uint32_t code)
+{
+        return code == 0 || code == 9001 || code == 9002 || code == 9010 || code == 9011 ||
+               code == 9012 || (code >= 9014 && code <= 9020) || (code >= 9033 && code <= 9899);
+}
+
+bool transfer_time_valid(const char *s)
+{
+        struct cw_datetime dt;
+        return s && cw_parse_datetime(s, &dt) >= 0;
 }

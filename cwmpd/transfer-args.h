@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "soap.h"
 
@@ -22,3 +23,9 @@ bool transfer_type_valid(const char *s);
  * Returns 0, or -EINVAL with the reason written into detail (always NUL-terminated): the
  * request then draws fault 9003. */
 int transfer_args_check(const struct soap_message *m, char *detail, size_t detail_size);
+
+/* Whether TransferComplete and AutonomousTransferComplete may carry this FaultCode (the codes
+ * cwmp-1-x.xsd allows them; 0 is success). */
+bool transfer_fault_code_valid(uint32_t code);
+/* Whether s is a dateTime, as StartTime and CompleteTime must be. */
+bool transfer_time_valid(const char *s);

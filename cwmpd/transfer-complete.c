@@ -6,14 +6,15 @@
 #include <string.h>
 
 #include "events.h"
+#include "handoff-done.h"
 #include "kvmap.h"
 #include "manager.h"
+#include "transfer-args.h"
 #include "transfer-complete.h"
 #include "types.h"
 
 #define PREFIX      "transfer:"
 #define DONE_PREFIX "transfer-done:" /* results the ACS has: a late retry is not news */
-#define DONE_KEEP   64
 
 void transfer_result_done(struct transfer_result *t)
 {
@@ -24,19 +25,6 @@ void transfer_result_done(struct transfer_result *t)
         free(t->start_time);
         free(t->complete_time);
         *t = (struct transfer_result){};
-}
-
-/* The codes cwmp-1-x.xsd allows in TransferComplete. */
-static bool fault_allowed(uint32_t code)
-{
-        return code == 0 || code == 9001 || code == 9002 || code == 9010 || code == 9011 ||
-               code == 9012 || (code >= 9014 && code <= 9020) || (code >= 9033 && code <= 9899);
-}
-
-static bool time_valid(const char *s)
-{
-        struct cw_datetime dt;
-        return s && cw_parse_datetime(s, &dt) >= 0;
 }
 
 int transfer_complete_queue(struct manager *m, const char *method, const char *command_key,
@@ -52,11 +40,11 @@ int transfer_complete_queue(struct manager *m, const char *method, const char *c
                 *reason = "the method must be Download, Upload or ScheduleDownload";
                 return -EINVAL;
         }
-        if (!fault_allowed(fault_code)) {
+        if (!transfer_fault_code_valid(fault_code)) {
                 *reason = "TransferComplete cannot carry this fault code";
                 return -EINVAL;
         }
-        if (!time_valid(start_time) || !time_valid(complete_time)) {
+        if (!transfer_time_valid(start_time) || !transfer_time_valid(complete_time)) {
                 *reason = "StartTime and CompleteTime must be dateTime values";
                 return -EINVAL;
         }
@@ -140,39 +128,6 @@ bool transfer_complete_next(struct manager *m, struct transfer_result *ret)
         return found;
 }
 
-/* Remembers the last DONE_KEEP delivered results by their key, oldest forgotten first. */
-static int remember_done(struct manager *m, const char *suffix)
-{
-        _cleanup_free_ char *key = NULL;
-        const char *k, *v, *oldest = NULL;
-        uint64_t seq = 0, oldest_seq = UINT64_MAX;
-        size_t n = 0;
-        char num[24];
-
-        kvmap_foreach (m->state, i, k, v) {
-                if (!startswith(k, DONE_PREFIX))
-                        continue;
-                uint64_t s = strtoull(v, NULL, 10);
-                n++;
-                if (s >= seq)
-                        seq = s + 1;
-                if (s < oldest_seq) {
-                        oldest_seq = s;
-                        oldest = k;
-                }
-        }
-        if (n >= DONE_KEEP && oldest) {
-                _cleanup_free_ char *victim = strdup(oldest);
-                if (!victim)
-                        return -ENOMEM;
-                (void)manager_state_set(m, victim, NULL);
-        }
-        if (asprintf(&key, DONE_PREFIX "%s", suffix) < 0)
-                return -ENOMEM;
-        snprintf(num, sizeof(num), "%" PRIu64, seq);
-        return manager_state_set(m, key, num);
-}
-
 int transfer_complete_acknowledged(struct manager *m, const struct transfer_result *t)
 {
         _cleanup_free_ char *m_code = NULL;
@@ -180,7 +135,7 @@ int transfer_complete_acknowledged(struct manager *m, const struct transfer_resu
 
         if (asprintf(&m_code, "M %s", t->method) < 0)
                 return -ENOMEM;
-        r = remember_done(m, t->key + strlen(PREFIX));
+        r = handoff_done_remember(m, DONE_PREFIX, t->key + strlen(PREFIX));
         if (r >= 0)
                 r = manager_state_set(m, t->key, NULL);
         if (r >= 0)
