@@ -52,9 +52,38 @@ static int dhcp_live_instances(struct manager *m, const char *object, struct str
         return dhcp_client_get_instances(m->dhcp_client, object, out);
 }
 
-static int software_live_get(struct manager *m, const char *name, char **value)
+/*
+ * The Alias of a row of a read-only built-in table: the one the ACS set (dmd stores it like
+ * its own values, under the instance path, which stays with the row as its number does),
+ * else "cpe-N". 1 when `name` is such an Alias, 0 when it is not one.
+ */
+static int row_alias(struct manager *m, const char *name,
+                     int (*instances)(struct manager *, const char *, struct strv *), char **value)
 {
-        return software_modules_get(m->software_modules, name, value);
+        size_t len = strlen(name), digits = 0;
+        if (len < 8 || !streq(name + len - 6, ".Alias"))
+                return 0;
+        while (digits < len - 6 && strchr("0123456789", name[len - 7 - digits]))
+                digits++;
+        if (digits == 0 || digits == len - 6 || name[len - 7 - digits] != '.')
+                return 0;
+        _cleanup_free_ char *row = strndup(name, len - 5);
+        struct strv found = {};
+        if (!row)
+                return -ENOMEM;
+        int r = instances(m, row, &found);
+        size_t n = found.n;
+        strv_done(&found);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return -ENOENT;
+        const char *stored = state_get_value(&m->state, name);
+        if (stored)
+                *value = strdup(stored);
+        else if (asprintf(value, "cpe-%.*s", (int)digits, name + len - 6 - digits) < 0)
+                *value = NULL;
+        return *value ? 1 : -ENOMEM;
 }
 
 static int software_live_instances(struct manager *m, const char *object, struct strv *out)
@@ -62,9 +91,10 @@ static int software_live_instances(struct manager *m, const char *object, struct
         return software_modules_get_instances(m->software_modules, object, out);
 }
 
-static int users_live_get(struct manager *m, const char *name, char **value)
+static int software_live_get(struct manager *m, const char *name, char **value)
 {
-        return users_get(m->users, name, value);
+        int r = row_alias(m, name, software_live_instances, value);
+        return r != 0 ? (r < 0 ? r : 0) : software_modules_get(m->software_modules, name, value);
 }
 
 static int users_live_instances(struct manager *m, const char *object, struct strv *out)
@@ -72,14 +102,22 @@ static int users_live_instances(struct manager *m, const char *object, struct st
         return users_get_instances(m->users, object, out);
 }
 
-static int nd_live_get(struct manager *m, const char *name, char **value)
+static int users_live_get(struct manager *m, const char *name, char **value)
 {
-        return neighbor_discovery_get(m->neighbor_discovery, name, value);
+        int r = row_alias(m, name, users_live_instances, value);
+        return r != 0 ? (r < 0 ? r : 0) : users_get(m->users, name, value);
 }
 
 static int nd_live_instances(struct manager *m, const char *object, struct strv *out)
 {
         return neighbor_discovery_get_instances(m->neighbor_discovery, object, out);
+}
+
+static int nd_live_get(struct manager *m, const char *name, char **value)
+{
+        int r = row_alias(m, name, nd_live_instances, value);
+        return r != 0 ? (r < 0 ? r : 0)
+                      : neighbor_discovery_get(m->neighbor_discovery, name, value);
 }
 
 /* DeviceInfo's Processor rows, "Device.DeviceInfo.Processor.1,...". */

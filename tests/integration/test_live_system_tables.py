@@ -55,6 +55,17 @@ def sysctl(path):
         return int(f.read().strip())
 
 
+def ipv6_interfaces(conf):
+    names = []
+    for i in os.listdir(conf):
+        try:
+            if i not in ('all', 'default') and sysctl(os.path.join(conf, i, 'disable_ipv6')) == 0:
+                names.append(i)
+        except OSError:
+            pass  # gone meanwhile
+    return sorted(names)
+
+
 class LiveSystemTablesTest(cwmptest.CwmpTestCase):
 
     def rows(self, table, values):
@@ -117,6 +128,15 @@ class LiveSystemTablesTest(cwmptest.CwmpTestCase):
         # Read-only: no ChangeDUState behind it.
         self.assertFault(9003, self.dm.spv, {DU + '%d.Name' % min(dus): 'x'},
                          params={DU + '%d.Name' % min(dus): 9008})
+        # But for the Alias, which dmd keeps, and which names the row in a path.
+        first_du = min(dus)
+        self.assertEqual(dus[first_du]['Alias'], 'cpe-%d' % first_du)
+        self.dm.spv({DU + '%d.Alias' % first_du: 'shell'})
+        self.assertEqual(self.dm.gpv([DU + '[shell].Name']),
+                         [(DU + '%d.Name' % first_du, 'string', dus[first_du]['Name'])])
+        self.sb.restart_dmd()
+        self.assertEqual(self.dm.value(DU + '%d.Alias' % first_du), 'shell')
+        self.assertFault(9003, self.dm.spv, {DU + '%d.Alias' % max(dus): 'shell'})
 
     def test_status_file_numbering(self):
         status = self.sb.path('etc', 'status')
@@ -236,13 +256,17 @@ class LiveSystemTablesTest(cwmptest.CwmpTestCase):
         if not os.path.isdir(conf):
             self.skipTest('the kernel has no IPv6')
         self.sb.start_dmd()
-        got = self.dm.values([ND])
-        enabled = sorted(i for i in os.listdir(conf) if i not in ('all', 'default') and
-                         sysctl(os.path.join(conf, i, 'disable_ipv6')) == 0)
+        # Other tests may add interfaces meanwhile: compare a listing that held still.
+        for _ in range(10):
+            enabled = ipv6_interfaces(conf)
+            got = self.dm.values([ND])
+            ip = self.rows('Device.IP.Interface.', self.dm.values(['Device.IP.Interface.']))
+            if ipv6_interfaces(conf) == enabled:
+                break
+            time.sleep(0.5)
         rows = self.rows(ND + 'InterfaceSetting.', got)
         print('compared with %s/*: interfaces with IPv6 %s' % (conf, enabled))
         self.assertEqual(got[ND + 'InterfaceSettingNumberOfEntries'], str(len(enabled)))
-        ip = self.rows('Device.IP.Interface.', self.dm.values(['Device.IP.Interface.']))
         ip_of = {v['Name']: 'Device.IP.Interface.%d' % i for i, v in ip.items() if 'Name' in v}
         names = []
         for r in rows.values():
@@ -264,7 +288,12 @@ class LiveSystemTablesTest(cwmptest.CwmpTestCase):
             self.assertEqual((r['Enable'], r['Status'], r['NUDEnable']),
                              ('true', 'Enabled', 'true'))
         self.assertEqual(sorted(names), enabled)
+        first = min(rows)
+        self.assertEqual(rows[first]['Alias'], 'cpe-%d' % first)
+        self.dm.spv({ND + 'InterfaceSetting.%d.Alias' % first: 'first'})
         self.sb.restart_dmd()
+        by_alias = self.dm.gpv([ND + 'InterfaceSetting.[first].Interface'])
+        self.assertEqual([v for _, _, v in by_alias], [rows[first]['Interface']])
         again = self.rows(ND + 'InterfaceSetting.', self.dm.values([ND]))
         self.assertEqual({i: r['Interface'] for i, r in again.items()},
                          {i: r['Interface'] for i, r in rows.items()},
