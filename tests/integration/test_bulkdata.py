@@ -17,10 +17,11 @@ import threading
 import time
 import zlib
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import cwmptest
 from cwmptest import ALPHA, BETA, scaled, wait_until
+from http_loopback import LoopbackHTTPServer
 
 BD = 'Device.BulkData.'
 PROFILE = BD + 'Profile.'
@@ -77,14 +78,11 @@ class Collector:
             do_POST = handle_any
             do_PUT = handle_any
 
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = 'http://127.0.0.1:%d/bulk' % self.server.server_address[1]
+        self.server = LoopbackHTTPServer(Handler).start()
+        self.url = self.server.url('/bulk')
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
     def delivered(self):
         with self.lock:

@@ -13,16 +13,15 @@ a fault for a method, a queue for GetAllQueuedTransfers, or no answer at all. Wh
 fwupd-bridge is built, a last test runs the real one end to end."""
 
 import ctypes
-import http.server
 import json
 import os
 import shutil
 import sys
-import threading
 
 import dbus
 
 import cwmptest
+from file_server import FileServer
 
 FW_NAME, FW_PATH, FW_IFACE = 'io.cwmp.Firmware', '/io/cwmp/Firmware', 'io.cwmp.Firmware1'
 CONTROL_IFACE = 'io.cwmp.test.Fake1'
@@ -478,43 +477,6 @@ class TransfersTest(cwmptest.CwmpAgentTestCase):
         self.assertNoNewSession(1, 1)
 
 
-class FileServer:
-    """Files served over HTTP on loopback, in a thread: {path: bytes}; records the paths
-    asked for."""
-
-    def __init__(self, files):
-        outer = self
-        self.files = dict(files)
-        self.requests = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.requests.append(self.path)
-                body = outer.files.get(self.path)
-                if body is None:
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header('Content-Type', 'application/octet-stream')
-                self.send_header('Content-Length', str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path):
-        return 'http://127.0.0.1:%d%s' % (self.httpd.server_address[1], path)
-
-    def stop(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 class EndToEndTest(cwmptest.CwmpAgentTestCase):
     """The real transfer daemon (fwupd-bridge) behind cwmpd."""
 
@@ -528,7 +490,8 @@ class EndToEndTest(cwmptest.CwmpAgentTestCase):
         level = cwmptest.ALPHA + 'Level'
         config = ('# CWMP vendor configuration file, version 1\n'
                   '%s\tunsignedInt\t77\n' % level).encode()
-        files = FileServer({'/box.cfg': config})
+        files = FileServer()
+        files.add('/box.cfg', config)
         self.addCleanup(files.stop)
         self.start_cwmp()
         self.sb.start_fwupd_bridge()
@@ -564,7 +527,7 @@ class EndToEndTest(cwmptest.CwmpAgentTestCase):
         self.assertNotEqual(start, UNKNOWN_TIME)
         self.assertNotEqual(done, UNKNOWN_TIME)
         self.assertLessEqual(start[:19], done[:19])
-        self.assertEqual(files.requests, ['/box.cfg'])
+        self.assertEqual(files.requests, [('GET', '/box.cfg')])
         self.assertEqual(self.dm.value(level), '77')
         # Reported once: nothing stays queued on either side.
         self.assertEqual(self.agent.prop('PendingEvents'), [])

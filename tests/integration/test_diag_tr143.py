@@ -9,13 +9,13 @@ writing another parameter, Interface resolved through dmd, and once from the ACS
 import http.server
 import re
 import socket
-import socketserver
 import threading
 import time
 from datetime import datetime, timezone
 
 import cwmptest
 from cwmptest import DIAGD_SCHEMA_DIR, DMD_SCHEMA_DIR
+from http_loopback import LoopbackHTTPServer
 
 DL = 'Device.IP.Diagnostics.DownloadDiagnostics.'
 UL = 'Device.IP.Diagnostics.UploadDiagnostics.'
@@ -146,27 +146,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
+class Server(LoopbackHTTPServer):
     def __init__(self, host='127.0.0.1'):
-        self.address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
-        self.host = '[%s]' % host if ':' in host else host
-        super().__init__((host, 0), Handler)
+        super().__init__(Handler, host)
         self.requests, self.lock = [], threading.Lock()
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
+        self.start()
 
     def record(self, r):
         with self.lock:
             self.requests.append(r)
-
-    def url(self, path):
-        return 'http://%s:%d%s' % (self.host, self.server_address[1], path)
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
 
 
 class TransferTestBase:

@@ -7,11 +7,11 @@ installed, the running version in software-version, and the state after the rebo
 import functools
 import http.server
 import os
-import threading
 import uuid
 
 import cwmptest
 from cwmptest import DMD_SCHEMA_DIR, FWUPD_BRIDGE_SCHEMA_DIR
+from http_loopback import LoopbackHTTPServer
 from test_firmware_slot import APPLY, REBOOT, openssl, make_image
 
 FI = 'Device.DeviceInfo.FirmwareImage.'
@@ -82,11 +82,9 @@ class FirmwareImageTest(cwmptest.CwmpTestCase):
 
     def serve(self):
         handler = functools.partial(Quiet, directory=self.files)
-        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        return 'http://127.0.0.1:%d/' % server.server_address[1]
+        server = LoopbackHTTPServer(handler).start()
+        self.addCleanup(server.stop)
+        return server.url('/')
 
     def test_rows_alias_available_and_software_version(self):
         rows = self.rows()

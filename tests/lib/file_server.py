@@ -3,45 +3,13 @@
 own process: files to download (with Basic or Digest authentication, slow or cut bodies,
 lying Content-Length), and a receiver for uploads (PUT, or POST where PUT is refused)."""
 
-import hashlib
 import http.server
-import os
 import secrets
-import socketserver
-import ssl
-import threading
 import time
 
+from http_loopback import LoopbackHTTPServer, md5, parse_digest, tls_server_context
+
 CHUNK = 64 * 1024
-
-
-def _md5(text):
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def _parse_digest(header):
-    fields = {}
-    rest = header[len('Digest '):]
-    for part in _split_commas(rest):
-        if '=' in part:
-            k, v = part.split('=', 1)
-            fields[k.strip()] = v.strip().strip('"')
-    return fields
-
-
-def _split_commas(s):
-    out, cur, quoted = [], '', False
-    for ch in s:
-        if ch == '"':
-            quoted = not quoted
-        if ch == ',' and not quoted:
-            out.append(cur)
-            cur = ''
-        else:
-            cur += ch
-    if cur:
-        out.append(cur)
-    return out
 
 
 class File:
@@ -91,10 +59,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                         [('WWW-Authenticate', 'Basic realm="files"')])
             return False
         if header.startswith('Digest '):
-            f = _parse_digest(header)
-            ha1 = _md5('%s:files:%s' % (user, password))
-            ha2 = _md5('%s:%s' % (self.command, f.get('uri', '')))
-            want = _md5('%s:%s:%s:%s:%s:%s' % (ha1, f.get('nonce'), f.get('nc'), f.get('cnonce'),
+            f = parse_digest(header)
+            ha1 = md5('%s:files:%s' % (user, password))
+            ha2 = md5('%s:%s' % (self.command, f.get('uri', '')))
+            want = md5('%s:%s:%s:%s:%s:%s' % (ha1, f.get('nonce'), f.get('nc'), f.get('cnonce'),
                                                f.get('qop'), ha2))
             if (f.get('username') == user and f.get('nonce') in self.server.owner.nonces and
                     f.get('response') == want):
@@ -170,14 +138,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_POST = _store
 
 
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client that hangs up mid-file is part of the tests
-
-
 class FileServer:
     """Serves `files` ({path: File}) on 127.0.0.1; TLS with tls=(cert, key)."""
 
@@ -189,20 +149,14 @@ class FileServer:
         self.uploads = []
         self.requests = []
         self.nonces = set()
-        self.server = _Server(('127.0.0.1', 0), _Handler)
+        context = tls_server_context(*tls) if tls else None
+        self.server = LoopbackHTTPServer(_Handler, tls_context=context)
         self.server.owner = self
-        self.scheme = 'http'
-        if tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(*tls)
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
-            self.scheme = 'https'
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.scheme, self.port = self.server.scheme, self.server.port
+        self.server.start()
 
     def url(self, path):
-        return '%s://127.0.0.1:%d%s' % (self.scheme, self.port, path)
+        return self.server.url(path)
 
     def add(self, path, data, **kw):
         self.files[path] = File(data, **kw)
@@ -215,8 +169,7 @@ class FileServer:
         return self.uploads
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def free_port():

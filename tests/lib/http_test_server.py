@@ -30,16 +30,15 @@ Endpoints (any method unless told):
 
 import argparse
 import base64
-import hashlib
 import http.server
 import os
 import secrets
-import socketserver
-import ssl
 import sys
 import threading
 import time
 import urllib.parse
+
+from http_loopback import LoopbackHTTPServer, md5, parse_digest, read_chunked, tls_server_context
 
 REALM = 'cwmp-test'
 
@@ -78,36 +77,6 @@ class State:
             self.requests = 0
 
 
-def md5(text):
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def parse_digest(header):
-    """Parses the fields of 'Digest a=b, c="d, e"' into a dict."""
-    fields = {}
-    rest = header[len('Digest'):].strip()
-    while rest:
-        key, sep, rest = rest.partition('=')
-        if not sep:
-            break
-        key = key.strip().lower()
-        rest = rest.lstrip()
-        if rest.startswith('"'):
-            end = rest.find('"', 1)
-            if end < 0:
-                break
-            value, rest = rest[1:end], rest[end + 1:]
-        else:
-            value, _, rest = rest.partition(',')
-            value = value.strip()
-            rest = ',' + rest if _ else ''
-        fields[key] = value
-        rest = rest.lstrip()
-        if rest.startswith(','):
-            rest = rest[1:].lstrip()
-    return fields
-
-
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     timeout = 30  # an idle keep-alive connection is dropped after this
@@ -129,15 +98,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def read_body(self):
         if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
-            body = b''
-            while True:
-                size = int(self.rfile.readline().split(b';')[0], 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b'\r\n', b'\n', b''):
-                        pass
-                    return body
-                body += self.rfile.read(size)
-                self.rfile.readline()
+            return read_chunked(self.rfile)
         length = int(self.headers.get('Content-Length') or 0)
         return self.rfile.read(length) if length > 0 else b''
 
@@ -277,26 +238,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_HEAD = handle_any
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class Server(LoopbackHTTPServer):
     def __init__(self, state, tls_context):
         self.state = state
-        self.tls_context = tls_context
-        super().__init__(('127.0.0.1', 0), Handler)
-
-    def finish_request(self, request, client_address):
-        # The TLS handshake runs in the connection's own thread, not in the accept loop.
-        if self.tls_context:
-            try:
-                request = self.tls_context.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError):
-                return
-        super().finish_request(request, client_address)
-
-    def handle_error(self, request, client_address):
-        pass  # clients that hang up mid-answer are expected here
+        super().__init__(Handler, tls_context=tls_context)
 
 
 def main():
@@ -320,16 +265,8 @@ def main():
     state = State(args.user, args.password)
     servers = []
     for name, cert, key, client_ca in listeners:
-        context = None
-        if cert:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(cert, key)
-            if client_ca:
-                context.load_verify_locations(client_ca)
-                context.verify_mode = ssl.CERT_REQUIRED
-        server = Server(state, context)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append((name, server))
+        context = tls_server_context(cert, key, client_ca) if cert else None
+        servers.append((name, Server(state, context).start()))
 
     for name, server in servers:
         print('listen %s %d' % (name, server.server_address[1]))
