@@ -11,21 +11,11 @@ bench-gpv, reads dmd's peak resident memory, and prints one table row.
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
-
-
-def status_kib(pid, field):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
+from benchlib import SOURCE_DIR, close_sandbox, fields, import_cwmptest, run_tool, status_kib, \
+    synthetic_schema
 
 
 def fmt_kib(kib):
@@ -36,39 +26,30 @@ def run_one(cwmptest, n, args):
     sb = cwmptest.Sandbox('bench-%d' % n)
     ok = False
     try:
-        schema_dir = sb.path('schema')
-        os.makedirs(schema_dir)
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen-schema.py'), str(n),
-                        os.path.join(schema_dir, '50-bench.schema')], check=True)
+        schema_dir, schema = synthetic_schema(sb, n)
         t0 = time.monotonic()
         dmd = sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, schema_dir],
                            extra_args=args.dmd_arg)
         start_s = time.monotonic() - t0
         idle = status_kib(dmd.pid, 'VmRSS')
         if args.via_provider:
-            sb.start_provider('bench-provider', 'Device.X_BENCH_Model.',
-                              os.path.join(schema_dir, '50-bench.schema'))
-        r = subprocess.run([cwmptest.binary('bench', 'bench-gpv'), '--address', sb.bus.address,
-                            '--iterations', str(args.iterations), '--warmup', '1'],
-                           capture_output=True, text=True, timeout=args.timeout)
-        if r.returncode != 0:
-            raise RuntimeError('bench-gpv failed (%d): %s' % (r.returncode, r.stderr.strip()))
-        fields = dict(re.findall(r'(\w+)=(\S+)', r.stdout))
+            sb.start_provider('bench-provider', 'Device.X_BENCH_Model.', schema)
+        f = fields(run_tool([cwmptest.binary('bench', 'bench-gpv'), '--address',
+                             sb.bus.address, '--iterations', str(args.iterations),
+                             '--warmup', '1'], args.timeout))
         peak = status_kib(dmd.pid, 'VmHWM')
         ok = True
         return {
             'n': n,
-            'count': int(fields['count']),
-            'median': float(fields['median_ms']),
-            'min': float(fields['min_ms']),
+            'count': int(f['count']),
+            'median': float(f['median_ms']),
+            'min': float(f['min_ms']),
             'peak': peak,
             'idle': idle,
             'start': start_s,
         }
     finally:
-        problems = sb.close(print_logs=not ok)
-        if problems:
-            print('problems: ' + '; '.join(problems), file=sys.stderr)
+        close_sandbox(sb, ok)
 
 
 def main():
@@ -84,10 +65,7 @@ def main():
     ap.add_argument('--dmd-arg', action='append', default=[], help='extra dmd argument')
     args = ap.parse_args()
 
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(args.build_dir)
-    os.environ['CWMP_SOURCE_DIR'] = SOURCE_DIR
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    import cwmptest  # after CWMP_BUILD_DIR is set
+    cwmptest = import_cwmptest(args.build_dir)
 
     sizes = [int(s) for s in args.sizes.split(',') if s]
     owner = 'test-provider' if args.via_provider else 'dmd'

@@ -10,12 +10,9 @@ cwmpd makes and each encoding of cwmpd/bulkdata-encode.c.
 
 import argparse
 import os
-import re
-import subprocess
-import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
+from benchlib import SOURCE_DIR, close_sandbox, fields, import_cwmptest, run_tool, \
+    synthetic_schema
 
 
 def main():
@@ -25,36 +22,25 @@ def main():
     parser.add_argument('--iterations', type=int, default=50)
     args = parser.parse_args()
 
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(args.build_dir)
-    os.environ.setdefault('CWMP_SOURCE_DIR', SOURCE_DIR)
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    import cwmptest
+    cwmptest = import_cwmptest(args.build_dir)
 
     sb = cwmptest.Sandbox('bench-bulkdata')
     ok = False
     try:
-        schema_dir = sb.path('schema')
-        os.makedirs(schema_dir)
-        schema = os.path.join(schema_dir, '50-bench.schema')
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen-schema.py'), str(args.params),
-                        schema], check=True)
+        schema_dir, schema = synthetic_schema(sb, args.params)
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, schema_dir])
         sb.start_provider('bench-provider', 'Device.X_BENCH_Model.', schema)
-        r = subprocess.run([cwmptest.binary('bench', 'bench-bulkdata'), '--address',
-                            sb.bus.address, '--iterations', str(args.iterations)],
-                           capture_output=True, text=True, timeout=600)
-        if r.returncode != 0:
-            raise RuntimeError('bench-bulkdata failed (%d): %s' % (r.returncode,
-                                                                   r.stderr.strip()))
+        out = run_tool([cwmptest.binary('bench', 'bench-bulkdata'), '--address',
+                        sb.bus.address, '--iterations', str(args.iterations)], 600)
         print('%-24s %7s %9s %9s %9s %9s' % ('step', 'values', 'bytes', 'min ms', 'median ms',
                                              'max ms'))
-        for line in r.stdout.splitlines():
-            f = dict(re.findall(r'(\w+)=(\S+)', line))
+        for line in out.splitlines():
+            f = fields(line)
             print('%-24s %7s %9s %9s %9s %9s' % (f['step'], f['count'], f['bytes'],
                                                  f['min_ms'], f['median_ms'], f['max_ms']))
         ok = True
     finally:
-        sb.close(print_logs=not ok)
+        close_sandbox(sb, ok)
 
 
 if __name__ == '__main__':

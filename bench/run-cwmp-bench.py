@@ -13,15 +13,13 @@ it. The table gives, per figure, the median over the runs of each run's median.
 
 import argparse
 import os
-import re
 import signal
 import statistics
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
+from benchlib import SOURCE_DIR, close_sandbox, fields, import_cwmptest, synthetic_schema
 
 # (key, label, unit, target): in the order printed. Targets are upper bounds.
 MEASURES = [
@@ -57,12 +55,12 @@ def parse_output(text):
     """bench-acs's lines: measure=NAME n=.. min=.. median=.. p90=.. max=.., value=NAME v=.."""
     measures, values = {}, {}
     for line in text.splitlines():
-        fields = dict(re.findall(r'(\w+)=(\S+)', line))
-        if 'measure' in fields:
-            measures[fields['measure']] = {k: float(fields[k]) for k in
-                                           ('n', 'min', 'median', 'p90', 'max')}
-        elif 'value' in fields:
-            values[fields['value']] = int(fields['v'])
+        f = fields(line)
+        if 'measure' in f:
+            measures[f['measure']] = {k: float(f[k]) for k in
+                                      ('n', 'min', 'median', 'p90', 'max')}
+        elif 'value' in f:
+            values[f['value']] = int(f['v'])
     return measures, values
 
 
@@ -84,11 +82,7 @@ def run_one(cwmptest, index, args):
     ok = False
     acs = perf = acs_log = None
     try:
-        schema_dir = sb.path('schema')
-        os.makedirs(schema_dir)
-        schema_file = os.path.join(schema_dir, '50-bench.schema')
-        subprocess.run([sys.executable, os.path.join(HERE, 'gen-schema.py'), str(args.size),
-                        schema_file], check=True)
+        schema_dir, schema_file = synthetic_schema(sb, args.size)
         sb.device_info['ProductClass'] = 'BenchBox'
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.CWMPD_SCHEMA_DIR,
                                   schema_dir], extra_args=args.dmd_arg)
@@ -155,9 +149,7 @@ def run_one(cwmptest, index, args):
             acs.wait()
         if acs_log is not None:
             acs_log.close()
-        problems = sb.close(print_logs=not ok, keep=args.keep)
-        if problems:
-            print('problems: ' + '; '.join(problems), file=sys.stderr)
+        close_sandbox(sb, ok, keep=args.keep)
 
 
 def fmt_ms(v):
@@ -247,10 +239,7 @@ def main():
     if args.runs < 1 or args.gpv_iterations < 0 or args.iterations < 0:
         ap.error('--runs must be at least 1, iteration counts not negative')
 
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(args.build_dir)
-    os.environ['CWMP_SOURCE_DIR'] = SOURCE_DIR
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    import cwmptest  # after CWMP_BUILD_DIR is set
+    cwmptest = import_cwmptest(args.build_dir)
 
     runs = []
     for i in range(args.runs):

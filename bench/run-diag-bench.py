@@ -17,14 +17,14 @@ and diagd's peak RSS (VmHWM).
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
+from benchlib import SOURCE_DIR, HttpServer, close_sandbox, compare_with_curl, import_cwmptest, \
+    mb, status_kib
+
 DL = 'Device.IP.Diagnostics.DownloadDiagnostics.'
 UL = 'Device.IP.Diagnostics.UploadDiagnostics.'
 
@@ -32,14 +32,6 @@ UL = 'Device.IP.Diagnostics.UploadDiagnostics.'
 def when(text):
     return datetime.strptime(text, '%Y-%m-%dT%H:%M:%S.%fZ').replace(
         tzinfo=timezone.utc).timestamp()
-
-
-def status_kib(pid, field):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
 
 
 def curl_download(url):
@@ -66,10 +58,6 @@ def diagd_test(dm, prefix, settings, timeout=300):
     return int(r[prefix + field]) / (when(r[prefix + 'EOMTime']) - when(r[prefix + 'BOMTime']))
 
 
-def mb(bps):
-    return '%8.1f MB/s' % (bps / 1e6)
-
-
 def main():
     ap = argparse.ArgumentParser(description='TR-143 download benchmark of diagd against curl')
     ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
@@ -80,57 +68,38 @@ def main():
     ap.add_argument('--connections', type=int, default=1, help='NumberOfConnections of diagd')
     args = ap.parse_args()
 
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(args.build_dir)
-    os.environ['CWMP_SOURCE_DIR'] = SOURCE_DIR
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    import cwmptest  # after CWMP_BUILD_DIR is set
-
+    cwmptest = import_cwmptest(args.build_dir)
     if not shutil.which('curl'):
         print('curl(1) is needed for the comparison', file=sys.stderr)
         return 1
-    server = subprocess.Popen([cwmptest.binary('bench', 'bench-http-server')],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with HttpServer(cwmptest) as server:
+        return measure(cwmptest, server, args)
+
+
+def measure(cwmptest, server, args):
     sb = cwmptest.Sandbox('bench-diag')
     ok = False
     try:
-        port = int(server.stdout.readline().split()[1])
-        url = 'http://127.0.0.1:%d/%d' % (port, args.size)
+        url = server.url('/%d' % args.size)
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.DIAGD_SCHEMA_DIR])
         diagd = sb.start_diagd()
         dm = sb.dm
         settings = {'DownloadURL': url, 'NumberOfConnections': str(args.connections)}
         print('DownloadDiagnostics of %d bytes over loopback, %d connection(s), %d rounds'
               % (args.size, args.connections, args.rounds))
-        print('%5s  %16s  %16s  %6s' % ('round', 'diagd', 'curl', 'ratio'))
         for _ in range(args.warmup):
             curl_download(url)
             diagd_test(dm, DL, settings)
-        ours, theirs = [], []
-        for i in range(args.rounds):
-            if i % 2:
-                c = curl_download(url)
-                d = diagd_test(dm, DL, settings)
-            else:
-                d = diagd_test(dm, DL, settings)
-                c = curl_download(url)
-            ours.append(d)
-            theirs.append(c)
-            print('%5d  %16s  %16s  %6.2f' % (i + 1, mb(d), mb(c), d / c))
-            sys.stdout.flush()
-        d, c = statistics.median(ours), statistics.median(theirs)
-        print('%5s  %16s  %16s  %6.2f' % ('median', mb(d), mb(c), d / c))
-        up = diagd_test(dm, UL, {'UploadURL': 'http://127.0.0.1:%d/up' % port,
+        compare_with_curl(args.rounds, lambda i: diagd_test(dm, DL, settings),
+                          lambda i: curl_download(url), 'diagd')
+        up = diagd_test(dm, UL, {'UploadURL': server.url('/up'),
                                  'TestFileLength': str(args.size)})
         print('UploadDiagnostics of %d bytes: %s' % (args.size, mb(up).strip()))
         print('diagd peak RSS: %.1f MiB (VmHWM)' % (status_kib(diagd.pid, 'VmHWM') / 1024.0))
         ok = True
         return 0
     finally:
-        server.stdin.close()
-        server.wait(timeout=10)
-        problems = sb.close(print_logs=not ok)
-        if problems:
-            print('problems: ' + '; '.join(problems), file=sys.stderr)
+        close_sandbox(sb, ok)
 
 
 if __name__ == '__main__':

@@ -19,21 +19,12 @@ fwupd-bridge's peak RSS (VmHWM) before and after the downloads.
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
-
-
-def status_kib(pid, field):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise KeyError(field)
+from benchlib import SOURCE_DIR, HttpServer, close_sandbox, compare_with_curl, import_cwmptest, \
+    status_kib
 
 
 def curl_download(url, path, size):
@@ -60,10 +51,6 @@ def bridge_download(fw, key, url, size, timeout=300):
     return size / (time.monotonic() - t0)
 
 
-def mb(bps):
-    return '%8.1f MB/s' % (bps / 1e6)
-
-
 def main():
     ap = argparse.ArgumentParser(description='Download benchmark of fwupd-bridge against curl')
     ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
@@ -71,21 +58,19 @@ def main():
     ap.add_argument('--rounds', type=int, default=5)
     args = ap.parse_args()
 
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(args.build_dir)
-    os.environ['CWMP_SOURCE_DIR'] = SOURCE_DIR
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    import cwmptest  # after CWMP_BUILD_DIR is set
-
+    cwmptest = import_cwmptest(args.build_dir)
     if not shutil.which('curl'):
         print('curl(1) is needed for the comparison', file=sys.stderr)
         return 1
-    server = subprocess.Popen([cwmptest.binary('bench', 'bench-http-server')],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with HttpServer(cwmptest) as server:
+        return measure(cwmptest, server, args)
+
+
+def measure(cwmptest, server, args):
     sb = cwmptest.Sandbox('bench-fwupd')
     ok = False
     try:
-        port = int(server.stdout.readline().split()[1])
-        url = 'http://127.0.0.1:%d/%d' % (port, args.size)
+        url = server.url('/%d' % args.size)
         bridge = sb.start_fwupd_bridge(sections={'Transfers': {'MaxQueued': 16}})
         downloads = sb.path('state', 'fwupd-bridge', 'downloads')
         os.makedirs(downloads, exist_ok=True)
@@ -93,33 +78,17 @@ def main():
         idle_hwm = status_kib(bridge.pid, 'VmHWM')
         print('Download of %d bytes over loopback into %s, %d rounds' % (
             args.size, downloads, args.rounds))
-        print('%5s  %16s  %16s  %6s' % ('round', 'fwupd-bridge', 'curl -o', 'ratio'))
-        ours, theirs = [], []
-        for i in range(args.rounds):
-            key = 'bench-%d' % i
-            curl_path = os.path.join(downloads, 'curl.out')
-            if i % 2:
-                c = curl_download(url, curl_path, args.size)
-                d = bridge_download(fw, key, url, args.size)
-            else:
-                d = bridge_download(fw, key, url, args.size)
-                c = curl_download(url, curl_path, args.size)
-            ours.append(d)
-            theirs.append(c)
-            print('%5d  %16s  %16s  %6.2f' % (i + 1, mb(d), mb(c), d / c))
-            sys.stdout.flush()
-        d, c = statistics.median(ours), statistics.median(theirs)
-        print('%5s  %16s  %16s  %6.2f' % ('median', mb(d), mb(c), d / c))
+        curl_path = os.path.join(downloads, 'curl.out')
+        compare_with_curl(args.rounds,
+                          lambda i: bridge_download(fw, 'bench-%d' % i, url, args.size),
+                          lambda i: curl_download(url, curl_path, args.size),
+                          'fwupd-bridge', 'curl -o')
         print('fwupd-bridge peak RSS: %.1f MiB before the downloads, %.1f MiB after (VmHWM)'
               % (idle_hwm / 1024.0, status_kib(bridge.pid, 'VmHWM') / 1024.0))
         ok = True
         return 0
     finally:
-        server.stdin.close()
-        server.wait(timeout=10)
-        problems = sb.close(print_logs=not ok)
-        if problems:
-            print('problems: ' + '; '.join(problems), file=sys.stderr)
+        close_sandbox(sb, ok)
 
 
 if __name__ == '__main__':

@@ -27,16 +27,9 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE_DIR = os.path.dirname(HERE)
+from benchlib import SOURCE_DIR, fields, import_cwmptest, run_tool
+
 VC = '4 VALUE CHANGE'
-
-
-def setup_env(build_dir):
-    os.environ.setdefault('CWMP_SOURCE_DIR', SOURCE_DIR)
-    os.environ['CWMP_BUILD_DIR'] = os.path.abspath(build_dir)
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'lib'))
-    sys.path.insert(0, os.path.join(SOURCE_DIR, 'tests', 'acs'))
 
 
 def ip(*args):
@@ -47,16 +40,14 @@ def bench_gpv(cwmptest, build_dir, iterations):
     sb = cwmptest.Sandbox('live-bench-gpv')
     try:
         sb.start_dmd(schema_dirs=[os.path.join(SOURCE_DIR, 'dmd', 'schema')])
-        out = subprocess.run([os.path.join(build_dir, 'bench', 'bench-gpv'), '--address',
-                              sb.bus.address, '--iterations', str(iterations)],
-                             capture_output=True, text=True, check=True).stdout
-        fields = dict(re.findall(r'(\w+)=(\S+)', out))
+        f = fields(run_tool([os.path.join(build_dir, 'bench', 'bench-gpv'), '--address',
+                             sb.bus.address, '--iterations', str(iterations)], None))
         names = sb.dm.gpn('Device.', False)
         params = [n for n, _ in names if not n.endswith('.')]
         templates = {re.sub(r'\.\d+\.', '.{i}.', re.sub(r'\.\d+\.', '.{i}.', n))
                      for n in params}
-        return {'values': int(fields['count']), 'median_ms': float(fields['median_ms']),
-                'min_ms': float(fields['min_ms']), 'max_ms': float(fields['max_ms']),
+        return {'values': int(f['count']), 'median_ms': float(f['median_ms']),
+                'min_ms': float(f['min_ms']), 'max_ms': float(f['max_ms']),
                 'params': len(params), 'templates': len(templates)}
     finally:
         sb.close()
@@ -152,8 +143,7 @@ def main():
                     help="cwmpd's [Inform] ActiveNotificationDelayMSec (its default: 500)")
     args = ap.parse_args()
     build_dir = os.path.abspath(args.build_dir)
-    setup_env(build_dir)
-    import cwmptest
+    cwmptest = import_cwmptest(build_dir)
 
     g = bench_gpv(cwmptest, build_dir, args.iterations)
     print('GetParameterValues("Device.") on this machine\'s model, dmd with dmd/schema:')
