@@ -46,6 +46,7 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "bench-common.h"
 #include "util.h"
 
 #define AGENT_NAME  "io.cwmp.Agent"
@@ -112,14 +113,6 @@ struct session_plan {
         double t_gpv_sent, t_gpv_received;
 };
 
-static double now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int fail(int r, const char *format, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int r, const char *format, ...)
 {
@@ -149,17 +142,11 @@ static int samples_add(struct samples *s, double v)
         return 0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
-
 static void samples_print(struct samples *s)
 {
         if (s->n == 0)
                 return;
-        qsort(s->v, s->n, sizeof(*s->v), compare_double);
+        bench_sort(s->v, s->n);
         double median = s->n % 2 ? s->v[s->n / 2] : (s->v[s->n / 2 - 1] + s->v[s->n / 2]) / 2;
         size_t p90 = (s->n * 9 + 9) / 10 - 1;
         printf("measure=%s n=%zu min=%.3f median=%.3f p90=%.3f max=%.3f\n", s->name, s->n, s->v[0],
@@ -328,7 +315,7 @@ static int http_read(int fd, struct http_msg *m)
                         return -errno;
                 }
                 if (first) {
-                        m->t_first = now_ms();
+                        m->t_first = bench_now_ms();
                         first = false;
                 }
                 if (n == 0)
@@ -476,7 +463,7 @@ static int serve_session(struct bench *b, struct session_plan *plan)
         r = accept_one(b, &fd);
         if (r < 0)
                 return r;
-        plan->t_accept = now_ms();
+        plan->t_accept = bench_now_ms();
 
         r = http_read(fd, &b->in);
         if (r < 0)
@@ -505,12 +492,12 @@ static int serve_session(struct bench *b, struct session_plan *plan)
                          "</ParameterNames></cwmp:GetParameterValues>",
                          b->o.gpv_path);
                 envelope(b, msg, small, gid, path_xml);
-                plan->t_gpv_sent = now_ms();
+                plan->t_gpv_sent = bench_now_ms();
                 r = http_respond(b, fd, "200 OK", msg);
                 if (r < 0)
                         return fail(r, "sending the GetParameterValues: %s", strerror(-r));
                 r = http_read(fd, &b->in);
-                plan->t_gpv_received = now_ms();
+                plan->t_gpv_received = bench_now_ms();
                 if (r < 0)
                         return fail(r, "reading the GetParameterValuesResponse: %s", strerror(-r));
                 if (!strstr(body_of(&b->in), "<cwmp:GetParameterValuesResponse>"))
@@ -522,7 +509,7 @@ static int serve_session(struct bench *b, struct session_plan *plan)
         }
 
         r = http_respond(b, fd, "204 No Content", NULL);
-        plan->t_204 = now_ms();
+        plan->t_204 = bench_now_ms();
         if (r < 0)
                 return fail(r, "sending 204: %s", strerror(-r));
         return 0;
@@ -644,7 +631,7 @@ static int request_inform(struct bench *b, dbus_uint32_t *serial)
  * the signal arrived. */
 static int wait_session_ended(struct bench *b, dbus_uint32_t inform_serial, double *t_end)
 {
-        double deadline = now_ms() + b->o.timeout_s * 1000.0;
+        double deadline = bench_now_ms() + b->o.timeout_s * 1000.0;
         bool ended = false, answered = inform_serial == 0;
 
         while (!ended || !answered) {
@@ -654,7 +641,7 @@ static int wait_session_ended(struct bench *b, dbus_uint32_t inform_serial, doub
                         if (dbus_message_is_signal(msg, AGENT_IFACE, "SessionEnded")) {
                                 dbus_bool_t ok = FALSE;
                                 const char *result = "";
-                                double t = now_ms();
+                                double t = bench_now_ms();
                                 if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_BOOLEAN, &ok,
                                                            DBUS_TYPE_STRING, &result,
                                                            DBUS_TYPE_INVALID))
@@ -675,7 +662,7 @@ static int wait_session_ended(struct bench *b, dbus_uint32_t inform_serial, doub
                 }
                 if (ended && answered)
                         break;
-                double left = deadline - now_ms();
+                double left = deadline - bench_now_ms();
                 if (left <= 0)
                         return fail(-ETIMEDOUT, "no SessionEnded within %u s", b->o.timeout_s);
                 if (!dbus_connection_read_write(b->bus, (int)left + 1))
@@ -848,7 +835,7 @@ static int minimal_sessions(struct bench *b)
         for (unsigned i = 0; r >= 0 && i < b->o.warmup + b->o.iterations; i++) {
                 struct session_plan plan = {};
                 dbus_uint32_t serial = 0;
-                double t0 = now_ms(), t_end = 0;
+                double t0 = bench_now_ms(), t_end = 0;
                 r = request_inform(b, &serial);
                 if (r >= 0)
                         r = serve_session(b, &plan);
@@ -900,9 +887,9 @@ static int connection_requests(struct bench *b)
                 return fail(r, "cannot use the connection request URL %s", b->cr_url);
         for (unsigned i = 0; r >= 0 && i < b->o.warmup + b->o.cr_iterations; i++) {
                 struct session_plan plan = {};
-                double t0 = now_ms(), t_ok;
+                double t0 = bench_now_ms(), t_ok;
                 r = connection_request(b, &t, &nc);
-                t_ok = now_ms();
+                t_ok = bench_now_ms();
                 if (r >= 0 && r != 200)
                         r = fail(-EIO, "connection request answered %d", r);
                 if (r >= 0)
@@ -931,7 +918,7 @@ static int gpv_sessions(struct bench *b)
         for (unsigned i = 0; r >= 0 && i < b->o.warmup + b->o.gpv_iterations; i++) {
                 struct session_plan plan = {.gpv = true};
                 dbus_uint32_t serial = 0;
-                double t0 = now_ms(), t_end = 0;
+                double t0 = bench_now_ms(), t_end = 0;
                 r = request_inform(b, &serial);
                 if (r >= 0)
                         r = serve_session(b, &plan);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-common.h"
 #include "bulkdata-encode.h"
 #include "bulkdata-http.h"
 #include "util.h"
@@ -41,41 +42,6 @@ static const char *const step_names[N_STEPS] = {
         "csv-ParameterPerRow",    "csv-ParameterPerColumn", "gzip-of-json",
         "report-total",
 };
-
-static double now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
-
-static DBusConnection *connect_bus(const char *address)
-{
-        DBusError error;
-        DBusConnection *c;
-
-        dbus_error_init(&error);
-        if (address) {
-                c = dbus_connection_open_private(address, &error);
-                if (c && !dbus_bus_register(c, &error)) {
-                        dbus_connection_close(c);
-                        dbus_connection_unref(c);
-                        c = NULL;
-                }
-        } else
-                c = dbus_bus_get_private(DBUS_BUS_SYSTEM, &error);
-        if (!c) {
-                fprintf(stderr, "bench-bulkdata: cannot connect to the bus: %s\n", error.message);
-                dbus_error_free(&error);
-        }
-        return c;
-}
 
 /* The values of the reply, pointing into it. */
 static int read_reply(DBusMessage *reply, struct bulkdata_value **ret, size_t *ret_n)
@@ -152,32 +118,32 @@ static int iterate(DBusConnection *c, const char *path, double *ms, size_t *byte
         double t[8];
         int r;
 
-        t[0] = now_ms();
+        t[0] = bench_now_ms();
         DBusMessage *reply = get_values(c, path);
         if (!reply)
                 return -EIO;
         r = read_reply(reply, &values, count);
-        t[1] = now_ms();
+        t[1] = bench_now_ms();
         struct bulkdata_report report = {
                 .time_ms = (int64_t)time(NULL) * 1000, .values = values, .n_values = *count};
         if (r >= 0)
                 r = bulkdata_encode_json(&report, 1, BULKDATA_JSON_OBJECT_HIERARCHY,
                                          BULKDATA_TIMESTAMP_UNIX_EPOCH, &b[0]);
-        t[2] = now_ms();
+        t[2] = bench_now_ms();
         if (r >= 0)
                 r = bulkdata_encode_json(&report, 1, BULKDATA_JSON_NAME_VALUE_PAIR,
                                          BULKDATA_TIMESTAMP_UNIX_EPOCH, &b[1]);
-        t[3] = now_ms();
+        t[3] = bench_now_ms();
         if (r >= 0)
                 r = bulkdata_encode_csv(&report, 1, &row, &b[2]);
-        t[4] = now_ms();
+        t[4] = bench_now_ms();
         if (r >= 0)
                 r = bulkdata_encode_csv(&report, 1, &column, &b[3]);
-        t[5] = now_ms();
+        t[5] = bench_now_ms();
         size_t gz_len = 0;
         if (r >= 0)
                 r = bulkdata_compress(BULKDATA_COMPRESSION_GZIP, b[0].data, b[0].len, &gz, &gz_len);
-        t[6] = now_ms();
+        t[6] = bench_now_ms();
         for (int s = 0; s < STEP_REPORT_TOTAL; s++) {
                 ms[s] = t[s + 1] - t[s];
                 bytes[s] = s == STEP_DMD_CALL ? 0 : s == STEP_GZIP_JSON ? gz_len : b[s - 1].len;
@@ -227,7 +193,7 @@ int main(int argc, char **argv)
                         return 2;
                 }
         }
-        c = connect_bus(address);
+        c = bench_connect_bus("bench-bulkdata", address);
         if (!c)
                 return 1;
         for (int s = 0; s < N_STEPS; s++) {
@@ -246,7 +212,7 @@ int main(int argc, char **argv)
                         ms[s][i] = one[s];
         }
         for (int s = 0; r >= 0 && s < N_STEPS; s++) {
-                qsort(ms[s], iterations, sizeof(double), compare_double);
+                bench_sort(ms[s], iterations);
                 printf("step=%s count=%zu bytes=%zu min_ms=%.3f median_ms=%.3f max_ms=%.3f\n",
                        step_names[s], count, bytes[s], ms[s][0], ms[s][iterations / 2],
                        ms[s][iterations - 1]);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-common.h"
 #include "util.h"
 
 #define BENCH_CALL_TIMEOUT_MS (10 * 60 * 1000)
@@ -27,20 +28,6 @@ struct options {
         unsigned warmup;
         const char *path;
 };
-
-static double now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *)a, y = *(const double *)b;
-        return (x > y) - (x < y);
-}
 
 static void message_unrefp(DBusMessage **m)
 {
@@ -54,31 +41,6 @@ static void connection_closep(DBusConnection **c)
                 dbus_connection_close(*c);
                 dbus_connection_unref(*c);
         }
-}
-
-static int connect_bus(const char *address, DBusConnection **ret)
-{
-        DBusError error;
-        DBusConnection *c;
-
-        dbus_error_init(&error);
-        if (address) {
-                c = dbus_connection_open_private(address, &error);
-                if (c && !dbus_bus_register(c, &error)) {
-                        dbus_connection_close(c);
-                        dbus_connection_unref(c);
-                        c = NULL;
-                }
-        } else
-                c = dbus_bus_get_private(DBUS_BUS_SYSTEM, &error);
-        if (!c) {
-                fprintf(stderr, "bench-gpv: cannot connect to the bus: %s\n", error.message);
-                dbus_error_free(&error);
-                return -ECONNREFUSED;
-        }
-        dbus_connection_set_exit_on_disconnect(c, FALSE);
-        *ret = c;
-        return 0;
 }
 
 /* One call; *ret_count is the number of values in the answer. */
@@ -101,9 +63,9 @@ static int call_once(DBusConnection *c, const char *path, double *ret_ms, size_t
                 return -ENOMEM;
 
         dbus_error_init(&error);
-        start = now_ms();
+        start = bench_now_ms();
         reply = dbus_connection_send_with_reply_and_block(c, call, BENCH_CALL_TIMEOUT_MS, &error);
-        *ret_ms = now_ms() - start;
+        *ret_ms = bench_now_ms() - start;
         if (!reply) {
                 fprintf(stderr, "bench-gpv: GetParameterValues failed: %s: %s\n", error.name,
                         error.message);
@@ -199,7 +161,8 @@ int main(int argc, char **argv)
         r = parse_options(argc, argv, &o);
         if (r != 0)
                 return r > 0 ? EXIT_SUCCESS : 2;
-        if (connect_bus(o.address, &c) < 0)
+        c = bench_connect_bus("bench-gpv", o.address);
+        if (!c)
                 return EXIT_FAILURE;
         ms = calloc(o.iterations, sizeof(*ms));
         if (!ms)
@@ -217,7 +180,7 @@ int main(int argc, char **argv)
                         first_count = count;
         }
 
-        qsort(ms, o.iterations, sizeof(*ms), compare_double);
+        bench_sort(ms, o.iterations);
         double median = o.iterations % 2 ? ms[o.iterations / 2]
                                          : (ms[o.iterations / 2 - 1] + ms[o.iterations / 2]) / 2;
         /* The count may drift by a few when processes come and go: report the first one. */
