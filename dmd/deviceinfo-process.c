@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "builtin-table.h"
 #include "deviceinfo-internal.h"
 #include "kvmap.h"
 #include "log.h"
@@ -21,13 +22,6 @@
 
 #define KEY_BOOT_ID       "boot-id"
 #define KEY_NEXT_INSTANCE "next-instance"
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 const char *deviceinfo_process_state(char kernel_state)
 {
@@ -482,7 +476,7 @@ static int number(struct deviceinfo_process_table *t, struct deviceinfo_process 
 
 int deviceinfo_process_table_refresh(struct deviceinfo_process_table *t)
 {
-        uint64_t now = now_usec();
+        uint64_t now = table_now_usec();
         if (t->valid && now - t->taken_usec < DEVICEINFO_SNAPSHOT_USEC)
                 return 0;
 

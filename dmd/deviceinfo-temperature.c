@@ -76,43 +76,21 @@ static int cmp_dirent(const struct dirent **a, const struct dirent **b)
         return strverscmp((*a)->d_name, (*b)->d_name);
 }
 
-static int scan_thermal(const char *sys, struct deviceinfo_sensor **v, size_t *n)
+/* One thermal zone: "<type> (thermal_zoneN)". */
+static int scan_thermal_zone(const char *dir, const char *entry, struct deviceinfo_sensor **v,
+                             size_t *n)
 {
-        _cleanup_free_ char *base = deviceinfo_path(sys, "/class/thermal");
-        struct dirent **de = NULL;
-        int r = 0;
-
-        if (!base)
+        _cleanup_free_ char *type = NULL;
+        char *name = NULL, *key = NULL, *input = NULL;
+        if (read_line(dir, "type", &type) == -ENOMEM)
                 return -ENOMEM;
-        int k = scandir(base, &de, NULL, cmp_dirent);
-        if (k < 0)
-                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-        for (int i = 0; i < k; i++) {
-                if (r >= 0 && startswith(de[i]->d_name, "thermal_zone")) {
-                        _cleanup_free_ char *dir = NULL, *type = NULL;
-                        if (asprintf(&dir, "%s/%s", base, de[i]->d_name) < 0) {
-                                r = -ENOMEM;
-                        } else {
-                                int t = read_line(dir, "type", &type);
-                                if (t == -ENOMEM)
-                                        r = t;
-                                char *name = NULL, *key = NULL, *input = NULL;
-                                if (r >= 0) {
-                                        if (asprintf(&name, "%s (%s)", type ? type : "thermal",
-                                                     de[i]->d_name) < 0)
-                                                name = NULL;
-                                        if (asprintf(&key, "thermal/%s", de[i]->d_name) < 0)
-                                                key = NULL;
-                                        if (asprintf(&input, "%s/temp", dir) < 0)
-                                                input = NULL;
-                                        r = push(v, n, key, name, input);
-                                }
-                        }
-                }
-                free(de[i]);
-        }
-        free(de);
-        return r;
+        if (asprintf(&name, "%s (%s)", type ? type : "thermal", entry) < 0)
+                name = NULL;
+        if (asprintf(&key, "thermal/%s", entry) < 0)
+                key = NULL;
+        if (asprintf(&input, "%s/temp", dir) < 0)
+                input = NULL;
+        return push(v, n, key, name, input);
 }
 
 /* One hwmon device: every temp*_input, named "<chip> <label>" or "<chip> tempN". */
@@ -162,9 +140,14 @@ static int scan_hwmon_device(const char *dir, const char *entry, struct devicein
         return r;
 }
 
-static int scan_hwmon(const char *sys, struct deviceinfo_sensor **v, size_t *n)
+/* Calls `scan` on every SYS/CLASS_DIR/PREFIX* device, in version order; a class the kernel
+ * does not have has none. */
+static int scan_class(const char *sys, const char *class_dir, const char *prefix,
+                      int (*scan)(const char *dir, const char *entry, struct deviceinfo_sensor **v,
+                                  size_t *n),
+                      struct deviceinfo_sensor **v, size_t *n)
 {
-        _cleanup_free_ char *base = deviceinfo_path(sys, "/class/hwmon");
+        _cleanup_free_ char *base = deviceinfo_path(sys, class_dir);
         struct dirent **de = NULL;
         int r = 0;
 
@@ -174,12 +157,12 @@ static int scan_hwmon(const char *sys, struct deviceinfo_sensor **v, size_t *n)
         if (k < 0)
                 return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
         for (int i = 0; i < k; i++) {
-                if (r >= 0 && startswith(de[i]->d_name, "hwmon")) {
+                if (r >= 0 && startswith(de[i]->d_name, prefix)) {
                         _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/%s", base, de[i]->d_name) < 0)
                                 r = -ENOMEM;
                         else
-                                r = scan_hwmon_device(dir, de[i]->d_name, v, n);
+                                r = scan(dir, de[i]->d_name, v, n);
                 }
                 free(de[i]);
         }
@@ -191,9 +174,9 @@ int deviceinfo_scan_sensors(const char *sys, struct deviceinfo_sensor **ret, siz
 {
         struct deviceinfo_sensor *v = NULL;
         size_t n = 0;
-        int r = scan_thermal(sys, &v, &n);
+        int r = scan_class(sys, "/class/thermal", "thermal_zone", scan_thermal_zone, &v, &n);
         if (r >= 0)
-                r = scan_hwmon(sys, &v, &n);
+                r = scan_class(sys, "/class/hwmon", "hwmon", scan_hwmon_device, &v, &n);
         if (r < 0) {
                 deviceinfo_sensors_done(v, n);
                 return r;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "builtin-table.h"
 #include "deviceinfo-internal.h"
 #include "instance-map.h"
 #include "log.h"
@@ -37,18 +38,10 @@ struct deviceinfo {
         struct instance_map sensor_numbers;
         struct sensor_state *sensors;
         size_t n_sensors;
-        uint64_t sensors_usec;
-        bool sensors_valid;
+        struct table_snapshot sensors_snapshot;
         deviceinfo_stored_fn stored;
         void *stored_userdata;
 };
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* ---- settings ---- */
 
@@ -291,7 +284,7 @@ void deviceinfo_set_stored(struct deviceinfo *d, deviceinfo_stored_fn fn, void *
 void deviceinfo_invalidate(struct deviceinfo *d)
 {
         deviceinfo_process_table_invalidate(&d->processes);
-        d->sensors_valid = false;
+        table_snapshot_invalidate(&d->sensors_snapshot);
 }
 
 /* ---- values ---- */
@@ -320,36 +313,11 @@ static int format_unsigned(uint64_t v, char **ret)
         return asprintf(ret, "%" PRIu64, v) < 0 ? -ENOMEM : 0;
 }
 
-static int format_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-/* "7.Name" -> 7 and "Name"; instance numbers are decimal without leading zeros. */
-static int parse_instance(const char *s, uint32_t *ret_instance, const char **ret_rest)
-{
-        uint64_t v = 0;
-        const char *c = s;
-        if (*c < '1' || *c > '9')
-                return -ENOENT;
-        for (; *c >= '0' && *c <= '9'; c++) {
-                v = v * 10 + (uint64_t)(*c - '0');
-                if (v > UINT32_MAX)
-                        return -ENOENT;
-        }
-        if (*c != '.')
-                return -ENOENT;
-        *ret_instance = (uint32_t)v;
-        *ret_rest = c + 1;
-        return 0;
-}
-
 static int get_process_value(struct deviceinfo *d, const char *rest, char **value)
 {
         uint32_t instance;
         const char *field;
-        int r = parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = deviceinfo_process_table_refresh(&d->processes);
@@ -362,7 +330,7 @@ static int get_process_value(struct deviceinfo *d, const char *rest, char **valu
         if (streq(field, "PID"))
                 return format_unsigned((uint64_t)p->id.pid, value);
         if (streq(field, "Command"))
-                return format_string(p->command, value);
+                return table_text(p->command, value);
         if (streq(field, "Size"))
                 return format_unsigned(p->size_kib, value);
         if (streq(field, "Priority"))
@@ -370,7 +338,7 @@ static int get_process_value(struct deviceinfo *d, const char *rest, char **valu
         if (streq(field, "CPUTime"))
                 return format_unsigned(p->cpu_time_ms, value);
         if (streq(field, "State"))
-                return format_string(p->state, value);
+                return table_text(p->state, value);
         return -ENOENT;
 }
 
@@ -405,18 +373,18 @@ static int format_time(time_t t, char **ret)
         char buf[32];
         if (!gmtime_r(&t, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
                 return -EINVAL;
-        return format_string(buf, ret);
+        return table_text(buf, ret);
 }
 
 /* ---- temperature sensors ---- */
 
 static int refresh_sensors(struct deviceinfo *d)
 {
-        uint64_t now = now_usec();
         struct deviceinfo_sensor *found = NULL;
         size_t n = 0, k = 0;
+        uint64_t now;
 
-        if (d->sensors_valid && now - d->sensors_usec < DEVICEINFO_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&d->sensors_snapshot, DEVICEINFO_SNAPSHOT_USEC, &now))
                 return 0;
         int r = deviceinfo_scan_sensors(d->sys, &found, &n);
         if (r < 0)
@@ -453,8 +421,7 @@ static int refresh_sensors(struct deviceinfo *d)
         free_sensors(d->sensors, d->n_sensors);
         d->sensors = v;
         d->n_sensors = k;
-        d->sensors_usec = now;
-        d->sensors_valid = true;
+        table_snapshot_taken(&d->sensors_snapshot, now);
         return 0;
 }
 
@@ -469,7 +436,7 @@ static struct sensor_state *find_sensor(struct deviceinfo *d, uint32_t instance)
 /* Value, Status and LastUpdate of one request come from one reading. */
 static void read_sensor(struct sensor_state *st)
 {
-        uint64_t now = now_usec();
+        uint64_t now = table_now_usec();
         if (st->read_usec && now - st->read_usec < DEVICEINFO_SNAPSHOT_USEC)
                 return;
         int v;
@@ -485,7 +452,7 @@ static int get_sensor_value(struct deviceinfo *d, const char *rest, char **value
 {
         uint32_t instance;
         const char *field;
-        int r = parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = refresh_sensors(d);
@@ -495,7 +462,7 @@ static int get_sensor_value(struct deviceinfo *d, const char *rest, char **value
         if (!st)
                 return -ENOENT;
         if (streq(field, "Name"))
-                return format_string(st->s.name, value);
+                return table_text(st->s.name, value);
         if (!streq(field, "Status") && !streq(field, "Value") && !streq(field, "LastUpdate"))
                 return -ENOENT;
         /* Enable (stored by dmd, true by default): a disabled sensor is not read; its last
@@ -508,15 +475,15 @@ static int get_sensor_value(struct deviceinfo *d, const char *rest, char **value
         if (enabled)
                 read_sensor(st);
         if (streq(field, "Status"))
-                return format_string(!enabled        ? "Disabled"
-                                     : st->error < 0 ? "Error"
-                                                     : "Enabled",
-                                     value);
+                return table_text(!enabled        ? "Disabled"
+                                  : st->error < 0 ? "Error"
+                                                  : "Enabled",
+                                  value);
         /* Never read successfully: TR-181's "no value" forms. */
         if (streq(field, "Value"))
                 return st->read_at ? format_int(st->value, value) : format_int(-274, value);
         return st->read_at ? format_time(st->read_at, value)
-                           : format_string(DEVICEINFO_UNKNOWN_TIME, value);
+                           : table_text(DEVICEINFO_UNKNOWN_TIME, value);
 }
 
 /* ---- vendor files ---- */
@@ -542,7 +509,7 @@ static int get_file_value(struct deviceinfo *d, const char *rest, bool is_log, c
 {
         uint32_t instance;
         const char *field;
-        int r = parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct deviceinfo_vendor_file *f =
@@ -555,7 +522,7 @@ static int get_file_value(struct deviceinfo *d, const char *rest, bool is_log, c
         if (!is_log && streq(field, "Date"))
                 return deviceinfo_file_date(f->path, value);
         if (!is_log && streq(field, "Description"))
-                return format_string(f->extra, value);
+                return table_text(f->extra, value);
         if (is_log && streq(field, "MaximumSize"))
                 return format_unsigned(f->max_size, value);
         if (is_log && streq(field, "Persistent")) {
@@ -563,7 +530,7 @@ static int get_file_value(struct deviceinfo *d, const char *rest, bool is_log, c
                 r = deviceinfo_file_persistent(f->path, &persistent);
                 if (r < 0)
                         return r;
-                return format_string(persistent ? "true" : "false", value);
+                return table_text(persistent ? "true" : "false", value);
         }
         return -ENOENT;
 }
@@ -573,7 +540,7 @@ static int get_software_version(struct deviceinfo *d, char **value)
         int r = deviceinfo_read_software_version_file(d->software_version_file, value);
         if (r >= 0 || r == -ENOMEM)
                 return r;
-        return format_string(d->identity[DEVICEINFO_SOFTWARE_VERSION], value);
+        return table_text(d->identity[DEVICEINFO_SOFTWARE_VERSION], value);
 }
 
 int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
@@ -587,7 +554,7 @@ int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
                 return get_software_version(d, value);
         for (size_t i = 0; i < ELEMENTSOF(identity_parameters); i++)
                 if (streq(name, identity_parameters[i].name))
-                        return format_string(d->identity[identity_parameters[i].id], value);
+                        return table_text(d->identity[identity_parameters[i].id], value);
 
         if (streq(name, DEVICEINFO_PREFIX "FirstUseDate"))
                 return deviceinfo_first_use(d->persistent_dir, time_clock_synchronized(d->run),
@@ -718,7 +685,7 @@ int deviceinfo_get_instances(struct deviceinfo *d, const char *object, struct st
                 if (startswith(object, table)) {
                         uint32_t instance;
                         const char *rest;
-                        r = parse_instance(object + strlen(table), &instance, &rest);
+                        r = table_parse_instance(object + strlen(table), &instance, &rest);
                         if (r < 0)
                                 return r;
                         if (rest[0] != '\0')

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin-table.h"
 #include "net-ethtool.h"
 #include "net-values.h"
 
@@ -169,7 +170,7 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = net_snapshot_refresh(n, NET_SECTION_LINKS);
@@ -375,7 +376,7 @@ static int get_ipv6_prefix(struct linux_net *n, uint32_t link_instance, const ch
                 return -ENOENT;
         uint32_t instance;
         const char *field;
-        r = net_parse_instance(rest + 1, &instance, &field);
+        r = table_parse_instance(rest + 1, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_prefix *p = NULL;
@@ -415,7 +416,7 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = net_snapshot_refresh(n, NET_SECTION_LINKS);
@@ -479,7 +480,7 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
                 if (sub[0] != '.')
                         return -ENOENT;
                 uint32_t ai;
-                r = net_parse_instance(sub + 1, &ai, &field);
+                r = table_parse_instance(sub + 1, &ai, &field);
                 if (r < 0)
                         return r;
                 const struct net_addr *a = find_addr(n, l, family, ai);
@@ -494,7 +495,7 @@ static int get_active_port(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = net_snapshot_refresh(n, NET_SECTION_PORTS);

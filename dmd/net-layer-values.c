@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin-table.h"
 #include "net-ethtool.h"
 #include "net-values.h"
 
@@ -40,7 +41,7 @@ static int link_row(struct linux_net *n, const char *rest,
                     const struct net_link **ret_link, const char **ret_field)
 {
         uint32_t instance;
-        int r = net_parse_instance(rest, &instance, ret_field);
+        int r = table_parse_instance(rest, &instance, ret_field);
         if (r < 0)
                 return r;
         r = net_snapshot_refresh(n, NET_SECTION_LINKS);
@@ -218,7 +219,7 @@ static int get_port(struct linux_net *n, const struct net_link *b, const char *r
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_link *p = net_link_by_instance(n, instance);
@@ -263,7 +264,7 @@ static int get_vlan(struct linux_net *n, const struct net_link *b, const char *r
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n_bridge_vlans; i++) {
@@ -286,7 +287,7 @@ static int get_vlan_port(struct linux_net *n, const struct net_link *b, const ch
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n_vlan_ports; i++) {
@@ -317,7 +318,7 @@ static int get_bridge(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         /* The VLAN tables first (they read the links they need): the links then stay. */
@@ -388,7 +389,7 @@ int net_get_interface_stack(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         r = net_snapshot_refresh(n, NET_SECTION_STACK);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "builtin-table.h"
 #include "net-values.h"
 
 static const char *route_type(uint8_t type)
@@ -133,7 +134,7 @@ static int get_route_information(struct linux_net *n, const char *field, char **
         if (!startswith(field, "InterfaceSetting."))
                 return -ENOENT;
         uint32_t instance;
-        r = net_parse_instance(field + strlen("InterfaceSetting."), &instance, &field);
+        r = table_parse_instance(field + strlen("InterfaceSetting."), &instance, &field);
         if (r < 0)
                 return r;
         const struct net_route *rt = NULL;
@@ -194,7 +195,7 @@ int net_get_routing(struct linux_net *n, const char *field, char **ret)
         if (!v4 && !startswith(field, "IPv6Forwarding."))
                 return -ENOENT;
         uint32_t instance;
-        r = net_parse_instance(field + strlen("IPv4Forwarding."), &instance, &field);
+        r = table_parse_instance(field + strlen("IPv4Forwarding."), &instance, &field);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n->n_routes; i++)
@@ -218,7 +219,7 @@ static int get_host_ip(const struct net_host_ip *v, size_t count, const char *re
 {
         uint32_t instance;
         const char *field;
-        int r = net_parse_instance(rest, &instance, &field);
+        int r = table_parse_instance(rest, &instance, &field);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < count; i++)
@@ -237,7 +238,7 @@ int net_get_hosts(struct linux_net *n, const char *field, char **ret)
         if (!startswith(field, "Host."))
                 return -ENOENT;
         uint32_t instance;
-        r = net_parse_instance(field + strlen("Host."), &instance, &field);
+        r = table_parse_instance(field + strlen("Host."), &instance, &field);
         if (r < 0)
                 return r;
         const struct net_host *h = find_host(n, instance);

@@ -13,16 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "log.h"
 #include "util.h"
 #include "net-snapshot.h"
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 #define COMPARE_INSTANCE(type)                                                                     \
         static int compare_##type(const void *a, const void *b)                                    \
@@ -485,7 +479,7 @@ static bool fresh(const struct linux_net *n, enum net_section s, uint64_t now)
 
 int net_snapshot_refresh(struct linux_net *n, enum net_section s)
 {
-        uint64_t now = now_usec();
+        uint64_t now = table_now_usec();
         int r;
 
         /* Everything refers to interfaces by their numbers: the links come first. */

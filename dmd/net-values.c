@@ -59,25 +59,6 @@ int net_lifetime(uint32_t seconds, char **ret)
         return net_text(buf, ret);
 }
 
-/* "7.Name" -> 7 and "Name"; instance numbers are decimal without leading zeros. */
-int net_parse_instance(const char *s, uint32_t *ret_instance, const char **ret_rest)
-{
-        uint64_t v = 0;
-        const char *c = s;
-        if (*c < '1' || *c > '9')
-                return -ENOENT;
-        for (; *c >= '0' && *c <= '9'; c++) {
-                v = v * 10 + (uint64_t)(*c - '0');
-                if (v > UINT32_MAX)
-                        return -ENOENT;
-        }
-        if (*c != '.')
-                return -ENOENT;
-        *ret_instance = (uint32_t)v;
-        *ret_rest = c + 1;
-        return 0;
-}
-
 /* ---- /sys and /proc ---- */
 
 int net_read_sys_text(const struct linux_net *n, const char *ifname, const char *file, char *buf,

@@ -25,8 +25,6 @@ int net_unsigned_int(uint64_t v, char **ret);
 int net_ip_text(const struct net_ip *ip, char **ret);
 /* now + seconds as a dateTime; NET_LIFETIME_INFINITE is TR-181's infinite time. */
 int net_lifetime(uint32_t seconds, char **ret);
-/* "7.Name" -> 7 and "Name". */
-int net_parse_instance(const char *s, uint32_t *ret_instance, const char **ret_rest);
 
 /* SYS/class/net/IFNAME/FILE: its first line, or its number. */
 int net_read_sys_text(const struct linux_net *n, const char *ifname, const char *file, char *buf,
