@@ -135,6 +135,22 @@ static void test_parse_status(void **state)
         assert_string_equal(l.v[0].name, "x");
         free(l.v);
         free(text);
+
+        /* Nothing, lines without a colon, an empty name, a status of the wrong shape. */
+        const char *odd[] = {"",
+                             "\n\n\n",
+                             "garbage\nmore garbage\n",
+                             "Package:\nStatus: install ok installed\n",
+                             "Package: y\nStatus: installed\n",
+                             " Package: z\n"};
+        for (size_t i = 0; i < ELEMENTSOF(odd); i++) {
+                text = strdup(odd[i]);
+                assert_non_null(text);
+                assert_int_equal(software_modules_parse_status(text, &l), 0);
+                assert_int_equal(l.n, 0);
+                free(l.v);
+                free(text);
+        }
 }
 
 static void test_uuid(void **state)
