@@ -33,7 +33,7 @@ struct software_modules {
         software_modules_processors_fn processors;
         void *userdata;
         struct instance_map numbers;
-        /* The last parse: the text the packages point into, their numbers, and their
+        /* The last parse: the strings the packages point into, their numbers, and their
          * indices in instance order. */
         char *text;
         struct package_list packages;
@@ -154,6 +154,36 @@ static int number(struct software_modules *s, struct package_list *l, uint32_t *
         return 0;
 }
 
+/* The packages' strings moved out of the status text into one buffer of their own: the
+ * long descriptions, most of the text, are not kept. */
+static int compact(struct package_list *l, char **ret)
+{
+        size_t size = 1;
+        for (size_t i = 0; i < l->n; i++) {
+                const struct package *p = &l->v[i];
+                const char *const fields[] = {p->name, p->version, p->architecture, p->maintainer,
+                                              p->synopsis};
+                for (size_t k = 0; k < ELEMENTSOF(fields); k++)
+                        size += fields[k] ? strlen(fields[k]) + 1 : 0;
+        }
+        char *buf = malloc(size), *at = buf;
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n; i++) {
+                struct package *p = &l->v[i];
+                const char **fields[] = {&p->name, &p->version, &p->architecture, &p->maintainer,
+                                         &p->synopsis};
+                for (size_t k = 0; k < ELEMENTSOF(fields); k++)
+                        if (*fields[k]) {
+                                at = stpcpy(at, *fields[k]);
+                                *fields[k] = at - strlen(*fields[k]);
+                                at++;
+                        }
+        }
+        *ret = buf;
+        return 0;
+}
+
 static const char *status_path(struct software_modules *s, struct stat *st)
 {
         if (s->status_file)
@@ -198,6 +228,14 @@ static int refresh(struct software_modules *s)
                         r = software_modules_parse_status(text, &l);
                         if (r < 0)
                                 return r;
+                        char *strings;
+                        r = compact(&l, &strings);
+                        if (r < 0) {
+                                free(l.v);
+                                return r;
+                        }
+                        free(text);
+                        text = strings;
                 }
         }
         r = number(s, &l, &instances, &order);
