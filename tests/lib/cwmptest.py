@@ -178,17 +178,31 @@ def call_method(conn, dest, path, iface, method, signature, args, timeout):
     return body
 
 
-class DataModel:
-    """io.cwmp.DataModel1 through blocking calls to the well-known name, so it keeps working
-    across restarts of dmd."""
+class _Proxy:
+    """Blocking calls to one interface of a daemon through its well-known name, so they keep
+    working across restarts of the daemon."""
+
+    BUS_NAME = PATH = IFACE = None
 
     def __init__(self, conn, timeout=None):
         self.conn = conn
         self.timeout = timeout or CALL_TIMEOUT
 
     def call(self, method, signature='', *args, timeout=None):
-        return call_method(self.conn, DM_BUS_NAME, DM_PATH, DM_IFACE, method, signature, args,
-                           timeout or self.timeout)
+        return call_method(self.conn, self.BUS_NAME, self.PATH, self.IFACE, method, signature,
+                           args, timeout or self.timeout)
+
+    def prop(self, name):
+        return call_method(self.conn, self.BUS_NAME, self.PATH,
+                           'org.freedesktop.DBus.Properties', 'Get', 'ss', (self.IFACE, name),
+                           self.timeout)
+
+
+class DataModel(_Proxy):
+    """io.cwmp.DataModel1 through blocking calls to the well-known name, so it keeps working
+    across restarts of dmd."""
+
+    BUS_NAME, PATH, IFACE = DM_BUS_NAME, DM_PATH, DM_IFACE
 
     def gpv(self, names):
         """GetParameterValues: [(name, type, value)]."""
@@ -254,10 +268,6 @@ class DataModel:
     def notify_changes(self, values):
         arr = dbus.Array([dbus.Struct(v, signature='ss') for v in values], signature='(ss)')
         return self.call('NotifyValueChanges', 'a(ss)', arr)
-
-    def prop(self, name):
-        return call_method(self.conn, DM_BUS_NAME, DM_PATH, 'org.freedesktop.DBus.Properties',
-                           'Get', 'ss', (DM_IFACE, name), self.timeout)
 
     @property
     def parameter_key(self):
@@ -659,16 +669,10 @@ def _file_tail(path, label, lines):
     return '\n'.join([head] + text[-lines:] + ['--- end of %s log ---' % label])
 
 
-class Agent:
+class Agent(_Proxy):
     """io.cwmp.Agent1 of cwmpd, through blocking calls to the well-known name."""
 
-    def __init__(self, conn, timeout=None):
-        self.conn = conn
-        self.timeout = timeout or CALL_TIMEOUT
-
-    def call(self, method, signature='', *args, timeout=None):
-        return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH, AGENT_IFACE, method,
-                           signature, args, timeout or self.timeout)
+    BUS_NAME, PATH, IFACE = AGENT_BUS_NAME, AGENT_PATH, AGENT_IFACE
 
     def queue_event(self, code, command_key='', producer_key=''):
         return self.call('QueueEvent', 'sss', code, command_key, producer_key)
@@ -676,27 +680,16 @@ class Agent:
     def inform(self):
         return self.call('Inform')
 
-    def prop(self, name):
-        return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH,
-                           'org.freedesktop.DBus.Properties', 'Get', 'ss', (AGENT_IFACE, name),
-                           self.timeout)
-
     def props(self):
         return call_method(self.conn, AGENT_BUS_NAME, AGENT_PATH,
                            'org.freedesktop.DBus.Properties', 'GetAll', 's', (AGENT_IFACE,),
                            self.timeout)
 
 
-class Firmware:
+class Firmware(_Proxy):
     """io.cwmp.Firmware1 of fwupd-bridge, by its well-known name."""
 
-    def __init__(self, conn, timeout=None):
-        self.conn = conn
-        self.timeout = timeout or CALL_TIMEOUT
-
-    def call(self, method, signature='', *args, timeout=None):
-        return call_method(self.conn, FIRMWARE_BUS_NAME, FIRMWARE_PATH, FIRMWARE_IFACE, method,
-                           signature, args, timeout or self.timeout)
+    BUS_NAME, PATH, IFACE = FIRMWARE_BUS_NAME, FIRMWARE_PATH, FIRMWARE_IFACE
 
     def download(self, key, file_type, url, username='', password='', file_size=0,
                  target='', delay=0):
