@@ -55,6 +55,19 @@ int net_link_alias(const struct net_link *l, char **ret)
         return 0;
 }
 
+int net_link_device_value(const struct net_link *l, const char *field, char **ret)
+{
+        if (streq(field, "Enable"))
+                return net_boolean(l->flags & IFF_UP, ret);
+        if (streq(field, "Status"))
+                return net_text(net_link_status(l), ret);
+        if (streq(field, "Alias"))
+                return net_link_alias(l, ret);
+        if (streq(field, "Name"))
+                return net_text(l->name, ret);
+        return -ENOENT;
+}
+
 static const struct {
         const char *name, *file;
         bool counter32;
@@ -170,24 +183,16 @@ int net_get_ethernet(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = table_parse_instance(rest, &instance, &field);
-        if (r < 0)
-                return r;
-        r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+        int r = net_snapshot_row(n, NET_SECTION_LINKS, rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_link *l = net_link_by_instance(n, instance);
         if (!l || !net_link_is_ethernet(n, l))
                 return -ENOENT;
 
-        if (streq(field, "Enable"))
-                return net_boolean(l->flags & IFF_UP, ret);
-        if (streq(field, "Status"))
-                return net_text(net_link_status(l), ret);
-        if (streq(field, "Alias"))
-                return net_link_alias(l, ret);
-        if (streq(field, "Name"))
-                return net_text(l->name, ret);
+        r = net_link_device_value(l, field, ret);
+        if (r != -ENOENT)
+                return r;
         if (streq(field, "Upstream"))
                 return net_boolean(has_default_route(n, l->ifindex), ret);
         if (streq(field, "LowerLayers"))
@@ -416,24 +421,16 @@ static int get_ip_interface(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = table_parse_instance(rest, &instance, &field);
-        if (r < 0)
-                return r;
-        r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+        int r = net_snapshot_row(n, NET_SECTION_LINKS, rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_link *l = net_link_by_instance(n, instance);
         if (!l)
                 return -ENOENT;
 
-        if (streq(field, "Enable"))
-                return net_boolean(l->flags & IFF_UP, ret);
-        if (streq(field, "Status"))
-                return net_text(net_link_status(l), ret);
-        if (streq(field, "Alias"))
-                return net_link_alias(l, ret);
-        if (streq(field, "Name"))
-                return net_text(l->name, ret);
+        r = net_link_device_value(l, field, ret);
+        if (r != -ENOENT)
+                return r;
         if (streq(field, "Type"))
                 return net_text(interface_type(l), ret);
         if (streq(field, "LowerLayers"))
@@ -495,10 +492,7 @@ static int get_active_port(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = table_parse_instance(rest, &instance, &field);
-        if (r < 0)
-                return r;
-        r = net_snapshot_refresh(n, NET_SECTION_PORTS);
+        int r = net_snapshot_row(n, NET_SECTION_PORTS, rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_port *p = NULL;

@@ -23,14 +23,9 @@ static int get_stat(const struct linux_net *n, const struct net_link *l, const c
 static int get_device_row(const struct linux_net *n, const struct net_link *l, const char *field,
                           char **ret)
 {
-        if (streq(field, "Enable"))
-                return net_boolean(l->flags & IFF_UP, ret);
-        if (streq(field, "Status"))
-                return net_text(net_link_status(l), ret);
-        if (streq(field, "Alias"))
-                return net_link_alias(l, ret);
-        if (streq(field, "Name"))
-                return net_text(l->name, ret);
+        int r = net_link_device_value(l, field, ret);
+        if (r != -ENOENT)
+                return r;
         if (startswith(field, "Stats."))
                 return get_stat(n, l, field + strlen("Stats."), ret);
         return -ENOENT;
@@ -41,10 +36,7 @@ static int link_row(struct linux_net *n, const char *rest,
                     const struct net_link **ret_link, const char **ret_field)
 {
         uint32_t instance;
-        int r = table_parse_instance(rest, &instance, ret_field);
-        if (r < 0)
-                return r;
-        r = net_snapshot_refresh(n, NET_SECTION_LINKS);
+        int r = net_snapshot_row(n, NET_SECTION_LINKS, rest, &instance, ret_field);
         if (r < 0)
                 return r;
         const struct net_link *l = net_link_by_instance(n, instance);
@@ -318,11 +310,8 @@ static int get_bridge(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = table_parse_instance(rest, &instance, &field);
-        if (r < 0)
-                return r;
         /* The VLAN tables first (they read the links they need): the links then stay. */
-        r = net_snapshot_refresh(n, NET_SECTION_BRIDGES);
+        int r = net_snapshot_row(n, NET_SECTION_BRIDGES, rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_link *b = net_link_by_instance(n, instance);
@@ -389,10 +378,7 @@ int net_get_interface_stack(struct linux_net *n, const char *rest, char **ret)
 {
         uint32_t instance;
         const char *field;
-        int r = table_parse_instance(rest, &instance, &field);
-        if (r < 0)
-                return r;
-        r = net_snapshot_refresh(n, NET_SECTION_STACK);
+        int r = net_snapshot_row(n, NET_SECTION_STACK, rest, &instance, &field);
         if (r < 0)
                 return r;
         const struct net_stack_row *row = NULL;

@@ -509,6 +509,13 @@ int net_snapshot_refresh(struct linux_net *n, enum net_section s)
         return 0;
 }
 
+int net_snapshot_row(struct linux_net *n, enum net_section s, const char *rest,
+                     uint32_t *ret_instance, const char **ret_field)
+{
+        int r = table_parse_instance(rest, ret_instance, ret_field);
+        return r < 0 ? r : net_snapshot_refresh(n, s);
+}
+
 void net_snapshot_free(struct linux_net *n)
 {
         free(n->links);

@@ -109,6 +109,10 @@ struct linux_net {
 
 /* Reads a section (and the links it refers to) unless its snapshot is recent. */
 int net_snapshot_refresh(struct linux_net *n, enum net_section s);
+/* "7.Field" of a table whose rows come from section `s`: the instance and the field, with
+ * the section read; -ENOENT when `rest` names no row. */
+int net_snapshot_row(struct linux_net *n, enum net_section s, const char *rest,
+                     uint32_t *ret_instance, const char **ret_field);
 void net_snapshot_free(struct linux_net *n);
 
 const struct net_link *net_link_by_instance(const struct linux_net *n, uint32_t instance);

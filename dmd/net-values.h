@@ -39,6 +39,9 @@ bool net_ipv6_capable(const struct linux_net *n);
  * the default Alias ("cpe-eth0"), the Stats.FIELD counters (Collisions only if ethernet). */
 const char *net_link_status(const struct net_link *l);
 int net_link_alias(const struct net_link *l, char **ret);
+/* Enable, Status, Alias and Name of a row that is one network device; -ENOENT for other
+ * fields. */
+int net_link_device_value(const struct net_link *l, const char *field, char **ret);
 int net_link_stat(const struct linux_net *n, const struct net_link *l, const char *field,
                   bool ethernet, char **ret);
 
