@@ -791,6 +791,17 @@ def write_ini(path, sections):
             f.write('\n')
 
 
+def merge_sections(conf, sections):
+    """Applies SECTIONS ({section: {key: value}}, None removes a key) to the ini dict CONF."""
+    for section, items in (sections or {}).items():
+        target = conf.setdefault(section, {})
+        for k, v in items.items():
+            if v is None:
+                target.pop(k, None)
+            else:
+                target[k] = str(v)
+
+
 class Sandbox:
     """Everything one test needs, under one temporary directory."""
 
@@ -1008,13 +1019,7 @@ class Sandbox:
                 conf['ACS']['Password'] = acs.password
             if acs.tls:
                 conf['ACS']['CAFile'] = self.certificates.ca
-        for section, items in (sections or {}).items():
-            target = conf.setdefault(section, {})
-            for k, v in items.items():
-                if v is None:
-                    target.pop(k, None)
-                else:
-                    target[k] = str(v)
+        merge_sections(conf, sections)
         path = self.path('etc', label + '.conf')
         write_ini(path, conf)
         return path
@@ -1146,13 +1151,7 @@ class Sandbox:
         state = self.path('state', label)
         os.makedirs(state, exist_ok=True)
         conf = {'Transfers': {'DownloadDirectory': self.path('state', label, 'downloads')}}
-        for section, items in (sections or {}).items():
-            target = conf.setdefault(section, {})
-            for k, v in items.items():
-                if v is None:
-                    target.pop(k, None)
-                else:
-                    target[k] = str(v)
+        merge_sections(conf, sections)
         cfg = self.path('etc', label + '.conf')
         write_ini(cfg, conf)
         argv = [binary('fwupd-bridge', 'fwupd-bridge'), '--config', cfg, '--state-dir', state]
