@@ -3,8 +3,10 @@
 given build, a synthetic model, the bench programs' output, peak memory, bench-http-server,
 and the round by round comparison with curl."""
 
+import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,3 +110,24 @@ def compare_with_curl(rounds, ours, curl, label, curl_label='curl'):
         sys.stdout.flush()
     d, c = statistics.median(mine), statistics.median(theirs)
     print('%5s  %16s  %16s  %6.2f' % ('median', mb(d), mb(c), d / c))
+
+
+def curl_comparison_options(description):
+    """The options of a runner that compares a download with curl's: --build-dir, --size,
+    --rounds."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
+    ap.add_argument('--size', type=int, default=100 << 20, help='bytes (default 100 MiB)')
+    ap.add_argument('--rounds', type=int, default=5)
+    return ap
+
+
+def run_against_curl(args, measure):
+    """MEASURE(cwmptest, server, args) with bench-http-server running, where curl(1) is
+    there; its exit code."""
+    cwmptest = import_cwmptest(args.build_dir)
+    if not shutil.which('curl'):
+        print('curl(1) is needed for the comparison', file=sys.stderr)
+        return 1
+    with HttpServer(cwmptest) as server:
+        return measure(cwmptest, server, args)

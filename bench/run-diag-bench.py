@@ -14,16 +14,13 @@ and diagd's peak RSS (VmHWM).
     /usr/bin/python3 bench/run-diag-bench.py --build-dir build
 """
 
-import argparse
-import os
-import shutil
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 
-from benchlib import SOURCE_DIR, HttpServer, close_sandbox, compare_with_curl, import_cwmptest, \
-    mb, status_kib
+from benchlib import close_sandbox, compare_with_curl, curl_comparison_options, mb, \
+    run_against_curl, status_kib
 
 DL = 'Device.IP.Diagnostics.DownloadDiagnostics.'
 UL = 'Device.IP.Diagnostics.UploadDiagnostics.'
@@ -59,21 +56,11 @@ def diagd_test(dm, prefix, settings, timeout=300):
 
 
 def main():
-    ap = argparse.ArgumentParser(description='TR-143 download benchmark of diagd against curl')
-    ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
-    ap.add_argument('--size', type=int, default=100 << 20, help='bytes (default 100 MiB)')
-    ap.add_argument('--rounds', type=int, default=5)
+    ap = curl_comparison_options('TR-143 download benchmark of diagd against curl')
     ap.add_argument('--warmup', type=int, default=1,
                     help='unmeasured rounds first (page cache, first connections)')
     ap.add_argument('--connections', type=int, default=1, help='NumberOfConnections of diagd')
-    args = ap.parse_args()
-
-    cwmptest = import_cwmptest(args.build_dir)
-    if not shutil.which('curl'):
-        print('curl(1) is needed for the comparison', file=sys.stderr)
-        return 1
-    with HttpServer(cwmptest) as server:
-        return measure(cwmptest, server, args)
+    return run_against_curl(ap.parse_args(), measure)
 
 
 def measure(cwmptest, server, args):

@@ -16,15 +16,13 @@ fwupd-bridge's peak RSS (VmHWM) before and after the downloads.
     /usr/bin/python3 bench/run-fwupd-bench.py --build-dir build
 """
 
-import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-from benchlib import SOURCE_DIR, HttpServer, close_sandbox, compare_with_curl, import_cwmptest, \
-    status_kib
+from benchlib import close_sandbox, compare_with_curl, curl_comparison_options, \
+    run_against_curl, status_kib
 
 
 def curl_download(url, path, size):
@@ -52,18 +50,8 @@ def bridge_download(fw, key, url, size, timeout=300):
 
 
 def main():
-    ap = argparse.ArgumentParser(description='Download benchmark of fwupd-bridge against curl')
-    ap.add_argument('--build-dir', default=os.path.join(SOURCE_DIR, 'build'))
-    ap.add_argument('--size', type=int, default=100 << 20, help='bytes (default 100 MiB)')
-    ap.add_argument('--rounds', type=int, default=5)
-    args = ap.parse_args()
-
-    cwmptest = import_cwmptest(args.build_dir)
-    if not shutil.which('curl'):
-        print('curl(1) is needed for the comparison', file=sys.stderr)
-        return 1
-    with HttpServer(cwmptest) as server:
-        return measure(cwmptest, server, args)
+    ap = curl_comparison_options('Download benchmark of fwupd-bridge against curl')
+    return run_against_curl(ap.parse_args(), measure)
 
 
 def measure(cwmptest, server, args):
