@@ -10,7 +10,6 @@ import ctypes
 import fcntl
 import json
 import os
-import re
 import shutil
 import socket
 import struct
@@ -64,14 +63,7 @@ def link_settings(ifname):
     return speed, duplex, autoneg, bits
 
 
-def rows(values, table):
-    """{instance: {field: value}} of the rows of `table` (direct fields only)."""
-    out = {}
-    for name, value in values.items():
-        m = re.match(re.escape(table) + r'(\d+)\.([A-Za-z0-9]+)$', name)
-        if m:
-            out.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    return out
+rows = cwmptest.table_rows
 
 
 class BridgingTest(cwmptest.CwmpTestCase):

@@ -38,14 +38,7 @@ def sys_stat(ifname, counter):
         return int(f.read())
 
 
-def rows(values, table):
-    """{instance: {field: value}} of the rows of `table` (direct fields only)."""
-    out = {}
-    for name, value in values.items():
-        m = re.match(re.escape(table) + r'(\d+)\.([A-Za-z0-9]+)$', name)
-        if m:
-            out.setdefault(int(m.group(1)), {})[m.group(2)] = value
-    return out
+rows = cwmptest.table_rows
 
 
 def prefix_of_mask(mask):

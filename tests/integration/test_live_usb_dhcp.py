@@ -134,14 +134,7 @@ lease6 {
 class LiveUsbDhcpTest(cwmptest.CwmpTestCase):
 
     def rows(self, table, values):
-        """{instance: {field: value}} of a table's direct parameters."""
-        out = {}
-        pat = re.compile(re.escape(table) + r'(\d+)\.(\w+)$')
-        for n, v in values.items():
-            m = pat.match(n)
-            if m:
-                out.setdefault(int(m.group(1)), {})[m.group(2)] = v
-        return out
+        return cwmptest.table_rows(values, table)
 
     def test_usb_matches_sysfs(self):
         self.sb.start_dmd()

@@ -791,6 +791,18 @@ def write_ini(path, sections):
             f.write('\n')
 
 
+def table_rows(values, table):
+    """{instance: {field: value}} of the rows of TABLE ('Device.X.Y.') among VALUES
+    ({name: value}): their direct parameters only."""
+    out = {}
+    pattern = re.compile(re.escape(table) + r'(\d+)\.(\w+)$')
+    for name, value in values.items():
+        m = pattern.match(name)
+        if m:
+            out.setdefault(int(m.group(1)), {})[m.group(2)] = value
+    return out
+
+
 def merge_sections(conf, sections):
     """Applies SECTIONS ({section: {key: value}}, None removes a key) to the ini dict CONF."""
     for section, items in (sections or {}).items():
