@@ -8,10 +8,13 @@ from cwmptest import ALPHA, BETA
 DI = 'Device.DeviceInfo.'
 
 
-# Tables of the running system, which change whenever a process starts or a connection, an
-# interface, a route or a neighbour comes or goes (other tests make them meanwhile).
-LIVE_TABLES = (DI + 'ProcessStatus.Process.', 'Device.IP.ActivePort.', 'Device.Hosts.Host.',
-               'Device.IP.Interface.', 'Device.Ethernet.Interface.', 'Device.Routing.Router.')
+# What mirrors the running system: tables (and their counts) that change whenever a process
+# starts or a connection, an interface, a route or a neighbour comes or goes (other tests
+# running at the same time make them meanwhile).
+LIVE_TABLES = (DI + 'ProcessStatus.', 'Device.IP.ActivePort', 'Device.Hosts.',
+               'Device.IP.Interface', 'Device.Ethernet.', 'Device.Routing.', 'Device.Bridging.',
+               'Device.InterfaceStack', 'Device.QoS.', 'Device.NeighborDiscovery.',
+               'Device.DHCPv4.', 'Device.DHCPv6.', 'Device.USB.')
 
 
 def without_processes(names):
