@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "net-ethtool.h"
+#include "net-qos.h"
 #include "net-values.h"
 
 const char *const linux_net_subtrees[] = {"Device.Ethernet.",
@@ -17,6 +18,7 @@ const char *const linux_net_subtrees[] = {"Device.Ethernet.",
                                           "Device.Hosts.",
                                           "Device.Bridging.",
                                           "Device.InterfaceStack.",
+                                          "Device.QoS.",
                                           NULL};
 
 /* ---- life cycle ---- */
@@ -125,6 +127,8 @@ int linux_net_get(struct linux_net *n, const char *name, char **value)
                 return net_get_routing(n, name + strlen("Device.Routing."), value);
         if (startswith(name, "Device.Hosts."))
                 return net_get_hosts(n, name + strlen("Device.Hosts."), value);
+        if (startswith(name, "Device.QoS."))
+                return net_get_qos(n, name + strlen("Device.QoS."), value);
         return -ENOENT;
 }
 
@@ -252,6 +256,14 @@ static int list_all(struct linux_net *n, const char *object, struct strv *all)
                      i++)
                         r = push(all, ROUTER_ONE "IPv%dForwarding.%" PRIu32 ".",
                                  n->routes[i].dst.family == AF_INET ? 4 : 6, n->routes[i].instance);
+        }
+        bool queues = overlaps(object, QOS_QUEUE_TABLE), stats = overlaps(object, QOS_STATS_TABLE);
+        if (r >= 0 && (queues || stats)) {
+                r = net_snapshot_refresh(n, NET_SECTION_QOS);
+                for (size_t i = 0; r >= 0 && queues && i < n->n_qdiscs; i++)
+                        r = push(all, QOS_QUEUE_TABLE "%" PRIu32 ".", n->qdiscs[i].instance);
+                for (size_t i = 0; r >= 0 && stats && i < n->n_qdiscs; i++)
+                        r = push(all, QOS_STATS_TABLE "%" PRIu32 ".", n->qdiscs[i].instance);
         }
         if (r >= 0 && overlaps(object, HOST_TABLE)) {
                 r = net_snapshot_refresh(n, NET_SECTION_HOSTS);

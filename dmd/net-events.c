@@ -15,7 +15,7 @@
 #define EVENT_RCVBUF (1024 * 1024)
 
 struct touched {
-        bool links, addrs, routes, hosts;
+        bool links, addrs, routes, hosts, qos;
 };
 
 static void note(struct touched *t, uint16_t type)
@@ -39,6 +39,12 @@ static void note(struct touched *t, uint16_t type)
         case RTM_DELNEIGH:
                 t->hosts = true;
                 break;
+        case RTM_NEWQDISC:
+        case RTM_DELQDISC:
+        case RTM_NEWTCLASS:
+        case RTM_DELTCLASS:
+                t->qos = true;
+                break;
         default:
                 break;
         }
@@ -57,6 +63,8 @@ static void apply(struct linux_net *n, const struct touched *t)
                 n->valid[NET_SECTION_ROUTES] = false;
         if (t->hosts)
                 n->valid[NET_SECTION_HOSTS] = false;
+        if (t->qos)
+                n->valid[NET_SECTION_QOS] = false;
         if (!n->changed)
                 return;
         if (t->links) {
@@ -71,6 +79,8 @@ static void apply(struct linux_net *n, const struct touched *t)
                 n->changed("Device.Routing.", n->changed_userdata);
         if (t->links || t->hosts)
                 n->changed("Device.Hosts.", n->changed_userdata);
+        if (t->links || t->qos)
+                n->changed("Device.QoS.", n->changed_userdata);
 }
 
 static int on_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -116,7 +126,7 @@ int linux_net_watch(struct linux_net *n, sd_event *event, linux_net_changed_fn c
         struct sockaddr_nl addr = {
                 .nl_family = AF_NETLINK,
                 .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-                             RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_NEIGH,
+                             RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_NEIGH | RTMGRP_TC,
         };
         if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
                 return -errno;

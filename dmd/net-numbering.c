@@ -28,6 +28,7 @@ static const char *const table_names[_NET_TABLE_MAX] = {
         [NET_TABLE_BRIDGE_VLAN_PORT] = "bridge-vlan-port",
         [NET_TABLE_INTERFACE_STACK] = "interface-stack",
         [NET_TABLE_ACTIVE_PORT] = "active-port",
+        [NET_TABLE_QOS_QUEUE] = "qos-queue",
 };
 
 static bool table_persists(enum net_table t)

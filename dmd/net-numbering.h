@@ -35,6 +35,7 @@ enum net_table {
         NET_TABLE_BRIDGE_VLAN_PORT, /* Bridging.Bridge.{i}.VLANPort: bridge, VLAN ID, port */
         NET_TABLE_INTERFACE_STACK,  /* InterfaceStack: higher and lower layer */
         NET_TABLE_ACTIVE_PORT,      /* in memory only: sockets come and go by the second */
+        NET_TABLE_QOS_QUEUE,        /* QoS.Queue and QueueStats: interface, parent, handle */
         _NET_TABLE_MAX,
 };
 

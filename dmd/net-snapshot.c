@@ -16,6 +16,7 @@
 #include "builtin-table.h"
 #include "log.h"
 #include "util.h"
+#include "net-qos.h"
 #include "net-snapshot.h"
 
 #define COMPARE_INSTANCE(type)                                                                     \
@@ -469,7 +470,7 @@ static int (*const refreshers[_NET_SECTION_MAX])(struct linux_net *) = {
         [NET_SECTION_LINKS] = refresh_links,     [NET_SECTION_ADDRS] = refresh_addrs,
         [NET_SECTION_ROUTES] = refresh_routes,   [NET_SECTION_HOSTS] = refresh_hosts,
         [NET_SECTION_PORTS] = refresh_ports,     [NET_SECTION_BRIDGES] = net_refresh_bridges,
-        [NET_SECTION_STACK] = net_refresh_stack,
+        [NET_SECTION_STACK] = net_refresh_stack, [NET_SECTION_QOS] = net_refresh_qos,
 };
 
 static bool fresh(const struct linux_net *n, enum net_section s, uint64_t now)
@@ -489,7 +490,7 @@ int net_snapshot_refresh(struct linux_net *n, enum net_section s)
                         return r;
         }
         /* Rows derived from the links name their numbers: they go stale with the links. */
-        if ((s == NET_SECTION_BRIDGES || s == NET_SECTION_STACK) &&
+        if ((s == NET_SECTION_BRIDGES || s == NET_SECTION_STACK || s == NET_SECTION_QOS) &&
             n->taken_usec[NET_SECTION_LINKS] > n->taken_usec[s])
                 n->valid[s] = false;
         if (fresh(n, s, now))
@@ -526,6 +527,7 @@ void net_snapshot_free(struct linux_net *n)
         free(n->ports);
         net_bridges_free(n);
         net_stack_free(n);
+        net_qos_free(n);
         n->links = NULL, n->addrs = NULL, n->prefixes = NULL, n->routes = NULL, n->hosts = NULL,
         n->ports = NULL;
         n->n_links = n->n_addrs = n->n_prefixes = n->n_routes = n->n_hosts = n->n_ports = 0;

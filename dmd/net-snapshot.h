@@ -8,6 +8,8 @@
 #include "net-internal.h"
 #include "net-numbering.h"
 
+struct net_qdisc;
+
 struct net_host_ip {
         struct net_ip ip;
         uint32_t instance;
@@ -68,6 +70,7 @@ enum net_section {
         NET_SECTION_PORTS,
         NET_SECTION_BRIDGES, /* the bridges' VLAN tables */
         NET_SECTION_STACK,   /* InterfaceStack, derived from the links */
+        NET_SECTION_QOS,     /* the queueing disciplines (net-qos-values.c) */
         _NET_SECTION_MAX,
 };
 
@@ -99,6 +102,8 @@ struct linux_net {
         size_t n_vlan_ports;
         struct net_stack_row *stack;
         size_t n_stack;
+        struct net_qdisc *qdiscs; /* Device.QoS. */
+        size_t n_qdiscs;
 
         /* kernel events */
         int event_fd;
