@@ -58,20 +58,9 @@ int net_addr_parse(const struct nlmsghdr *h, struct net_addr *ret)
         return 0;
 }
 
-static int on_addr(const struct nlmsghdr *h, void *userdata)
+static int parse_addr(const struct nlmsghdr *h, void *ret)
 {
-        struct net_vec *v = userdata;
-        struct net_addr addr;
-        int r = net_addr_parse(h, &addr);
-        if (r == -ENODATA)
-                return 0;
-        if (r < 0)
-                return r;
-        struct net_addr *slot = net_vec_push(v);
-        if (!slot)
-                return -ENOMEM;
-        *slot = addr;
-        return 0;
+        return net_addr_parse(h, ret);
 }
 
 int net_addr_dump(int family, struct net_addr **ret, size_t *ret_n)
@@ -85,13 +74,10 @@ int net_addr_dump(int family, struct net_addr **ret, size_t *ret_n)
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .ifa = {.ifa_family = (uint8_t)family},
         };
-        struct net_vec v = {.item_size = sizeof(struct net_addr)};
-        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_addr, &v);
-        if (r < 0) {
-                free(v.items);
-                return r;
-        }
-        *ret = v.items;
-        *ret_n = v.n;
-        return 0;
+        void *items;
+        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_addr), parse_addr, &items,
+                                 ret_n);
+        if (r >= 0)
+                *ret = items;
+        return r;
 }

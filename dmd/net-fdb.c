@@ -31,20 +31,9 @@ int net_fdb_parse(const struct nlmsghdr *h, struct net_fdb *ret)
         return 0;
 }
 
-static int on_fdb(const struct nlmsghdr *h, void *userdata)
+static int parse_fdb(const struct nlmsghdr *h, void *ret)
 {
-        struct net_vec *v = userdata;
-        struct net_fdb e;
-        int r = net_fdb_parse(h, &e);
-        if (r == -ENODATA)
-                return 0;
-        if (r < 0)
-                return r;
-        struct net_fdb *slot = net_vec_push(v);
-        if (!slot)
-                return -ENOMEM;
-        *slot = e;
-        return 0;
+        return net_fdb_parse(h, ret);
 }
 
 int net_fdb_dump(struct net_fdb **ret, size_t *ret_n)
@@ -58,13 +47,10 @@ int net_fdb_dump(struct net_fdb **ret, size_t *ret_n)
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .nd = {.ndm_family = AF_BRIDGE},
         };
-        struct net_vec v = {.item_size = sizeof(struct net_fdb)};
-        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_fdb, &v);
-        if (r < 0) {
-                free(v.items);
-                return r;
-        }
-        *ret = v.items;
-        *ret_n = v.n;
-        return 0;
+        void *items;
+        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_fdb), parse_fdb, &items,
+                                 ret_n);
+        if (r >= 0)
+                *ret = items;
+        return r;
 }

@@ -185,3 +185,9 @@ bool net_ip_equal(const struct net_ip *a, const struct net_ip *b);
 
 /* A zeroed slot at the end, or NULL when out of memory. */
 void *net_vec_push(struct net_vec *v);
+
+/* Parses one message of a dump into `ret`, one item; -ENODATA for a message that is none. */
+typedef int (*net_parse_fn)(const struct nlmsghdr *h, void *ret);
+/* Dumps `request` and returns the items `parse` made of the answer (net-dump.c). */
+int net_dump_collect(int protocol, struct nlmsghdr *request, size_t item_size, net_parse_fn parse,
+                     void **ret, size_t *ret_n);

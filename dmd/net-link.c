@@ -122,20 +122,9 @@ int net_link_parse(const struct nlmsghdr *h, struct net_link *ret)
         return 0;
 }
 
-static int on_link(const struct nlmsghdr *h, void *userdata)
+static int parse_link(const struct nlmsghdr *h, void *ret)
 {
-        struct net_vec *v = userdata;
-        struct net_link link;
-        int r = net_link_parse(h, &link);
-        if (r == -ENODATA)
-                return 0;
-        if (r < 0)
-                return r;
-        struct net_link *slot = net_vec_push(v);
-        if (!slot)
-                return -ENOMEM;
-        *slot = link;
-        return 0;
+        return net_link_parse(h, ret);
 }
 
 int net_link_dump(struct net_link **ret, size_t *ret_n)
@@ -149,13 +138,10 @@ int net_link_dump(struct net_link **ret, size_t *ret_n)
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .ifi = {.ifi_family = AF_UNSPEC},
         };
-        struct net_vec v = {.item_size = sizeof(struct net_link)};
-        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_link, &v);
-        if (r < 0) {
-                free(v.items);
-                return r;
-        }
-        *ret = v.items;
-        *ret_n = v.n;
-        return 0;
+        void *items;
+        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_link), parse_link, &items,
+                                 ret_n);
+        if (r >= 0)
+                *ret = items;
+        return r;
 }

@@ -36,20 +36,9 @@ int net_neigh_parse(const struct nlmsghdr *h, struct net_neigh *ret)
         return 0;
 }
 
-static int on_neigh(const struct nlmsghdr *h, void *userdata)
+static int parse_neigh(const struct nlmsghdr *h, void *ret)
 {
-        struct net_vec *v = userdata;
-        struct net_neigh n;
-        int r = net_neigh_parse(h, &n);
-        if (r == -ENODATA)
-                return 0;
-        if (r < 0)
-                return r;
-        struct net_neigh *slot = net_vec_push(v);
-        if (!slot)
-                return -ENOMEM;
-        *slot = n;
-        return 0;
+        return net_neigh_parse(h, ret);
 }
 
 int net_neigh_dump(struct net_neigh **ret, size_t *ret_n)
@@ -63,13 +52,10 @@ int net_neigh_dump(struct net_neigh **ret, size_t *ret_n)
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .nd = {.ndm_family = AF_UNSPEC},
         };
-        struct net_vec v = {.item_size = sizeof(struct net_neigh)};
-        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_neigh, &v);
-        if (r < 0) {
-                free(v.items);
-                return r;
-        }
-        *ret = v.items;
-        *ret_n = v.n;
-        return 0;
+        void *items;
+        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_neigh), parse_neigh,
+                                 &items, ret_n);
+        if (r >= 0)
+                *ret = items;
+        return r;
 }

@@ -89,20 +89,9 @@ int net_route_parse(const struct nlmsghdr *h, struct net_route *ret)
         return 0;
 }
 
-static int on_route(const struct nlmsghdr *h, void *userdata)
+static int parse_route(const struct nlmsghdr *h, void *ret)
 {
-        struct net_vec *v = userdata;
-        struct net_route route;
-        int r = net_route_parse(h, &route);
-        if (r == -ENODATA)
-                return 0;
-        if (r < 0)
-                return r;
-        struct net_route *slot = net_vec_push(v);
-        if (!slot)
-                return -ENOMEM;
-        *slot = route;
-        return 0;
+        return net_route_parse(h, ret);
 }
 
 int net_route_dump(int family, struct net_route **ret, size_t *ret_n)
@@ -116,13 +105,10 @@ int net_route_dump(int family, struct net_route **ret, size_t *ret_n)
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
                 .rtm = {.rtm_family = (uint8_t)family},
         };
-        struct net_vec v = {.item_size = sizeof(struct net_route)};
-        int r = netlink_dump(NETLINK_ROUTE, &req.h, on_route, &v);
-        if (r < 0) {
-                free(v.items);
-                return r;
-        }
-        *ret = v.items;
-        *ret_n = v.n;
-        return 0;
+        void *items;
+        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_route), parse_route,
+                                 &items, ret_n);
+        if (r >= 0)
+                *ret = items;
+        return r;
 }
