@@ -76,6 +76,7 @@ INSTANCES(routing_instances, "Device.Routing.")
 INSTANCES(hosts_instances, "Device.Hosts.")
 INSTANCES(bridging_instances, "Device.Bridging.")
 INSTANCES(stack_instances, "Device.InterfaceStack.")
+INSTANCES(qos_instances, "Device.QoS.")
 
 static const struct {
         const char *subtree;
@@ -84,6 +85,7 @@ static const struct {
         {"Device.Ethernet.", ethernet_instances}, {"Device.IP.", ip_instances},
         {"Device.Routing.", routing_instances},   {"Device.Hosts.", hosts_instances},
         {"Device.Bridging.", bridging_instances}, {"Device.InterfaceStack.", stack_instances},
+        {"Device.QoS.", qos_instances},
 };
 
 static void on_changed(const char *prefix, void *userdata)
