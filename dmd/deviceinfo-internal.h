@@ -62,6 +62,8 @@ int deviceinfo_machine_serial(const char *etc, char **ret);
 
 struct deviceinfo_cpu_sample {
         uint64_t busy, total; /* clock ticks summed over all CPUs */
+        uint64_t user;        /* user and nice: part of busy */
+        uint64_t system;      /* system, irq and softirq: part of busy */
 };
 
 /* The number in a "Key:   1234 kB" line of /proc/meminfo or /proc/PID/status; -ENOENT if no
@@ -72,6 +74,8 @@ int deviceinfo_read_uptime(const char *proc, uint64_t *ret_seconds);
 /* MemTotal and MemAvailable (MemFree on kernels without it), KiB. */
 int deviceinfo_read_meminfo(const char *proc, uint64_t *ret_total_kib, uint64_t *ret_free_kib);
 int deviceinfo_read_cpu_sample(const char *proc, struct deviceinfo_cpu_sample *ret);
+/* The numbers of one /proc/stat "cpu" line, after its label. */
+int deviceinfo_parse_cpu_line(const char *numbers, struct deviceinfo_cpu_sample *ret);
 /* Size and space available of the file system holding `dir`, KiB. */
 int deviceinfo_read_fs_usage(const char *dir, uint64_t *ret_total_kib, uint64_t *ret_free_kib);
 
@@ -79,12 +83,37 @@ int deviceinfo_read_fs_usage(const char *dir, uint64_t *ret_total_kib, uint64_t 
 struct deviceinfo_cpu_usage {
         struct deviceinfo_cpu_sample prev;
         bool have_prev;
-        unsigned last_percent;
+        unsigned last_percent;                      /* busy */
+        unsigned last_user, last_system, last_idle; /* the parts, each rounded */
 };
+/* Feeds one sample of the CPU (or of all of them) to the window. */
+void deviceinfo_cpu_usage_add(struct deviceinfo_cpu_usage *u,
+                              const struct deviceinfo_cpu_sample *now);
 /* Takes a sample and returns the percentage since the previous one (since boot for the
  * first). Windows too short to measure keep the previous answer. */
 int deviceinfo_cpu_usage_update(struct deviceinfo_cpu_usage *u, const char *proc,
                                 unsigned *ret_percent);
+
+/* ---- one row per CPU (deviceinfo-cpu.c) ---- */
+
+struct deviceinfo_cpu {
+        unsigned number; /* the kernel's: "cpu3" is 3 */
+        struct deviceinfo_cpu_usage usage;
+};
+
+/* The CPUs of /proc/stat's "cpuN" lines, ascending (offline CPUs have no line). */
+struct deviceinfo_cpu_table {
+        struct deviceinfo_cpu *cpus;
+        size_t n;
+};
+
+/* Reads /proc/stat once, feeds every listed CPU's sample to its window, adds the CPUs that
+ * came online and drops those that went away. */
+int deviceinfo_cpu_table_refresh(struct deviceinfo_cpu_table *t, const char *proc);
+void deviceinfo_cpu_table_done(struct deviceinfo_cpu_table *t);
+/* The CPU with this number, or NULL. */
+const struct deviceinfo_cpu *deviceinfo_cpu_table_find(const struct deviceinfo_cpu_table *t,
+                                                       unsigned number);
 
 /* ---- process table (deviceinfo-process.c) ---- */
 

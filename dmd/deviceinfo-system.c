@@ -78,18 +78,13 @@ int deviceinfo_read_meminfo(const char *proc, uint64_t *ret_total_kib, uint64_t 
         return 0;
 }
 
-int deviceinfo_read_cpu_sample(const char *proc, struct deviceinfo_cpu_sample *ret)
+int deviceinfo_parse_cpu_line(const char *numbers, struct deviceinfo_cpu_sample *ret)
 {
-        _cleanup_free_ char *data = NULL;
-        int r = read_proc(proc, "/stat", &data);
-        if (r < 0)
-                return r;
-
-        /* "cpu  user nice system idle iowait irq softirq steal guest guest_nice": guest time
-         * is already counted in user and nice. Older kernels stop after fewer fields. */
+        /* "user nice system idle iowait irq softirq steal guest guest_nice": guest time is
+         * already counted in user and nice. Older kernels stop after fewer fields. */
         uint64_t f[8] = {0};
-        int n = sscanf(data,
-                       "cpu %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+        int n = sscanf(numbers,
+                       "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
                        " %" SCNu64 " %" SCNu64,
                        &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
         if (n < 4)
@@ -99,8 +94,23 @@ int deviceinfo_read_cpu_sample(const char *proc, struct deviceinfo_cpu_sample *r
         for (unsigned i = 0; i < ELEMENTSOF(f); i++)
                 total += f[i];
         uint64_t idle = f[3] + f[4]; /* idle and iowait */
-        *ret = (struct deviceinfo_cpu_sample){.busy = total - idle, .total = total};
+        *ret = (struct deviceinfo_cpu_sample){.busy = total - idle,
+                                              .total = total,
+                                              .user = f[0] + f[1],
+                                              .system = f[2] + f[5] + f[6]};
         return 0;
+}
+
+int deviceinfo_read_cpu_sample(const char *proc, struct deviceinfo_cpu_sample *ret)
+{
+        _cleanup_free_ char *data = NULL;
+        int r = read_proc(proc, "/stat", &data);
+        if (r < 0)
+                return r;
+        /* The first line sums all CPUs: "cpu  user nice system ...". */
+        if (!startswith(data, "cpu "))
+                return -EBADMSG;
+        return deviceinfo_parse_cpu_line(data + strlen("cpu "), ret);
 }
 
 int deviceinfo_read_fs_usage(const char *dir, uint64_t *ret_total_kib, uint64_t *ret_free_kib)
@@ -125,6 +135,33 @@ static unsigned percent(uint64_t part, uint64_t whole)
         return (unsigned)((part * 100 + whole / 2) / whole);
 }
 
+static void set_percents(struct deviceinfo_cpu_usage *u, const struct deviceinfo_cpu_sample *from,
+                         const struct deviceinfo_cpu_sample *to)
+{
+        uint64_t whole = to->total - from->total;
+        u->last_percent = percent(to->busy - from->busy, whole);
+        u->last_user = percent(to->user - from->user, whole);
+        u->last_system = percent(to->system - from->system, whole);
+        u->last_idle = percent((to->total - to->busy) - (from->total - from->busy), whole);
+}
+
+void deviceinfo_cpu_usage_add(struct deviceinfo_cpu_usage *u,
+                              const struct deviceinfo_cpu_sample *now)
+{
+        /* Counters can step back (a CPU going offline takes its ticks with it): start over
+         * from the since-boot figure then. */
+        if (!u->have_prev || now->total < u->prev.total || now->busy < u->prev.busy ||
+            now->user < u->prev.user || now->system < u->prev.system ||
+            now->total - now->busy < u->prev.total - u->prev.busy) {
+                set_percents(u, &(struct deviceinfo_cpu_sample){0}, now);
+                u->prev = *now;
+                u->have_prev = true;
+        } else if (now->total - u->prev.total >= CPU_MIN_WINDOW_TICKS) {
+                set_percents(u, &u->prev, now);
+                u->prev = *now;
+        }
+}
+
 int deviceinfo_cpu_usage_update(struct deviceinfo_cpu_usage *u, const char *proc,
                                 unsigned *ret_percent)
 {
@@ -132,17 +169,7 @@ int deviceinfo_cpu_usage_update(struct deviceinfo_cpu_usage *u, const char *proc
         int r = deviceinfo_read_cpu_sample(proc, &now);
         if (r < 0)
                 return r;
-
-        /* Counters can step back (a CPU going offline takes its ticks with it): start over
-         * from the since-boot figure then. */
-        if (!u->have_prev || now.total < u->prev.total || now.busy < u->prev.busy) {
-                u->last_percent = percent(now.busy, now.total);
-                u->prev = now;
-                u->have_prev = true;
-        } else if (now.total - u->prev.total >= CPU_MIN_WINDOW_TICKS) {
-                u->last_percent = percent(now.busy - u->prev.busy, now.total - u->prev.total);
-                u->prev = now;
-        }
+        deviceinfo_cpu_usage_add(u, &now);
         *ret_percent = u->last_percent;
         return 0;
 }

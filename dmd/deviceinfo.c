@@ -13,6 +13,7 @@
 
 #define DEVICEINFO_PREFIX "Device.DeviceInfo."
 #define PROCESS_TABLE     DEVICEINFO_PREFIX "ProcessStatus.Process."
+#define CPU_TABLE         DEVICEINFO_PREFIX "ProcessStatus.CPU."
 #define SENSOR_TABLE      DEVICEINFO_PREFIX "TemperatureStatus.TemperatureSensor."
 #define CONFIG_TABLE      DEVICEINFO_PREFIX "VendorConfigFile."
 #define LOG_TABLE         DEVICEINFO_PREFIX "VendorLogFile."
@@ -31,6 +32,7 @@ struct deviceinfo {
         char *identity[_DEVICEINFO_IDENTITY_MAX];
         char *software_version_file;
         struct deviceinfo_cpu_usage cpu;
+        struct deviceinfo_cpu_table cpus; /* ProcessStatus.CPU.{i}.: instance = number + 1 */
         struct deviceinfo_process_table processes;
         struct deviceinfo_vendor_file *config_files, *log_files;
         size_t n_config_files, n_log_files;
@@ -262,6 +264,7 @@ void deviceinfo_free(struct deviceinfo *d)
         for (size_t i = 0; i < _DEVICEINFO_IDENTITY_MAX; i++)
                 free(d->identity[i]);
         deviceinfo_process_table_done(&d->processes);
+        deviceinfo_cpu_table_done(&d->cpus);
         deviceinfo_vendor_files_done(d->config_files, d->n_config_files);
         deviceinfo_vendor_files_done(d->log_files, d->n_log_files);
         free_sensors(d->sensors, d->n_sensors);
@@ -339,6 +342,33 @@ static int get_process_value(struct deviceinfo *d, const char *rest, char **valu
                 return format_unsigned(p->cpu_time_ms, value);
         if (streq(field, "State"))
                 return table_text(p->state, value);
+        return -ENOENT;
+}
+
+static int get_cpu_value(struct deviceinfo *d, const char *rest, char **value)
+{
+        uint32_t instance;
+        const char *field;
+        int r = table_parse_instance(rest, &instance, &field);
+        if (r < 0)
+                return r;
+        r = deviceinfo_cpu_table_refresh(&d->cpus, d->proc);
+        if (r < 0)
+                return r;
+        const struct deviceinfo_cpu *c = deviceinfo_cpu_table_find(&d->cpus, instance - 1);
+        if (!c)
+                return -ENOENT;
+
+        if (streq(field, "Name"))
+                return asprintf(value, "cpu%u", c->number) < 0 ? -ENOMEM : 0;
+        if (streq(field, "CPUUtilization"))
+                return format_unsigned(c->usage.last_percent, value);
+        if (streq(field, "UserModeUtilization"))
+                return format_unsigned(c->usage.last_user, value);
+        if (streq(field, "SystemModeUtilization"))
+                return format_unsigned(c->usage.last_system, value);
+        if (streq(field, "IdleModeUtilization"))
+                return format_unsigned(c->usage.last_idle, value);
         return -ENOENT;
 }
 
@@ -600,6 +630,14 @@ int deviceinfo_get(struct deviceinfo *d, const char *name, char **value)
         }
         if (startswith(name, PROCESS_TABLE))
                 return get_process_value(d, name + strlen(PROCESS_TABLE), value);
+        if (streq(name, DEVICEINFO_PREFIX "ProcessStatus.CPUNumberOfEntries")) {
+                r = deviceinfo_cpu_table_refresh(&d->cpus, d->proc);
+                if (r < 0)
+                        return r;
+                return format_unsigned(d->cpus.n, value);
+        }
+        if (startswith(name, CPU_TABLE))
+                return get_cpu_value(d, name + strlen(CPU_TABLE), value);
 
         return -ENOENT; /* ProvisioningCode (dmd stores it) and whatever is not ours */
 }
@@ -612,9 +650,9 @@ static int append_instance(struct strv *instances, const char *table, uint32_t i
         return strv_push_take(instances, path);
 }
 
-enum table_kind { TABLE_PROCESS, TABLE_SENSOR, TABLE_CONFIG, TABLE_LOG, _TABLE_MAX };
+enum table_kind { TABLE_PROCESS, TABLE_SENSOR, TABLE_CONFIG, TABLE_LOG, TABLE_CPU, _TABLE_MAX };
 static const char *const table_paths[_TABLE_MAX] = {PROCESS_TABLE, SENSOR_TABLE, CONFIG_TABLE,
-                                                    LOG_TABLE};
+                                                    LOG_TABLE, CPU_TABLE};
 
 /* The instance numbers of one table now, ascending. */
 static int table_instances(struct deviceinfo *d, enum table_kind t, struct strv *out)
@@ -641,6 +679,11 @@ static int table_instances(struct deviceinfo *d, enum table_kind t, struct strv 
                         if (deviceinfo_file_exists(d->log_files[i].path))
                                 r = append_instance(out, LOG_TABLE, (uint32_t)i + 1);
                 return r;
+        case TABLE_CPU:
+                r = deviceinfo_cpu_table_refresh(&d->cpus, d->proc);
+                for (size_t i = 0; r >= 0 && i < d->cpus.n; i++)
+                        r = append_instance(out, CPU_TABLE, (uint32_t)d->cpus.cpus[i].number + 1);
+                return r;
         default:
                 return -EINVAL;
         }
@@ -660,6 +703,10 @@ static bool table_has(struct deviceinfo *d, enum table_kind t, uint32_t instance
                 return find_file(d->config_files, d->n_config_files, instance) != NULL;
         case TABLE_LOG:
                 return find_file(d->log_files, d->n_log_files, instance) != NULL;
+        case TABLE_CPU:
+                *error = deviceinfo_cpu_table_refresh(&d->cpus, d->proc);
+                return *error >= 0 && instance > 0 &&
+                       deviceinfo_cpu_table_find(&d->cpus, instance - 1);
         default:
                 return false;
         }

@@ -167,7 +167,7 @@ static uint32_t instance_of(struct deviceinfo *d, int pid)
         char want[16];
         snprintf(want, sizeof(want), "%d", pid);
 
-        assert_int_equal(deviceinfo_get_instances(d, "Device.", &instances), 0);
+        assert_int_equal(deviceinfo_get_instances(d, PROCESS_TABLE, &instances), 0);
         for (size_t i = 0; i < instances.n && !found; i++) {
                 char name[256];
                 snprintf(name, sizeof(name), "%sPID", instances.v[i]);
@@ -409,7 +409,7 @@ static void test_processes(void **state)
         long tick = sysconf(_SC_CLK_TCK);
         char expected[64];
 
-        assert_int_equal(deviceinfo_get_instances(d, "Device.", &instances), 0);
+        assert_int_equal(deviceinfo_get_instances(d, PROCESS_TABLE, &instances), 0);
         assert_int_equal(instances.n, 4);
         /* numbered in PID order on the first scan, listed by instance */
         assert_string_equal(instances.v[0], PROCESS_TABLE "1.");
@@ -451,12 +451,13 @@ static void test_processes(void **state)
         assert_int_equal(instances.n, 1);
         assert_string_equal(instances.v[0], object);
         strv_done(&instances);
+        /* the four processes and the fake /proc/stat's one CPU */
         assert_int_equal(deviceinfo_get_instances(d, "", &instances), 0);
-        assert_int_equal(instances.n, 4);
+        assert_int_equal(instances.n, 5);
         strv_done(&instances);
         assert_int_equal(
                 deviceinfo_get_instances(d, "Device.DeviceInfo.ProcessStatus.", &instances), 0);
-        assert_int_equal(instances.n, 4);
+        assert_int_equal(instances.n, 5);
         strv_done(&instances);
         assert_int_equal(deviceinfo_get_instances(d, "Device.DeviceInfo.MemoryStatus.", &instances),
                          0);
@@ -580,7 +581,7 @@ static void test_snapshot_cache(void **state)
         struct deviceinfo *d = new_deviceinfo(f, NULL);
         struct strv instances = {0};
 
-        assert_int_equal(deviceinfo_get_instances(d, "Device.", &instances), 0);
+        assert_int_equal(deviceinfo_get_instances(d, PROCESS_TABLE, &instances), 0);
         assert_int_equal(instances.n, 4);
         strv_done(&instances);
 
@@ -677,7 +678,7 @@ static void test_real_system(void **state)
         assert_true(atoll(size) > 0);
 
         struct strv instances = {0};
-        assert_int_equal(deviceinfo_get_instances(d, "Device.DeviceInfo.", &instances), 0);
+        assert_int_equal(deviceinfo_get_instances(d, PROCESS_TABLE, &instances), 0);
         char n[32];
         snprintf(n, sizeof(n), "%zu", instances.n);
         assert_value(d, "Device.DeviceInfo.ProcessStatus.ProcessNumberOfEntries", n);
