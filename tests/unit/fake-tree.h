@@ -59,3 +59,13 @@ static inline void fake_tree_remove(const char *path)
 {
         nftw(path, fake_tree_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* The teardown of a test whose state is a calloc'ed struct whose first member is the char
+ * array of the tree's root: removes the tree, frees the state. */
+static inline int fake_tree_teardown(void **state)
+{
+        char *root = *state;
+        fake_tree_remove(root);
+        free(*state);
+        return 0;
+}

@@ -105,14 +105,6 @@ static int setup_fake(void **state)
         return 0;
 }
 
-static int teardown_fake(void **state)
-{
-        struct fake *f = *state;
-        fake_tree_remove(f->root);
-        free(f);
-        return 0;
-}
-
 static void test_parse_networkd(void **state)
 {
         struct dhcp4_lease l;
@@ -309,7 +301,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_networkd),
                 cmocka_unit_test(test_parse_dhclient),
-                cmocka_unit_test_setup_teardown(test_clients, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_clients, setup_fake, fake_tree_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

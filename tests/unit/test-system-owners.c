@@ -39,14 +39,6 @@ static int setup_fake(void **state)
         return 0;
 }
 
-static int teardown_fake(void **state)
-{
-        struct fake *f = *state;
-        fake_tree_remove(f->root);
-        free(f);
-        return 0;
-}
-
 static void assert_dns(struct dns_client *d, const char *name, const char *want)
 {
         char *v = NULL;
@@ -206,9 +198,9 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_resolv_conf),
-                cmocka_unit_test_setup_teardown(test_dns_client, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_dns_client, setup_fake, fake_tree_teardown),
                 cmocka_unit_test(test_tzif_footer),
-                cmocka_unit_test_setup_teardown(test_time_status, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_time_status, setup_fake, fake_tree_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,14 +38,6 @@ static int setup_fake(void **state)
         return 0;
 }
 
-static int teardown_fake(void **state)
-{
-        struct fake *f = *state;
-        fake_tree_remove(f->root);
-        free(f);
-        return 0;
-}
-
 /* Attributes of one device directory: "name=value" pairs. */
 static void device(const char *sys, const char *dir, const char *const *attrs)
 {
@@ -511,12 +503,13 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_usb_helpers),
-                cmocka_unit_test_setup_teardown(test_usb_tree, setup_fake, teardown_fake),
-                cmocka_unit_test_setup_teardown(test_usb_no_bus, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_usb_tree, setup_fake, fake_tree_teardown),
+                cmocka_unit_test_setup_teardown(test_usb_no_bus, setup_fake, fake_tree_teardown),
                 cmocka_unit_test_setup_teardown(test_usb_network_interfaces, setup_fake,
-                                                teardown_fake),
+                                                fake_tree_teardown),
                 cmocka_unit_test(test_platform_helpers),
-                cmocka_unit_test_setup_teardown(test_platform_values, setup_fake, teardown_fake),
+                cmocka_unit_test_setup_teardown(test_platform_values, setup_fake,
+                                                fake_tree_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
