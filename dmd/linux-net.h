@@ -4,8 +4,8 @@
 /*
  * dmd's built-in provider of the running Linux system's network: Device.Ethernet.,
  * Device.IP. (but Device.IP.Diagnostics., which diagd registers), Device.Routing.,
- * Device.Hosts., Device.Bridging. and Device.InterfaceStack. (schema/40-ethernet.schema ...
- * 45-interface-stack.schema), read from rtnetlink, the ethtool ioctl,
+ * Device.Hosts., Device.Bridging., Device.InterfaceStack. and Device.QoS.
+ * (schema/40-ethernet.schema ... 46-qos.schema), read from rtnetlink, the ethtool ioctl,
  * NETLINK_SOCK_DIAG, /sys/class/net and /proc/sys/net. Everything is read-only: the
  * operating system owns the state. docs/dmd.md lists every table and its numbering.
  *
