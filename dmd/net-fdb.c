@@ -38,18 +38,8 @@ static int parse_fdb(const struct nlmsghdr *h, void *ret)
 
 int net_fdb_dump(struct net_fdb **ret, size_t *ret_n)
 {
-        struct {
-                struct nlmsghdr h;
-                struct ndmsg nd;
-        } req = {
-                .h = {.nlmsg_len = sizeof(req),
-                      .nlmsg_type = RTM_GETNEIGH,
-                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-                .nd = {.ndm_family = AF_BRIDGE},
-        };
         void *items;
-        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_fdb), parse_fdb, &items,
-                                 ret_n);
+        int r = net_dump_neighbours(AF_BRIDGE, sizeof(struct net_fdb), parse_fdb, &items, ret_n);
         if (r >= 0)
                 *ret = items;
         return r;

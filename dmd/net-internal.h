@@ -191,3 +191,7 @@ typedef int (*net_parse_fn)(const struct nlmsghdr *h, void *ret);
 /* Dumps `request` and returns the items `parse` made of the answer (net-dump.c). */
 int net_dump_collect(int protocol, struct nlmsghdr *request, size_t item_size, net_parse_fn parse,
                      void **ret, size_t *ret_n);
+/* net_dump_collect() of the kernel's neighbour tables of `family` (AF_BRIDGE: the bridges'
+ * forwarding databases) (net-neigh.c). */
+int net_dump_neighbours(uint8_t family, size_t item_size, net_parse_fn parse, void **ret,
+                        size_t *ret_n);

@@ -41,7 +41,8 @@ static int parse_neigh(const struct nlmsghdr *h, void *ret)
         return net_neigh_parse(h, ret);
 }
 
-int net_neigh_dump(struct net_neigh **ret, size_t *ret_n)
+int net_dump_neighbours(uint8_t family, size_t item_size, net_parse_fn parse, void **ret,
+                        size_t *ret_n)
 {
         struct {
                 struct nlmsghdr h;
@@ -50,11 +51,16 @@ int net_neigh_dump(struct net_neigh **ret, size_t *ret_n)
                 .h = {.nlmsg_len = sizeof(req),
                       .nlmsg_type = RTM_GETNEIGH,
                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
-                .nd = {.ndm_family = AF_UNSPEC},
+                .nd = {.ndm_family = family},
         };
+        return net_dump_collect(NETLINK_ROUTE, &req.h, item_size, parse, ret, ret_n);
+}
+
+int net_neigh_dump(struct net_neigh **ret, size_t *ret_n)
+{
         void *items;
-        int r = net_dump_collect(NETLINK_ROUTE, &req.h, sizeof(struct net_neigh), parse_neigh,
-                                 &items, ret_n);
+        int r = net_dump_neighbours(AF_UNSPEC, sizeof(struct net_neigh), parse_neigh, &items,
+                                    ret_n);
         if (r >= 0)
                 *ret = items;
         return r;
