@@ -13,6 +13,7 @@
 #include "introspect.h"
 #include "log.h"
 #include "manager.h"
+#include "memory-monitor.h"
 #include "ops.h"
 #include "path.h"
 #include "periodic-stats.h"
@@ -200,6 +201,7 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
                 return -ENOMEM;
         value_watch_note(m->value_watch, values, n);
         periodic_stats_note(m->periodic_stats, values, n);
+        memory_monitor_note(m->memory_monitor, values, n);
         return bus_send(m->bus, sig);
 }
 

@@ -12,6 +12,7 @@
 #include "linux-net.h"
 #include "log.h"
 #include "manager.h"
+#include "memory-monitor.h"
 #include "net-owner.h"
 #include "periodic-stats.h"
 #include "system-owners.h"
@@ -40,6 +41,8 @@ static int core_live_get(struct manager *m, const char *name, char **value)
 static int deviceinfo_live_get(struct manager *m, const char *name, char **value)
 {
         int r = deviceinfo_get(m->deviceinfo, name, value);
+        if (r == -ENOENT)
+                r = memory_monitor_get(m->memory_monitor, name, value);
         /* Processor, SupportedDataModel, NetworkProperties: set up with the system owners. */
         if (r == -ENOENT && m->deviceinfo_platform)
                 r = deviceinfo_platform_get(m->deviceinfo_platform, name, value);
@@ -167,6 +170,7 @@ void manager_free(struct manager *m)
         transaction_queue_free(m);
         value_watch_free(m->value_watch);
         periodic_stats_free(m->periodic_stats);
+        memory_monitor_free(m->memory_monitor);
         bus_close(m->bus);
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
@@ -223,6 +227,9 @@ int manager_start(struct manager *m)
         r = periodic_stats_new(m, &m->periodic_stats);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the periodic statistics: %m");
+        r = memory_monitor_new(m, &m->memory_monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the memory monitor: %m");
         log_info("Serving %zu objects and %zu parameters as %s", schema_n_objects(m->schema),
                  schema_n_parameters(m->schema), DMD_BUS_NAME);
         (void)sd_notify(false, "READY=1\nSTATUS=Serving the data model");

@@ -54,6 +54,7 @@ struct manager {
         struct software_modules *software_modules; /* Device.SoftwareModules. */
         struct users *users;                       /* Device.Users. */
         struct neighbor_discovery *neighbor_discovery; /* Device.NeighborDiscovery. */
+        struct memory_monitor *memory_monitor; /* DeviceInfo.MemoryStatus.MemoryMonitor. */
         char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */
