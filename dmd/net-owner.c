@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hosts-leases.h"
 #include "linux-net.h"
 #include "log.h"
 #include "manager.h"
@@ -44,6 +45,9 @@ static int stack_alias(struct manager *m, const char *name, const char *suffix, 
  * instance without one reads the default its provider gives ("cpe-eth0"). */
 static int net_live_get(struct manager *m, const char *name, char **value)
 {
+        if (hosts_lease_is_hostname(name)) /* not the kernel's: the DHCP server's */
+                return hosts_lease_get_hostname(m->linux_net, m->settings.hosts_lease_file, name,
+                                                value);
         if (startswith(name, "Device.InterfaceStack.")) {
                 if (ends_with(name, ".HigherAlias"))
                         return stack_alias(m, name, "HigherAlias", value);

@@ -17,6 +17,7 @@ static const struct cfg_item daemon_items[] = {
          offsetof(struct settings, notification_sample_period_sec)},
         {"SoftwareModules", "PackageStatusFile", cfg_parse_path,
          offsetof(struct settings, package_status_file)},
+        {"Hosts", "DnsmasqLeaseFile", cfg_parse_path, offsetof(struct settings, hosts_lease_file)},
 };
 
 void settings_init(struct settings *s)
@@ -39,6 +40,7 @@ void settings_done(struct settings *s)
         free(s->schema_dir);
         free(s->bus_address);
         free(s->package_status_file);
+        free(s->hosts_lease_file);
         strv_done(&s->schema_dirs);
         deviceinfo_settings_done(&s->deviceinfo);
         dhcp_client_settings_done(&s->dhcp);

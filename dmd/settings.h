@@ -22,6 +22,9 @@ struct settings {
         struct dhcp_client_settings dhcp; /* [DHCP]: where the clients keep their leases */
         uint32_t notification_sample_period_sec; /* [Notification] SamplePeriodSec=, 0: off */
         char *package_status_file; /* [SoftwareModules] PackageStatusFile=, NULL: found */
+
+        /* [Hosts] DnsmasqLeaseFile=, NULL: HOSTS_DNSMASQ_LEASE_FILE */
+        char *hosts_lease_file;
 };
 
 void settings_init(struct settings *s);
