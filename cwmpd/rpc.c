@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "log.h"
 #include "manager.h"
+#include "rpc-call.h"
 #include "rpc.h"
 #include "soap-internal.h"
 #include "transfer-rpc.h"
@@ -37,22 +38,6 @@ const char *const rpc_supported_methods[] = {
 };
 const size_t rpc_n_supported_methods = ELEMENTSOF(rpc_supported_methods);
 
-struct rpc_call {
-        struct manager *m;
-        enum soap_method method;
-        struct soap_out_header header;
-        char *id;
-        rpc_done_fn done;
-        void *userdata;
-};
-
-static void rpc_call_free(void *p)
-{
-        struct rpc_call *c = p;
-        free(c->id);
-        free(c);
-}
-
 int rpc_encode_fault(const struct soap_out_header *h, uint32_t code, const char *detail,
                      char **body, size_t *len)
 {
@@ -62,15 +47,7 @@ int rpc_encode_fault(const struct soap_out_header *h, uint32_t code, const char 
 
 static void finish(struct rpc_call *c, int r, char *body, size_t len)
 {
-        if (r < 0) {
-                free(body);
-                body = NULL;
-                len = 0;
-                if (rpc_encode_fault(&c->header, fault_from_errno(r), strerror(-r), &body, &len) <
-                    0)
-                        body = NULL;
-        }
-        c->done(c->userdata, body, len);
+        rpc_call_finish(c, r, body, len, fault_from_errno(r));
 }
 
 /* A fault from dmd becomes the CWMP fault, with the per-parameter list for SPV. */
@@ -452,19 +429,9 @@ int rpc_handle(struct manager *m, const struct soap_message *req, const struct s
         if (transfer_rpc_handles(req->method))
                 return transfer_rpc_handle(m, req, h, done, userdata);
 
-        struct rpc_call *c = calloc(1, sizeof(*c));
+        struct rpc_call *c = rpc_call_new(m, req->method, h, done, userdata);
         if (!c)
                 return -ENOMEM;
-        *c = (struct rpc_call){
-                .m = m, .method = req->method, .header = *h, .done = done, .userdata = userdata};
-        if (h->id) {
-                c->id = strdup(h->id);
-                if (!c->id) {
-                        free(c);
-                        return -ENOMEM;
-                }
-                c->header.id = c->id;
-        }
 
         switch (req->method) {
         case SOAP_GET_PARAMETER_VALUES:

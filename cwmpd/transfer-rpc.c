@@ -9,23 +9,9 @@
 #include "fault.h"
 #include "log.h"
 #include "manager.h"
+#include "rpc-call.h"
 #include "transfer-args.h"
 #include "transfer-rpc.h"
-
-struct transfer_call {
-        enum soap_method method;
-        struct soap_out_header header;
-        char *id;
-        rpc_done_fn done;
-        void *userdata;
-};
-
-static void transfer_call_free(void *p)
-{
-        struct transfer_call *c = p;
-        free(c->id);
-        free(c);
-}
 
 bool transfer_rpc_handles(enum soap_method method)
 {
@@ -43,20 +29,12 @@ bool transfer_rpc_handles(enum soap_method method)
 }
 
 /* Hands the encoded answer over; an encoding failure becomes a 9002 fault. */
-static void finish(struct transfer_call *c, int r, char *body, size_t len)
+static void finish(struct rpc_call *c, int r, char *body, size_t len)
 {
-        if (r < 0) {
-                free(body);
-                body = NULL;
-                len = 0;
-                if (soap_encode_fault(&c->header, CWMP_FAULT_INTERNAL_ERROR, strerror(-r), NULL, 0,
-                                      &body, &len) < 0)
-                        body = NULL;
-        }
-        c->done(c->userdata, body, len);
+        rpc_call_finish(c, r, body, len, CWMP_FAULT_INTERNAL_ERROR);
 }
 
-static void answer_fault(struct transfer_call *c, uint32_t code, const char *text)
+static void answer_fault(struct rpc_call *c, uint32_t code, const char *text)
 {
         char *body = NULL;
         size_t len = 0;
@@ -67,7 +45,7 @@ static void answer_fault(struct transfer_call *c, uint32_t code, const char *tex
 /* An error from the transfer daemon. Its io.cwmp.Fault.* faults are the CWMP faults to
  * send; any other error (nobody owns the name, no answer in time, a call it does not
  * understand) is this CPE's internal failure: 9002, naming what went wrong. */
-static void answer_error(struct transfer_call *c, DBusMessage *reply)
+static void answer_error(struct rpc_call *c, DBusMessage *reply)
 {
         const char *name = dbus_message_get_error_name(reply);
         struct fault f = {};
@@ -96,7 +74,7 @@ static void answer_error(struct transfer_call *c, DBusMessage *reply)
 }
 
 /* GetAllQueuedTransfers' a(subsus) as the TransferList of either response. */
-static int encode_queued(struct transfer_call *c, DBusMessage *reply, char **body, size_t *len)
+static int encode_queued(struct rpc_call *c, DBusMessage *reply, char **body, size_t *len)
 {
         struct soap_queued_transfer t[FIRMWARE_MAX_QUEUED];
         DBusMessageIter it, arr;
@@ -138,7 +116,7 @@ static int encode_queued(struct transfer_call *c, DBusMessage *reply, char **bod
 
 static void on_reply(DBusMessage *reply, void *userdata)
 {
-        struct transfer_call *c = userdata;
+        struct rpc_call *c = userdata;
         char *body = NULL;
         size_t len = 0;
         int r;
@@ -263,32 +241,21 @@ int transfer_rpc_handle(struct manager *m, const struct soap_message *req,
 
         if (!transfer_rpc_handles(req->method))
                 return -EINVAL;
-        struct transfer_call *c = calloc(1, sizeof(*c));
+        struct rpc_call *c = rpc_call_new(m, req->method, h, done, userdata);
         if (!c)
                 return -ENOMEM;
-        *c = (struct transfer_call){
-                .method = req->method, .header = *h, .done = done, .userdata = userdata};
-        if (h->id) {
-                c->id = strdup(h->id);
-                if (!c->id) {
-                        free(c);
-                        return -ENOMEM;
-                }
-                c->header.id = c->id;
-        }
 
         if (transfer_args_check(req, detail, sizeof(detail)) < 0) {
                 log_warning("Refusing %s: %s", req->method_name, detail);
                 answer_fault(c, CWMP_FAULT_INVALID_ARGUMENTS, detail);
-                transfer_call_free(c);
+                rpc_call_free(c);
                 return 0;
         }
         r = build_call(req, &call);
         if (r >= 0)
-                r = bus_call_async(m->bus, call, FIRMWARE_TIMEOUT_MS, on_reply, c,
-                                   transfer_call_free);
+                r = bus_call_async(m->bus, call, FIRMWARE_TIMEOUT_MS, on_reply, c, rpc_call_free);
         if (r < 0) {
-                transfer_call_free(c);
+                rpc_call_free(c);
                 return r;
         }
         return 0;
