@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 import cwmptest
 from cwmptest import DIAGD_SCHEMA_DIR, DMD_SCHEMA_DIR
-from http_loopback import LoopbackHTTPServer
+from http_loopback import LoopbackHTTPServer, end_body, start_body, write_piece
 
 DL = 'Device.IP.Diagnostics.DownloadDiagnostics.'
 UL = 'Device.IP.Diagnostics.UploadDiagnostics.'
@@ -81,26 +81,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         size, rate = int(path.split('/')[2]), float(q.get('rate', '0'))
         chunked = q.get('chunked') == '1'
-        self.send_response(200)
-        self.send_header('Content-Type', 'application/octet-stream')
-        if chunked:
-            self.send_header('Transfer-Encoding', 'chunked')
-        else:
-            self.send_header('Content-Length', str(size))
-        self.end_headers()
+        start_body(self, size, chunked)
         send = size // 2 if q.get('cut') == '1' else size
         zeros, sent, start = bytes(BLOCK), 0, time.monotonic()
         try:
             while sent < send:
                 n = min(BLOCK, send - sent)
-                if chunked:
-                    self.wfile.write(b'%x\r\n' % n + zeros[:n] + b'\r\n')
-                else:
-                    self.wfile.write(zeros[:n])
+                write_piece(self.wfile, zeros[:n], chunked)
                 sent += n
                 self.pace(start, sent, rate)
-            if chunked:
-                self.wfile.write(b'0\r\n\r\n')
+            end_body(self.wfile, chunked)
         except OSError:
             return  # the client went away (a time based test, a cancel)
         if send < size:

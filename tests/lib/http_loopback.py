@@ -62,6 +62,29 @@ def tls_server_context(cert, key, client_ca=None):
     return context
 
 
+def start_body(handler, size, chunked):
+    """200 and the headers of an octet stream of SIZE bytes: chunked, or with its
+    Content-Length."""
+    handler.send_response(200)
+    handler.send_header('Content-Type', 'application/octet-stream')
+    if chunked:
+        handler.send_header('Transfer-Encoding', 'chunked')
+    else:
+        handler.send_header('Content-Length', str(size))
+    handler.end_headers()
+
+
+def write_piece(wfile, data, chunked):
+    """DATA, as one chunk where CHUNKED."""
+    wfile.write(b'%x\r\n%s\r\n' % (len(data), data) if chunked else data)
+
+
+def end_body(wfile, chunked):
+    """The last chunk of a chunked body; nothing otherwise."""
+    if chunked:
+        wfile.write(b'0\r\n\r\n')
+
+
 def read_chunked(rfile):
     """The body of a chunked request, trailers skipped."""
     body = b''

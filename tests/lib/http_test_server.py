@@ -38,7 +38,8 @@ import threading
 import time
 import urllib.parse
 
-from http_loopback import LoopbackHTTPServer, md5, parse_digest, read_chunked, tls_server_context
+from http_loopback import LoopbackHTTPServer, end_body, md5, parse_digest, read_chunked, \
+    start_body, tls_server_context, write_piece
 
 REALM = 'cwmp-test'
 
@@ -216,24 +217,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(403, b'unknown cookie')
 
     def huge(self, size, chunked):
-        self.send_response(200)
-        self.send_header('Content-Type', 'application/octet-stream')
-        if chunked:
-            self.send_header('Transfer-Encoding', 'chunked')
-        else:
-            self.send_header('Content-Length', str(size))
-        self.end_headers()
+        start_body(self, size, chunked)
         block = b'x' * 65536
         left = size
         while left > 0:
             piece = block[:min(left, len(block))]
-            if chunked:
-                self.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
-            else:
-                self.wfile.write(piece)
+            write_piece(self.wfile, piece, chunked)
             left -= len(piece)
-        if chunked:
-            self.wfile.write(b'0\r\n\r\n')
+        end_body(self.wfile, chunked)
 
     do_GET = do_POST = do_PUT = do_HEAD = handle_any
 
