@@ -17,13 +17,50 @@ static int compare_qdisc(const void *a, const void *b)
         return x->instance < y->instance ? -1 : x->instance > y->instance;
 }
 
+/* A qdisc below an htb class is that class's queue: the class's ceiling shapes it (a tbf
+ * shapes it too: the lower rate wins), its rate is assured. The kernel dumps classes one interface
+ * at a time. */
+static int add_htb_rates(struct net_qdisc *qdiscs, size_t n_qdiscs)
+{
+        for (size_t i = 0; i < n_qdiscs; i++) {
+                if (!streq(qdiscs[i].kind, "htb"))
+                        continue;
+                struct net_htb_class *classes = NULL;
+                size_t n_classes = 0;
+                int r = net_htb_class_dump(qdiscs[i].ifindex, &classes, &n_classes);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < n_classes; k++)
+                        for (size_t j = 0; j < n_qdiscs; j++) {
+                                struct net_qdisc *q = &qdiscs[j];
+                                if (q->ifindex != classes[k].ifindex ||
+                                    q->parent != classes[k].handle)
+                                        continue;
+                                /* A tbf below it shapes too: the lower wins. */
+                                if (!q->has_rate || classes[k].ceil < q->rate) {
+                                        q->has_rate = true;
+                                        q->rate = classes[k].ceil;
+                                        q->burst = classes[k].cburst;
+                                }
+                                q->has_assured = true;
+                                q->assured = classes[k].rate;
+                        }
+                free(classes);
+        }
+        return 0;
+}
+
 int net_refresh_qos(struct linux_net *n)
 {
         struct net_qdisc *qdiscs = NULL;
         size_t n_qdiscs = 0;
         int r = net_qdisc_dump(&qdiscs, &n_qdiscs);
-        if (r < 0)
+        if (r >= 0)
+                r = add_htb_rates(qdiscs, n_qdiscs);
+        if (r < 0) {
+                free(qdiscs);
                 return r;
+        }
         size_t kept = 0;
         net_numbering_begin(&n->numbering, NET_TABLE_QOS_QUEUE);
         for (size_t i = 0; r >= 0 && i < n_qdiscs; i++) {
@@ -168,6 +205,10 @@ static int get_queue(struct linux_net *n, const char *rest, char **ret)
         if (streq(field, "ShapingRate") || streq(field, "CurrentShapingRate"))
                 return q->has_rate && q->rate * 8 > 100 ? net_format(ret, "%" PRIu64, q->rate * 8)
                                                         : -ENOENT;
+        if (streq(field, "AssuredRate") || streq(field, "CurrentAssuredRate"))
+                return q->has_assured && q->assured * 8 > 100
+                               ? net_format(ret, "%" PRIu64, q->assured * 8)
+                               : -ENOENT;
         if (streq(field, "ShapingBurstSize"))
                 return q->has_rate ? net_unsigned_int(q->burst, ret) : -ENOENT;
         return -ENOENT;

@@ -15,6 +15,23 @@
 /* tbf reports its bucket in scheduler ticks of 64 ns (PSCHED_SHIFT). */
 #define PSCHED_TICK_NSEC 64u
 
+/* A bucket of `ticks` at `rate` bytes per second in bytes, as tc shows it: whole
+ * microseconds of the rate. */
+static uint64_t bucket_bytes(uint64_t rate, uint32_t ticks)
+{
+        uint64_t usec = (uint64_t)ticks * PSCHED_TICK_NSEC / 1000u;
+        return rate * usec / 1000000u;
+}
+
+/* A u64 attribute, if there: false when it is there but not 8 bytes long. */
+static bool optional_u64(const struct rtattr *a, uint64_t *v)
+{
+        size_t len;
+        if (!a)
+                return true;
+        return netlink_attr_bytes(a, v, sizeof(*v), &len) && len == sizeof(*v);
+}
+
 static int parse_fifo(const struct rtattr *options, struct net_qdisc *q)
 {
         struct tc_fifo_qopt opt;
@@ -41,16 +58,9 @@ static int parse_tbf(const struct rtattr *options, struct net_qdisc *q)
         q->has_rate = true;
         q->rate = opt.rate.rate;
         /* Rates beyond 32 bits come apart, the parameters then hold ~0. */
-        uint64_t rate64;
-        if (tb[TCA_TBF_RATE64]) {
-                if (!netlink_attr_bytes(tb[TCA_TBF_RATE64], &rate64, sizeof(rate64), &len) ||
-                    len != sizeof(rate64))
-                        return -EBADMSG;
-                q->rate = rate64;
-        }
-        /* The bucket as tc shows it: whole microseconds of the rate. */
-        uint64_t usec = (uint64_t)opt.buffer * PSCHED_TICK_NSEC / 1000u;
-        q->burst = q->rate * usec / 1000000u;
+        if (!optional_u64(tb[TCA_TBF_RATE64], &q->rate))
+                return -EBADMSG;
+        q->burst = bucket_bytes(q->rate, opt.buffer);
         return 0;
 }
 
@@ -194,6 +204,76 @@ int net_qdisc_dump(struct net_qdisc **ret, size_t *ret_n)
         };
         struct net_vec v = {.item_size = sizeof(struct net_qdisc)};
         int r = netlink_dump(NETLINK_ROUTE, &req.h, collect_qdisc, &v);
+        if (r < 0) {
+                free(v.items);
+                return r;
+        }
+        *ret = v.items;
+        *ret_n = v.n;
+        return 0;
+}
+
+int net_htb_class_parse(const struct nlmsghdr *h, struct net_htb_class *ret)
+{
+        const struct rtattr *tb[TCA_MAX + 1], *htb[TCA_HTB_MAX + 1];
+        if (h->nlmsg_type != RTM_NEWTCLASS)
+                return -ENODATA;
+        int r = netlink_message_attrs(h, sizeof(struct tcmsg), tb, TCA_MAX);
+        if (r < 0)
+                return r;
+        char kind[NET_KIND_MAX];
+        if (!netlink_attr_string(tb[TCA_KIND], kind, sizeof(kind)))
+                return -EBADMSG;
+        if (!streq(kind, "htb"))
+                return -ENODATA;
+        const struct rtattr *options = tb[TCA_OPTIONS];
+        if (!options)
+                return -EBADMSG;
+        r = netlink_parse_attrs(RTA_DATA(options), RTA_PAYLOAD(options), htb, TCA_HTB_MAX);
+        if (r < 0)
+                return r;
+        struct tc_htb_opt opt;
+        size_t len;
+        if (!netlink_attr_bytes(htb[TCA_HTB_PARMS], &opt, sizeof(opt), &len) || len != sizeof(opt))
+                return -EBADMSG;
+        const struct tcmsg *t = NLMSG_DATA(h);
+        *ret = (struct net_htb_class){.ifindex = t->tcm_ifindex,
+                                      .handle = t->tcm_handle,
+                                      .rate = opt.rate.rate,
+                                      .ceil = opt.ceil.rate};
+        /* Rates beyond 32 bits come apart. */
+        if (!optional_u64(htb[TCA_HTB_RATE64], &ret->rate) ||
+            !optional_u64(htb[TCA_HTB_CEIL64], &ret->ceil))
+                return -EBADMSG;
+        ret->cburst = bucket_bytes(ret->ceil, opt.cbuffer);
+        return 0;
+}
+
+static int collect_class(const struct nlmsghdr *h, void *userdata)
+{
+        struct net_vec *v = userdata;
+        struct net_htb_class *c = net_vec_push(v);
+        if (!c)
+                return -ENOMEM;
+        int r = net_htb_class_parse(h, c);
+        if (r < 0)
+                v->n--;
+        return r == -ENODATA ? 0 : r;
+}
+
+int net_htb_class_dump(int ifindex, struct net_htb_class **ret, size_t *ret_n)
+{
+        struct {
+                struct nlmsghdr h;
+                struct tcmsg t;
+        } req = {
+                .h = {.nlmsg_len = sizeof(req),
+                      .nlmsg_type = RTM_GETTCLASS,
+                      .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+                .t = {.tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex},
+        };
+        struct net_vec v = {.item_size = sizeof(struct net_htb_class)};
+        int r = netlink_dump(NETLINK_ROUTE, &req.h, collect_class, &v);
         if (r < 0) {
                 free(v.items);
                 return r;

@@ -6,6 +6,7 @@ has it), sends traffic through them, and compares the Queue and QueueStats rows 
 `tc -j -s qdisc show`; the numbers stay across a restart of dmd and are never reused."""
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -30,6 +31,33 @@ def tc_qdiscs(dev):
     out = subprocess.run(['tc', '-j', '-s', 'qdisc', 'show', 'dev', dev], capture_output=True,
                          text=True, check=True)
     return {q['kind']: q for q in json.loads(out.stdout or '[]')}
+
+
+def tc_number(text, units):
+    """'5Mbit' (UNITS: the multiples of 'bit'), '1600b' (of 'b') as a number."""
+    m = re.match(r'([0-9.]+)([A-Za-z]*)$', text)
+    return round(float(m.group(1)) * units[m.group(2)])
+
+
+RATE_UNITS = {'bit': 1, 'Kbit': 1000, 'Mbit': 1000 ** 2, 'Gbit': 1000 ** 3}
+SIZE_UNITS = {'b': 1, 'Kb': 1024, 'Mb': 1024 ** 2}
+
+
+def htb_classes(dev):
+    """{classid: {'rate': bits/s, 'ceil': bits/s, 'cburst': bytes}} as tc(8) shows them (its
+    htb classes have no JSON form)."""
+    out = subprocess.run(['tc', 'class', 'show', 'dev', dev], capture_output=True, text=True,
+                         check=True).stdout
+    classes = {}
+    for line in out.splitlines():
+        words = line.split()
+        if words[:2] != ['class', 'htb']:
+            continue
+        field = dict(zip(words, words[1:]))
+        classes[words[2]] = {'rate': tc_number(field['rate'], RATE_UNITS),
+                             'ceil': tc_number(field['ceil'], RATE_UNITS),
+                             'cburst': tc_number(field['cburst'], SIZE_UNITS)}
+    return classes
 
 
 class LiveQosTest(cwmptest.CwmpTestCase):
@@ -64,11 +92,12 @@ class LiveQosTest(cwmptest.CwmpTestCase):
         return {i: (q, stats[i]) for i, q in queues.items() if q['Interface'] == ours}
 
     def tree(self):
-        """htb at the root, a pfifo below its class 1:1 and a tbf below 1:2 (the default)."""
+        """htb at the root, a pfifo below its class 1:1 (a slow one: what is sent there stays
+        queued for seconds) and a tbf below 1:2 (the default)."""
         steps = [('qdisc', 'add', 'dev', self.here, 'root', 'handle', '1:', 'htb', 'default',
                   '2'),
                  ('class', 'add', 'dev', self.here, 'parent', '1:', 'classid', '1:1', 'htb',
-                  'rate', '100mbit'),
+                  'rate', '4kbit', 'ceil', '8kbit'),
                  ('class', 'add', 'dev', self.here, 'parent', '1:', 'classid', '1:2', 'htb',
                   'rate', '100mbit'),
                  ('qdisc', 'add', 'dev', self.here, 'parent', '1:1', 'handle', '10:', 'pfifo',
@@ -90,21 +119,22 @@ class LiveQosTest(cwmptest.CwmpTestCase):
         s.close()
 
     def by_kind(self, queues):
-        """{kind: instance}: the pfifo has a BufferLength of packets × MTU, the tbf a
-        ShapingRate, the htb neither."""
+        """{kind: instance}: the htb has no BufferLength, the pfifo one of 30 or 40 packets
+        × MTU, the tbf its 20000 bytes."""
+        mtu = int(open('/sys/class/net/%s/mtu' % self.here).read())
         out = {}
         for i, (q, _) in queues.items():
-            if 'ShapingRate' in q:
-                out['tbf'] = i
-            elif 'BufferLength' in q:
+            if 'BufferLength' not in q:
+                out['htb'] = i
+            elif int(q['BufferLength']) in (30 * mtu, 40 * mtu):
                 out['pfifo'] = i
             else:
-                out['htb'] = i
+                out['tbf'] = i
         return out
 
     def test_rows_and_counters_match_tc(self):
         self.tree()
-        self.send(20, priority=0x10001)  # 1:1, the pfifo
+        self.send(40, priority=0x10001)  # 1:1, the pfifo: beyond its 30, some are dropped
         self.send(30)  # the default class, the tbf
         mtu = int(open('/sys/class/net/%s/mtu' % self.here).read())
         before = tc_qdiscs(self.here)
@@ -125,16 +155,28 @@ class LiveQosTest(cwmptest.CwmpTestCase):
                                  ('DroppedPackets', 'drops')):
                 low, high = before[kind][theirs], after[kind][theirs]
                 self.assertTrue(low <= int(st[ours]) <= high, (kind, ours, low, st[ours], high))
-            self.assertEqual(int(st['QueueOccupancyPackets']), before[kind]['qlen'])
+            # The queue only drains while this test reads it.
+            low, high = after[kind]['qlen'], before[kind]['qlen']
+            self.assertTrue(low <= int(st['QueueOccupancyPackets']) <= high, (kind, low, st, high))
             self.assertNotIn('DroppedBytes', st)
 
         pfifo, pfifo_stats = queues[kinds['pfifo']]
         self.assertEqual(int(pfifo['BufferLength']), before['pfifo']['options']['limit'] * mtu)
         self.assertEqual(pfifo['DropAlgorithm'], 'DT')
         self.assertNotIn('SchedulerAlgorithm', pfifo)
-        self.assertGreaterEqual(int(pfifo_stats['OutputPackets']), 20)
+        self.assertGreater(int(pfifo_stats['DroppedPackets']), 0)
+        self.assertGreater(int(pfifo_stats['QueueOccupancyPackets']), 0)
         self.assertEqual(int(pfifo_stats['QueueOccupancyPercentage']),
-                         100 * before['pfifo']['qlen'] // 30)
+                         100 * int(pfifo_stats['QueueOccupancyPackets']) // 30)
+
+        # Below htb's class 1:1, the pfifo is shaped to the class's ceiling, its rate assured.
+        classes = htb_classes(self.here)
+        self.assertEqual(int(pfifo['ShapingRate']), classes['1:1']['ceil'])
+        self.assertEqual(int(pfifo['ShapingRate']), 8000)
+        self.assertEqual(int(pfifo['CurrentShapingRate']), 8000)
+        self.assertEqual(int(pfifo['AssuredRate']), classes['1:1']['rate'])
+        self.assertEqual(int(pfifo['AssuredRate']), 4000)
+        self.assertEqual(int(pfifo['ShapingBurstSize']), classes['1:1']['cburst'])
 
         tbf, tbf_stats = queues[kinds['tbf']]
         options = before['tbf']['options']
@@ -142,12 +184,16 @@ class LiveQosTest(cwmptest.CwmpTestCase):
         self.assertEqual(int(tbf['CurrentShapingRate']), 1000000)
         self.assertEqual(int(tbf['ShapingBurstSize']), options['burst'])
         self.assertEqual(int(tbf['BufferLength']), options['limit'])
+        # its class's ceiling (100 Mbit/s) is above the tbf's own rate, which wins
+        self.assertEqual(int(tbf['AssuredRate']), classes['1:2']['rate'])
+        self.assertEqual(classes['1:2']['ceil'], 100000000)
         self.assertEqual(tbf['DropAlgorithm'], 'DT')
         self.assertGreaterEqual(int(tbf_stats['OutputPackets']), 30)
 
         # htb's classes do not map onto TR-181's WFQ or WRR: no algorithm, no buffer.
         htb, _ = queues[kinds['htb']]
-        for absent in ('SchedulerAlgorithm', 'DropAlgorithm', 'BufferLength', 'ShapingRate'):
+        for absent in ('SchedulerAlgorithm', 'DropAlgorithm', 'BufferLength', 'ShapingRate',
+                       'AssuredRate'):
             self.assertNotIn(absent, htb)
 
     def test_prio_is_strict_priority(self):

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The queueing discipline parser of Device.QoS., fed with RTM_NEWQDISC messages built here
- * as the kernel lays them out, and with broken ones. */
+/* The queueing discipline and htb class parsers of Device.QoS., fed with RTM_NEWQDISC and
+ * RTM_NEWTCLASS messages built here as the kernel lays them out, and with broken ones. */
 #include <errno.h>
 #include <linux/gen_stats.h>
 #include <linux/pkt_sched.h>
@@ -303,6 +303,69 @@ static void test_malformed(void **state)
         (void)state;
 }
 
+static void test_htb_class(void **state)
+{
+        struct msg m;
+        struct net_htb_class c;
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "htb");
+        struct rtattr *o = nest_begin(&m, TCA_OPTIONS);
+        /* 5 and 8 Mbit/s; a ceiling bucket of 1600 µs. */
+        struct tc_htb_opt opt = {.rate = {.rate = 625000},
+                                 .ceil = {.rate = 1000000},
+                                 .cbuffer = 1600u * 1000u / 64u};
+        msg_attr(&m, TCA_HTB_PARMS, &opt, sizeof(opt));
+        nest_end(&m, o);
+        assert_int_equal(net_htb_class_parse(m.h, &c), 0);
+        assert_int_equal(c.ifindex, 6);
+        assert_int_equal(c.handle, 0x10001);
+        assert_int_equal(c.rate, 625000);
+        assert_int_equal(c.ceil, 1000000);
+        assert_int_equal(c.cburst, 1600);
+
+        /* 64-bit rates */
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "htb");
+        o = nest_begin(&m, TCA_OPTIONS);
+        msg_attr(&m, TCA_HTB_PARMS, &opt, sizeof(opt));
+        uint64_t ceil64 = 1ull << 33;
+        msg_attr(&m, TCA_HTB_CEIL64, &ceil64, sizeof(ceil64));
+        nest_end(&m, o);
+        assert_int_equal(net_htb_class_parse(m.h, &c), 0);
+        assert_int_equal(c.ceil, ceil64);
+        assert_int_equal(c.rate, 625000);
+
+        /* another kind is none of ours; a qdisc message neither */
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "prio");
+        assert_int_equal(net_htb_class_parse(m.h, &c), -ENODATA);
+        msg_start(&m, RTM_NEWQDISC, 6, 0x10000, TC_H_ROOT);
+        msg_kind(&m, "htb");
+        assert_int_equal(net_htb_class_parse(m.h, &c), -ENODATA);
+
+        /* malformed: no kind, no options, short parameters, a short CEIL64 */
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        assert_int_equal(net_htb_class_parse(m.h, &c), -EBADMSG);
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "htb");
+        assert_int_equal(net_htb_class_parse(m.h, &c), -EBADMSG);
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "htb");
+        o = nest_begin(&m, TCA_OPTIONS);
+        msg_attr(&m, TCA_HTB_PARMS, &opt, sizeof(opt) - 4);
+        nest_end(&m, o);
+        assert_int_equal(net_htb_class_parse(m.h, &c), -EBADMSG);
+        msg_start(&m, RTM_NEWTCLASS, 6, 0x10001, 0x10000);
+        msg_kind(&m, "htb");
+        o = nest_begin(&m, TCA_OPTIONS);
+        msg_attr(&m, TCA_HTB_PARMS, &opt, sizeof(opt));
+        uint32_t short_ceil = 1;
+        msg_attr(&m, TCA_HTB_CEIL64, &short_ceil, sizeof(short_ceil));
+        nest_end(&m, o);
+        assert_int_equal(net_htb_class_parse(m.h, &c), -EBADMSG);
+        (void)state;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -314,6 +377,7 @@ int main(void)
                 cmocka_unit_test(test_old_flat_stats),
                 cmocka_unit_test(test_packets_beyond_32_bits),
                 cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_htb_class),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
