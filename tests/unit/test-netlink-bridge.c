@@ -20,59 +20,13 @@
 #include <cmocka.h>
 
 #include "net-internal.h"
+#include "netlink-msg.h"
 
-struct msg {
-        _Alignas(4) char buf[4096];
-        struct nlmsghdr *h;
-};
-
-static void msg_start(struct msg *m, int family, int ifindex)
+/* An RTM_NEWLINK of interface IFINDEX in FAMILY. */
+static void link_start(struct msg *m, int family, int ifindex)
 {
         struct ifinfomsg ifi = {.ifi_family = (unsigned char)family, .ifi_index = ifindex};
-        memset(m->buf, 0, sizeof(m->buf));
-        m->h = (struct nlmsghdr *)m->buf;
-        m->h->nlmsg_type = RTM_NEWLINK;
-        m->h->nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(ifi)));
-        memcpy(NLMSG_DATA(m->h), &ifi, sizeof(ifi));
-}
-
-/* Appends an attribute; returns its offset, for nest_end. */
-static size_t msg_attr(struct msg *m, uint16_t type, const void *data, size_t len)
-{
-        size_t off = NLMSG_ALIGN(m->h->nlmsg_len);
-        struct rtattr *a = (struct rtattr *)(m->buf + off);
-        a->rta_type = type;
-        a->rta_len = (unsigned short)RTA_LENGTH(len);
-        if (len)
-                memcpy(RTA_DATA(a), data, len);
-        m->h->nlmsg_len = (uint32_t)(off + RTA_ALIGN(a->rta_len));
-        return off;
-}
-
-static void nest_end(struct msg *m, size_t off)
-{
-        struct rtattr *a = (struct rtattr *)(m->buf + off);
-        a->rta_len = (unsigned short)(m->h->nlmsg_len - off);
-}
-
-static void msg_u8(struct msg *m, uint16_t type, uint8_t v)
-{
-        msg_attr(m, type, &v, sizeof(v));
-}
-
-static void msg_u16(struct msg *m, uint16_t type, uint16_t v)
-{
-        msg_attr(m, type, &v, sizeof(v));
-}
-
-static void msg_u32(struct msg *m, uint16_t type, uint32_t v)
-{
-        msg_attr(m, type, &v, sizeof(v));
-}
-
-static void msg_str(struct msg *m, uint16_t type, const char *s)
-{
-        msg_attr(m, type, s, strlen(s) + 1);
+        msg_start(m, RTM_NEWLINK, &ifi, sizeof(ifi));
 }
 
 static void msg_vlan_info(struct msg *m, uint16_t flags, uint16_t vid)
@@ -88,7 +42,7 @@ static void test_vlan_device(void **state)
         struct msg m;
         struct net_link l;
 
-        msg_start(&m, AF_UNSPEC, 7);
+        link_start(&m, AF_UNSPEC, 7);
         msg_str(&m, IFLA_IFNAME, "eth0.100");
         msg_u32(&m, IFLA_LINK, 2);
         size_t info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
@@ -118,7 +72,7 @@ static void test_veth_link_is_no_lower_device(void **state)
         struct msg m;
         struct net_link l;
 
-        msg_start(&m, AF_UNSPEC, 8);
+        link_start(&m, AF_UNSPEC, 8);
         msg_str(&m, IFLA_IFNAME, "veth0");
         msg_u32(&m, IFLA_LINK, 9); /* its peer */
         size_t info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
@@ -135,7 +89,7 @@ static void test_bridge_and_port(void **state)
         struct msg m;
         struct net_link l;
 
-        msg_start(&m, AF_UNSPEC, 5);
+        link_start(&m, AF_UNSPEC, 5);
         msg_str(&m, IFLA_IFNAME, "br0");
         size_t info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
         msg_str(&m, IFLA_INFO_KIND, "bridge");
@@ -150,7 +104,7 @@ static void test_bridge_and_port(void **state)
         assert_false(l.bridge_port);
 
         /* A port: its master, and its spanning-tree state from the slave data. */
-        msg_start(&m, AF_UNSPEC, 6);
+        link_start(&m, AF_UNSPEC, 6);
         msg_str(&m, IFLA_IFNAME, "eth1");
         msg_u32(&m, IFLA_MASTER, 5);
         info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
@@ -168,7 +122,7 @@ static void test_bridge_and_port(void **state)
         assert_false(l.vlan_filtering);
 
         /* A bond's port has a master too, but is no bridge port. */
-        msg_start(&m, AF_UNSPEC, 6);
+        link_start(&m, AF_UNSPEC, 6);
         msg_str(&m, IFLA_IFNAME, "eth2");
         msg_u32(&m, IFLA_MASTER, 4);
         info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
@@ -185,7 +139,7 @@ static void test_truncated_vlan_data(void **state)
         struct msg m;
         struct net_link l;
 
-        msg_start(&m, AF_UNSPEC, 7);
+        link_start(&m, AF_UNSPEC, 7);
         msg_str(&m, IFLA_IFNAME, "eth0.5");
         size_t info = msg_attr(&m, IFLA_LINKINFO, NULL, 0);
         msg_str(&m, IFLA_INFO_KIND, "vlan");
@@ -206,7 +160,7 @@ static void test_vlan_table(void **state)
         struct msg m;
         struct net_vec v = {.item_size = sizeof(struct net_brvlan)};
 
-        msg_start(&m, AF_BRIDGE, 6);
+        link_start(&m, AF_BRIDGE, 6);
         msg_str(&m, IFLA_IFNAME, "eth1");
         msg_u32(&m, IFLA_MASTER, 5);
         size_t spec = msg_attr(&m, IFLA_AF_SPEC, NULL, 0);
@@ -229,10 +183,10 @@ static void test_vlan_table(void **state)
         assert_int_equal(e[4].vid, 4094);
 
         /* Other families' answers and messages without a VLAN table add nothing. */
-        msg_start(&m, AF_UNSPEC, 6);
+        link_start(&m, AF_UNSPEC, 6);
         msg_str(&m, IFLA_IFNAME, "eth1");
         assert_int_equal(net_brvlan_parse(m.h, &v), 0);
-        msg_start(&m, AF_BRIDGE, 3);
+        link_start(&m, AF_BRIDGE, 3);
         msg_str(&m, IFLA_IFNAME, "eth3");
         assert_int_equal(net_brvlan_parse(m.h, &v), 0);
         assert_int_equal(v.n, 5);
@@ -245,14 +199,14 @@ static void test_vlan_table_malformed(void **state)
         struct net_vec v = {.item_size = sizeof(struct net_brvlan)};
 
         /* VLAN 0 does not exist */
-        msg_start(&m, AF_BRIDGE, 6);
+        link_start(&m, AF_BRIDGE, 6);
         size_t spec = msg_attr(&m, IFLA_AF_SPEC, NULL, 0);
         msg_vlan_info(&m, 0, 0);
         nest_end(&m, spec);
         assert_int_equal(net_brvlan_parse(m.h, &v), -EBADMSG);
 
         /* an entry shorter than struct bridge_vlan_info */
-        msg_start(&m, AF_BRIDGE, 6);
+        link_start(&m, AF_BRIDGE, 6);
         spec = msg_attr(&m, IFLA_AF_SPEC, NULL, 0);
         msg_u16(&m, IFLA_BRIDGE_VLAN_INFO, 0);
         nest_end(&m, spec);
@@ -272,11 +226,7 @@ static void test_fdb_entry(void **state)
                            .ndm_flags = NTF_MASTER};
         static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x2a};
 
-        memset(m.buf, 0, sizeof(m.buf));
-        m.h = (struct nlmsghdr *)m.buf;
-        m.h->nlmsg_type = RTM_NEWNEIGH;
-        m.h->nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(sizeof(nd)));
-        memcpy(NLMSG_DATA(m.h), &nd, sizeof(nd));
+        msg_start(&m, RTM_NEWNEIGH, &nd, sizeof(nd));
         msg_attr(&m, NDA_LLADDR, mac, sizeof(mac));
         msg_u32(&m, NDA_MASTER, 5);
         msg_u16(&m, NDA_VLAN, 10);

@@ -18,38 +18,7 @@
 #include <cmocka.h>
 
 #include "net-internal.h"
-
-struct msg {
-        _Alignas(4) char buf[4096];
-        struct nlmsghdr *h;
-};
-
-static void msg_start(struct msg *m, uint16_t type, const void *header, size_t len)
-{
-        memset(m->buf, 0, sizeof(m->buf));
-        m->h = (struct nlmsghdr *)m->buf;
-        m->h->nlmsg_type = type;
-        m->h->nlmsg_len = NLMSG_ALIGN(NLMSG_LENGTH(len));
-        memcpy(NLMSG_DATA(m->h), header, len);
-}
-
-static size_t msg_attr(struct msg *m, uint16_t type, const void *data, size_t len)
-{
-        size_t off = NLMSG_ALIGN(m->h->nlmsg_len);
-        struct rtattr *a = (struct rtattr *)(m->buf + off);
-        a->rta_type = type;
-        a->rta_len = (unsigned short)RTA_LENGTH(len);
-        if (len)
-                memcpy(RTA_DATA(a), data, len);
-        m->h->nlmsg_len = (uint32_t)(off + RTA_ALIGN(a->rta_len));
-        return off;
-}
-
-static void nest_end(struct msg *m, size_t off)
-{
-        struct rtattr *a = (struct rtattr *)(m->buf + off);
-        a->rta_len = (unsigned short)(m->h->nlmsg_len - off);
-}
+#include "netlink-msg.h"
 
 static void route_start(struct msg *m)
 {
