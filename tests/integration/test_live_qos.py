@@ -6,6 +6,7 @@ has it), sends traffic through them, and compares the Queue and QueueStats rows 
 `tc -j -s qdisc show`; the numbers stay across a restart of dmd and are never reused."""
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -237,6 +238,42 @@ class LiveQosTest(cwmptest.CwmpTestCase):
         again = self.by_kind(self.queues())
         self.assertGreater(again['pfifo'], highest)
         self.assertEqual((again['htb'], again['tbf']), (kinds['htb'], kinds['tbf']))
+
+
+
+class QosEventTest(cwmptest.CwmpAgentTestCase):
+    """A qdisc added makes dmd read the watched QoS values at once, long before its next
+    sample."""
+
+    def test_new_queue_is_notified_at_once(self):
+        netns.need_root(self, 'tc')
+        tag = netns.tag()
+        here = 'vqose' + tag
+        netns.veth_to_namespace(self, 'cwmpqose' + tag, here, 'vqosep' + tag)
+        write = self.sb.dmd_config
+        self.sb.dmd_config = lambda extra=None: write(
+            dict({'Notification': {'SamplePeriodSec': '600'}}, **(extra or {})))
+        self.start_cwmp()
+        count = 'Device.QoS.QueueNumberOfEntries'
+        self.run_session(self.A.Script([self.A.set_parameter_attributes(
+            [(count, True, 2, False, [])])]))
+        # The watcher's first reading is its reference: its round after start, or the one
+        # the veth's own link events cause.
+        self.assertTrue(netns.ip('link', 'set', here, 'mtu', '1400'))
+        time.sleep(cwmptest.scaled(3))
+        self.acs.wait_idle(cwmptest.scaled(10))
+        n = self.acs.session_count()
+        self.assertTrue(tc('qdisc', 'add', 'dev', here, 'root', 'handle', '1:', 'pfifo',
+                           'limit', '5'))
+        s = self.acs.wait_session(n, cwmptest.scaled(10))
+        self.assertSessionOk(s)
+        self.assertIn('4 VALUE CHANGE', s.event_codes)
+        theirs = sum(len(json.loads(subprocess.run(
+            ['tc', '-j', 'qdisc', 'show', 'dev', link], capture_output=True, text=True,
+            check=True).stdout or '[]')) for link in os.listdir('/sys/class/net'))
+        self.assertIn(count, s.params)
+        self.assertGreater(int(s.params[count]), 0)
+        self.assertLessEqual(int(s.params[count]), theirs)
 
 
 if __name__ == '__main__':
