@@ -14,6 +14,7 @@
 #include "log.h"
 #include "manager.h"
 #include "memory-monitor.h"
+#include "temperature-monitor.h"
 #include "ops.h"
 #include "path.h"
 #include "periodic-stats.h"
@@ -202,6 +203,7 @@ int bus_api_emit_value_changed(struct manager *m, const struct changed_value *va
         value_watch_note(m->value_watch, values, n);
         periodic_stats_note(m->periodic_stats, values, n);
         memory_monitor_note(m->memory_monitor, values, n);
+        temperature_monitor_note(m->temperature_monitor, values, n);
         return bus_send(m->bus, sig);
 }
 

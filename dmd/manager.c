@@ -16,6 +16,7 @@
 #include "net-owner.h"
 #include "periodic-stats.h"
 #include "system-owners.h"
+#include "temperature-monitor.h"
 #include "transaction.h"
 #include "value-watch.h"
 
@@ -43,6 +44,10 @@ static int deviceinfo_live_get(struct manager *m, const char *name, char **value
         int r = deviceinfo_get(m->deviceinfo, name, value);
         if (r == -ENOENT)
                 r = memory_monitor_get(m->memory_monitor, name, value);
+        if (r == -ENOENT)
+                r = temperature_monitor_get(m->temperature_monitor, name, value);
+        else if (r >= 0 && startswith(name, TEMPERATURE_SENSOR_TABLE))
+                temperature_monitor_observe(m->temperature_monitor, name, *value);
         /* Processor, SupportedDataModel, NetworkProperties: set up with the system owners. */
         if (r == -ENOENT && m->deviceinfo_platform)
                 r = deviceinfo_platform_get(m->deviceinfo_platform, name, value);
@@ -171,6 +176,7 @@ void manager_free(struct manager *m)
         value_watch_free(m->value_watch);
         periodic_stats_free(m->periodic_stats);
         memory_monitor_free(m->memory_monitor);
+        temperature_monitor_free(m->temperature_monitor);
         bus_close(m->bus);
         registry_done(&m->registry);
         deviceinfo_free(m->deviceinfo);
@@ -230,6 +236,9 @@ int manager_start(struct manager *m)
         r = memory_monitor_new(m, &m->memory_monitor);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the memory monitor: %m");
+        r = temperature_monitor_new(m, &m->temperature_monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the temperature monitor: %m");
         log_info("Serving %zu objects and %zu parameters as %s", schema_n_objects(m->schema),
                  schema_n_parameters(m->schema), DMD_BUS_NAME);
         (void)sd_notify(false, "READY=1\nSTATUS=Serving the data model");

@@ -55,6 +55,7 @@ struct manager {
         struct users *users;                       /* Device.Users. */
         struct neighbor_discovery *neighbor_discovery; /* Device.NeighborDiscovery. */
         struct memory_monitor *memory_monitor; /* DeviceInfo.MemoryStatus.MemoryMonitor. */
+        struct temperature_monitor *temperature_monitor; /* the sensors' Min/Max, alarms */
         char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */
