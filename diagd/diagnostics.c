@@ -15,6 +15,7 @@
 #include "kvmap.h"
 #include "log.h"
 #include "nslookup.h"
+#include "packet-capture-diag.h"
 #include "ping.h"
 #include "server-selection.h"
 #include "session-watch.h"
@@ -51,18 +52,20 @@ enum test {
         TEST_UPLOAD,
         TEST_UDPECHO,
         TEST_SERVER_SELECTION,
+        TEST_PACKET_CAPTURE,
         N_TESTS
 };
 enum phase { PHASE_IDLE, PHASE_WAITING, PHASE_RUNNING };
 
 static const char *const test_prefix[N_TESTS] = {
         PING_PREFIX,         NS_PREFIX, TR_PREFIX, TR143_DOWNLOAD_PREFIX,
-        TR143_UPLOAD_PREFIX, UE_PREFIX, SS_PREFIX};
+        TR143_UPLOAD_PREFIX, UE_PREFIX, SS_PREFIX, PCAP_DIAG_PREFIX};
 static const char *const test_state[N_TESTS] = {
         PING_PREFIX STATE,         NS_PREFIX STATE, TR_PREFIX STATE, TR143_DOWNLOAD_PREFIX STATE,
-        TR143_UPLOAD_PREFIX STATE, UE_PREFIX STATE, SS_PREFIX STATE};
-static const char *const test_label[N_TESTS] = {"ipping", "nslookup", "traceroute",     "download",
-                                                "upload", "udpecho",  "serverselection"};
+        TR143_UPLOAD_PREFIX STATE, UE_PREFIX STATE, SS_PREFIX STATE, PCAP_DIAG_PREFIX STATE};
+static const char *const test_label[N_TESTS] = {"ipping",          "nslookup",     "traceroute",
+                                                "download",        "upload",       "udpecho",
+                                                "serverselection", "packetcapture"};
 /* The Interface parameter of the tests that bind to one, NULL for those that leave it to the
  * route or handle it on their own. */
 static const char *test_interface(enum test t)
@@ -78,6 +81,8 @@ static const char *test_interface(enum test t)
                 return UE_PREFIX "Interface";
         case TEST_SERVER_SELECTION:
                 return SS_PREFIX "Interface";
+        case TEST_PACKET_CAPTURE:
+                return PCAP_DIAG_PREFIX "Interface";
         default:
                 return NULL;
         }
@@ -85,11 +90,13 @@ static const char *test_interface(enum test t)
 
 /* One provider per subtree: a SetParameterValues that spans both subtrees is then two
  * owners' commits, each applied and stored on its own. */
-enum owner { OWNER_IP, OWNER_DNS, N_OWNERS };
-static const char *const owner_subtree[N_OWNERS] = {IP_PREFIX, DNS_PREFIX};
+enum owner { OWNER_IP, OWNER_DNS, OWNER_PCAP, N_OWNERS };
+static const char *const owner_subtree[N_OWNERS] = {IP_PREFIX, DNS_PREFIX, PCAP_DIAG_PREFIX};
 static const char *const owner_path[N_OWNERS] = {"/io/cwmp/Diagnostics/IP",
-                                                 "/io/cwmp/Diagnostics/DNS"};
-static const char *const owner_state[N_OWNERS] = {"ip-diagnostics.state", "dns-diagnostics.state"};
+                                                 "/io/cwmp/Diagnostics/DNS",
+                                                 "/io/cwmp/Diagnostics/PacketCapture"};
+static const char *const owner_state[N_OWNERS] = {"ip-diagnostics.state", "dns-diagnostics.state",
+                                                  "packet-capture.state"};
 
 struct diagnostics {
         sd_event *event;
@@ -111,6 +118,7 @@ struct diagnostics {
         struct tr143_diag *transfer[2]; /* by enum tr143_direction */
         udpecho *ue;
         server_selection *ss;
+        struct pcap_diag *pcap;
         char *ue_results_file;
         struct kvmap *ue_results; /* IndividualPacketResult.{i}. by full name, and "count" */
         /* the Linux name of each test's Interface, looked up before the test starts */
@@ -132,7 +140,9 @@ struct diagnostics {
 
 static enum owner owner_of(const char *name)
 {
-        return startswith(name, DNS_PREFIX) ? OWNER_DNS : OWNER_IP;
+        return startswith(name, DNS_PREFIX)         ? OWNER_DNS
+               : startswith(name, PCAP_DIAG_PREFIX) ? OWNER_PCAP
+                                                    : OWNER_IP;
 }
 
 static const char *stored(struct diagnostics *d, const char *name)
@@ -507,6 +517,14 @@ static void on_transfer_done(enum tr143_direction direction, void *userdata)
 
         d->phase[t] = PHASE_IDLE;
         queue_complete_event(d, t);
+}
+
+static void on_capture_done(void *userdata)
+{
+        struct diagnostics *d = userdata;
+
+        d->phase[TEST_PACKET_CAPTURE] = PHASE_IDLE;
+        queue_complete_event(d, TEST_PACKET_CAPTURE);
 }
 
 /* ---- UDPEchoDiagnostics ---- */
@@ -895,6 +913,9 @@ static void cancel(struct diagnostics *d, enum test t)
         case TEST_SERVER_SELECTION:
                 server_selection_free(TAKE_PTR(d->ss));
                 break;
+        case TEST_PACKET_CAPTURE:
+                pcap_diag_cancel(d->pcap);
+                break;
         default:
                 break;
         }
@@ -917,6 +938,8 @@ static int start_test(struct diagnostics *d, enum test t)
                 return run_udpecho(d);
         case TEST_SERVER_SELECTION:
                 return run_server_selection(d);
+        case TEST_PACKET_CAPTURE:
+                return pcap_diag_start(d->pcap, d->ifname[t]);
         default:
                 return -EINVAL;
         }
@@ -1037,6 +1060,8 @@ static int on_get(cwmp_provider *p, const char *name, char **value, void *userda
                 if (r != -ENOENT)
                         return r;
         }
+        if (startswith(name, PCAP_DIAG_PREFIX))
+                return pcap_diag_get(d->pcap, name, value);
         if (streq(name, IP_PREFIX "IPv4PingSupported") ||
             streq(name, IP_PREFIX "IPv6PingSupported"))
                 v = "true";
@@ -1073,6 +1098,8 @@ static int on_list_instances(cwmp_provider *p, const char *table, uint32_t **ins
                 if (r != -ENOENT)
                         return r;
         }
+        if (!m && startswith(table, PCAP_DIAG_PREFIX))
+                return pcap_diag_list_instances(d->pcap, table, instances, n);
         if (!m)
                 return -ENOENT;
         (void)cw_parse_uint32(kvmap_get(m, "count") ?: "0", &count);
@@ -1090,6 +1117,8 @@ static int on_validate(cwmp_provider *p, const char *name, const char *value, vo
         int r = tr143_diag_validate(name, value);
         struct in6_addr a;
 
+        if (r == -ENOENT)
+                r = pcap_diag_validate(name, value);
         if (r != -ENOENT)
                 return r;
         for (int t = 0; t < N_TESTS; t++) {
@@ -1145,6 +1174,7 @@ void diagnostics_free(struct diagnostics *d)
                 tr143_diag_free(d->transfer[i]);
         udpecho_free(d->ue);
         server_selection_free(d->ss);
+        pcap_diag_free(d->pcap);
         for (int t = 0; t < N_TESTS; t++)
                 interface_ref_free(d->iface_lookup[t]);
         udpecho_server_free(d->echo_server);
@@ -1171,7 +1201,7 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
                     struct diagnostics **ret)
 {
         _cleanup_free_ char *handoff_state = NULL;
-        const char *schema[N_OWNERS] = {cfg->ip_schema, cfg->dns_schema};
+        const char *schema[N_OWNERS] = {cfg->ip_schema, cfg->dns_schema, cfg->pcap_schema};
         struct diagnostics *d;
         int r;
 
@@ -1234,7 +1264,10 @@ int diagnostics_new(sd_event *event, DBusConnection *bus, const struct diagnosti
                 if (r < 0)
                         goto fail;
         }
-        r = handoff_new(event, bus, handoff_state, &d->handoff);
+        r = pcap_diag_new(event, d->provider[OWNER_PCAP], cfg->state_dir, on_capture_done, d,
+                          &d->pcap);
+        if (r >= 0)
+                r = handoff_new(event, bus, handoff_state, &d->handoff);
         if (r >= 0)
                 r = session_watch_new(bus, on_session_idle, on_agent_appeared, d, &d->watch);
         if (r >= 0)

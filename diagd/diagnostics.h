@@ -16,6 +16,7 @@ struct diagnostics;
 
 struct diagnostics_config {
         const char *ip_schema, *dns_schema; /* the schema fragments */
+        const char *pcap_schema;            /* Device.PacketCaptureDiagnostics. */
         const char *state_dir;
         const char *resolv_conf; /* NULL: /etc/resolv.conf */
 };

@@ -18,6 +18,7 @@
 #define DIAG_BUS_NAME "io.cwmp.Diagnostics"
 #define IP_SCHEMA     "30-ip-diagnostics.schema"
 #define DNS_SCHEMA    "31-dns-diagnostics.schema"
+#define PCAP_SCHEMA   "32-packet-capture.schema"
 
 struct manager {
         sd_event *event;
@@ -98,7 +99,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 int manager_start(struct manager *m)
 {
-        _cleanup_free_ char *ip_schema = NULL, *dns_schema = NULL;
+        _cleanup_free_ char *ip_schema = NULL, *dns_schema = NULL, *pcap_schema = NULL;
         sigset_t mask;
         int r;
 
@@ -112,9 +113,10 @@ int manager_start(struct manager *m)
         (void)sd_event_set_watchdog(m->event, true);
 
         if (find_schema(m, IP_SCHEMA, &ip_schema) < 0 ||
-            find_schema(m, DNS_SCHEMA, &dns_schema) < 0)
-                return log_error_errno(-ENOENT, "No %s and %s in the schema directories", IP_SCHEMA,
-                                       DNS_SCHEMA);
+            find_schema(m, DNS_SCHEMA, &dns_schema) < 0 ||
+            find_schema(m, PCAP_SCHEMA, &pcap_schema) < 0)
+                return log_error_errno(-ENOENT, "No %s, %s and %s in the schema directories",
+                                       IP_SCHEMA, DNS_SCHEMA, PCAP_SCHEMA);
         r = store_mkdir_p(m->state_dir);
         if (r < 0)
                 return log_error_errno(r, "Cannot create %s: %m", m->state_dir);
@@ -126,6 +128,7 @@ int manager_start(struct manager *m)
         r = diagnostics_new(m->event, m->bus,
                             &(struct diagnostics_config){.ip_schema = ip_schema,
                                                          .dns_schema = dns_schema,
+                                                         .pcap_schema = pcap_schema,
                                                          .state_dir = m->state_dir,
                                                          .resolv_conf = m->resolv_conf},
                             &m->diagnostics);
