@@ -3,7 +3,7 @@
 """diagd's Device.PacketCaptureDiagnostics.: a capture on one end of a veth pair whose other
 end sits in a network namespace of its own, while the test pings through the pair; the
 libpcap file read back here (its records, an ICMP echo among them, their times within
-StartTime and EndTime), PacketCount, a capture of every interface uploaded with PUT to a
+StartTime and EndTime), PacketCount, ByteCount, a capture of every interface uploaded with PUT to a
 loopback HTTP server asking for Basic authentication, and a canceled capture."""
 
 import base64
@@ -193,6 +193,14 @@ class PacketCaptureTest(cwmptest.CwmpAgentTestCase):
             _, records = parse_pcap(f.read())
         self.assertEqual(len(records), 3)
         self.check_times(records)
+
+        # ByteCount: the packets recorded hold that many bytes, the last one cut to fit
+        state = self.run_capture({'PacketCount': '0', 'ByteCount': '200'}, host)
+        self.assertEqual(state, 'Complete')
+        with open(path, 'rb') as f:
+            _, records = parse_pcap(f.read())
+        self.assertEqual(sum(len(pkt) for _, pkt, _ in records), 200)
+        self.assertEqual(self.dm.value(ROW + 'Count'), str(len(records)))
 
     def test_upload_with_basic_authentication(self):
         netns.need_root(self)
