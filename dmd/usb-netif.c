@@ -13,13 +13,12 @@
 
 #include "builtin-table.h"
 #include "instance-map.h"
-#include "store.h"
 #include "usb-netif.h"
+#include "usb.h"
 
 #define USB_PREFIX    "Device.USB."
 #define NETIF_TABLE   USB_PREFIX "Interface."
 #define SNAPSHOT_USEC (100u * 1000u)
-#define ATTR_MAX      4096u
 #define MAX_NETIFS    256u
 
 struct netif {
@@ -99,19 +98,11 @@ void usb_netif_invalidate(struct usb_netif *n)
 /* The first line of IF/ATTR; NULL (and 0) when it cannot be read. */
 static int read_attr(const struct usb_netif *n, const char *ifname, const char *attr, char **ret)
 {
-        _cleanup_free_ char *path = NULL, *data = NULL;
+        _cleanup_free_ char *path = NULL;
         *ret = NULL;
         if (asprintf(&path, "%s/%s/%s", n->net_dir, ifname, attr) < 0)
                 return -ENOMEM;
-        int r = store_read_file(path, ATTR_MAX, &data, NULL);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0; /* gone, or the driver cannot tell */
-        data[strcspn(data, "\n")] = '\0';
-        *ret = data;
-        data = NULL;
-        return 0;
+        return usb_read_line(path, ret);
 }
 
 static int read_u64(const struct usb_netif *n, const char *ifname, const char *attr, uint64_t *ret)

@@ -13,14 +13,12 @@
 
 #include "builtin-table.h"
 #include "instance-map.h"
-#include "store.h"
 #include "usb-port.h"
 #include "usb.h"
 
 #define USB_PREFIX    "Device.USB."
 #define PORT_TABLE    USB_PREFIX "Port."
 #define SNAPSHOT_USEC (100u * 1000u)
-#define ATTR_MAX      4096u
 #define MAX_PORTS     256u
 
 struct port {
@@ -96,21 +94,6 @@ void usb_port_invalidate(struct usb_port *p)
         table_snapshot_invalidate(&p->snapshot);
 }
 
-static int read_line(const char *path, char **ret)
-{
-        _cleanup_free_ char *data = NULL;
-        *ret = NULL;
-        int r = store_read_file(path, ATTR_MAX, &data, NULL);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0;
-        data[strcspn(data, "\n")] = '\0';
-        *ret = data;
-        data = NULL;
-        return 0;
-}
-
 /* The ports of root hub usbN: DEVICES/N-0:1.0/usbN-port*. */
 static int scan_hub(const struct usb_port *p, unsigned bus, struct port **v, size_t *n)
 {
@@ -121,7 +104,7 @@ static int scan_hub(const struct usb_port *p, unsigned bus, struct port **v, siz
         if (asprintf(&dir, "%s/%u-0:1.0", p->devices_dir, bus) < 0 ||
             asprintf(&version_path, "%s/usb%u/version", p->devices_dir, bus) < 0)
                 return -ENOMEM;
-        r = read_line(version_path, &bcd);
+        r = usb_read_line(version_path, &bcd);
         if (r < 0)
                 return r;
         version = bcd ? usb_version_text(bcd) : NULL;
@@ -139,7 +122,7 @@ static int scan_hub(const struct usb_port *p, unsigned bus, struct port **v, siz
                         r = -ENOMEM;
                         break;
                 }
-                r = read_line(type_path, &type);
+                r = usb_read_line(type_path, &type);
                 if (r < 0)
                         break;
                 struct port *nv = realloc(*v, (*n + 1) * sizeof(*nv));

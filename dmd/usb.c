@@ -68,6 +68,21 @@ struct usb {
 
 /* ---- pure helpers ---------------------------------------------------------------------- */
 
+int usb_read_line(const char *path, char **ret)
+{
+        _cleanup_free_ char *data = NULL;
+        *ret = NULL;
+        int r = store_read_file(path, ATTR_MAX, &data, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return 0;
+        data[strcspn(data, "\n")] = '\0';
+        *ret = data;
+        data = NULL;
+        return 0;
+}
+
 char *usb_version_text(const char *bcd)
 {
         bcd += strspn(bcd, " ");

@@ -55,3 +55,6 @@ char *usb_version_text(const char *bcd);
 const char *usb_rate(const char *speed);
 /* A host controller driver's name to TR-181's Type. */
 const char *usb_host_type(const char *driver);
+/* The first line of a sysfs file; *ret NULL (and 0) when it cannot be read (gone, or the
+ * driver cannot tell). */
+int usb_read_line(const char *path, char **ret);
