@@ -473,23 +473,12 @@ int cw_base64_encode(const uint8_t *data, size_t len, char **ret)
         return 0;
 }
 
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static int hex_decode_into(const char *s, size_t len, uint8_t *out, size_t *ret_len)
 {
         if (len % 2 != 0)
                 return -EINVAL;
         for (size_t i = 0; i < len; i += 2) {
-                int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+                int hi = unhexchar(s[i]), lo = unhexchar(s[i + 1]);
                 if (hi < 0 || lo < 0)
                         return -EINVAL;
                 if (out)

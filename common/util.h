@@ -67,6 +67,18 @@ static inline size_t utf8_length(const char *s)
         return n;
 }
 
+/* The value of a hexadecimal digit (either case), -1 for anything else. */
+static inline int unhexchar(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
 /* A growable array of owned strings, NULL-terminated. */
 struct strv {
         char **v;

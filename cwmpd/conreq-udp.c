@@ -52,17 +52,6 @@ struct conreq_udp {
 
 /* ---- the datagram parser ------------------------------------------------------------ */
 
-static int unhex(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Percent-decodes s[0..n) into out (size bytes with the NUL). "+" stays "+". */
 static int percent_decode(const char *s, size_t n, char *out, size_t size)
 {
@@ -73,7 +62,8 @@ static int percent_decode(const char *s, size_t n, char *out, size_t size)
 
                 if (c == '%') {
                         int hi, lo;
-                        if (n - i < 3 || (hi = unhex(s[i + 1])) < 0 || (lo = unhex(s[i + 2])) < 0)
+                        if (n - i < 3 || (hi = unhexchar(s[i + 1])) < 0 ||
+                            (lo = unhexchar(s[i + 2])) < 0)
                                 return -EBADMSG;
                         c = (char)(hi << 4 | lo);
                         i += 2;
@@ -166,7 +156,7 @@ int conreq_udp_parse(const char *data, size_t len, struct conreq_udp_message *re
             strlen(ret->sig) != SIGNATURE_HEX_SIZE)
                 return -EBADMSG;
         for (size_t i = 0; i < SIGNATURE_HEX_SIZE; i++)
-                if (unhex(ret->sig[i]) < 0)
+                if (unhexchar(ret->sig[i]) < 0)
                         return -EBADMSG;
         return 0;
 }

@@ -184,14 +184,6 @@ enum {
         CHUNK_DONE,
 };
 
-static int hex_value(uint8_t c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        c |= 0x20;
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 ssize_t tr143_chunked_feed(struct tr143_chunked *c, const uint8_t *data, size_t len, bool *done)
 {
         size_t i = 0;
@@ -203,7 +195,7 @@ ssize_t tr143_chunked_feed(struct tr143_chunked *c, const uint8_t *data, size_t 
 
                 switch (c->state) {
                 case CHUNK_SIZE:
-                        h = hex_value(b);
+                        h = unhexchar((char)b);
                         if (h >= 0) {
                                 if (++c->digits > 15)
                                         return -EBADMSG;

@@ -33,23 +33,12 @@ int image_fail(struct firmware_result *result, unsigned code, const char *format
         return -EINVAL;
 }
 
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 static bool parse_sha256(const char *s, size_t len, uint8_t out[32])
 {
         if (len != 64)
                 return false;
         for (size_t i = 0; i < 32; i++) {
-                int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+                int hi = unhexchar(s[2 * i]), lo = unhexchar(s[2 * i + 1]);
                 if (hi < 0 || lo < 0)
                         return false;
                 out[i] = (uint8_t)(hi << 4 | lo);
