@@ -301,6 +301,29 @@ static int call(struct config_op *op, DBusMessage *msg, bus_reply_fn on_reply)
         return r;
 }
 
+/* Asks dmd for the values of names (partial paths allowed). */
+static int get_values(struct config_op *op, const char **names, int n, bus_reply_fn on_reply)
+{
+        _cleanup_dbus_message_ DBusMessage *msg = dbus_message_new_method_call(
+                DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE, "GetParameterValues");
+
+        if (!msg || !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, n,
+                                              DBUS_TYPE_INVALID))
+                return -ENOMEM;
+        return call(op, msg, on_reply);
+}
+
+/* Hands out an operation whose first call is sent (r >= 0), or frees it. */
+static int op_started(struct config_op *op, int r, struct config_op **ret)
+{
+        if (r < 0) {
+                op_destroy(op);
+                return r;
+        }
+        *ret = op;
+        return 0;
+}
+
 static void error_message(DBusMessage *reply, char *out, size_t n, uint32_t *code)
 {
         struct fault f = {};
@@ -412,7 +435,6 @@ static void on_values(DBusMessage *reply, void *userdata)
 static void on_names(DBusMessage *reply, void *userdata)
 {
         struct config_op *op = userdata;
-        _cleanup_dbus_message_ DBusMessage *msg = NULL;
         const char *root = "Device.";
         const char **names = &root;
         char message[256];
@@ -431,12 +453,7 @@ static void on_names(DBusMessage *reply, void *userdata)
                 read_fail(op, r, "Cannot read the parameter names from dmd");
                 return;
         }
-        msg = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
-                                           "GetParameterValues");
-        if (!msg ||
-            !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, 1,
-                                      DBUS_TYPE_INVALID) ||
-            call(op, msg, on_values) < 0)
+        if (get_values(op, names, 1, on_values) < 0)
                 read_fail(op, -ENOMEM, "Cannot ask dmd for the values");
 }
 
@@ -447,7 +464,6 @@ int config_read_start(DBusConnection *bus, config_read_fn done, void *userdata,
         struct config_op *op = calloc(1, sizeof(*op));
         const char *path = "Device.";
         dbus_bool_t next_level = FALSE;
-        int r;
 
         if (!op)
                 return -ENOMEM;
@@ -459,17 +475,9 @@ int config_read_start(DBusConnection *bus, config_read_fn done, void *userdata,
                                            "GetParameterNames");
         if (!op->writable || !msg ||
             !dbus_message_append_args(msg, DBUS_TYPE_STRING, &path, DBUS_TYPE_BOOLEAN, &next_level,
-                                      DBUS_TYPE_INVALID)) {
-                op_destroy(op);
-                return -ENOMEM;
-        }
-        r = call(op, msg, on_names);
-        if (r < 0) {
-                op_destroy(op);
-                return r;
-        }
-        *ret = op;
-        return 0;
+                                      DBUS_TYPE_INVALID))
+                return op_started(op, -ENOMEM, ret);
+        return op_started(op, call(op, msg, on_names), ret);
 }
 
 /* ---- applying a file: one SetParameterValues, keeping the ParameterKey as it is ---- */
@@ -576,7 +584,6 @@ static void on_current(DBusMessage *reply, void *userdata)
 static void on_parameter_key(DBusMessage *reply, void *userdata)
 {
         struct config_op *op = userdata;
-        _cleanup_dbus_message_ DBusMessage *msg = NULL;
         _cleanup_free_ const char **names = NULL;
         DBusMessageIter it, array, row;
         const char *name, *type, *key = "";
@@ -604,19 +611,14 @@ static void on_parameter_key(DBusMessage *reply, void *userdata)
         names = calloc(op->values.n + 1, sizeof(*names));
         for (size_t i = 0; names && i < op->values.n; i++)
                 names[i] = op->values.entries[i].name;
-        msg = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
-                                           "GetParameterValues");
-        if (!op->parameter_key || !names || !msg ||
-            !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names,
-                                      (int)op->values.n, DBUS_TYPE_INVALID) ||
-            call(op, msg, on_current) < 0)
+        if (!op->parameter_key || !names ||
+            get_values(op, names, (int)op->values.n, on_current) < 0)
                 apply_fail(op, CWMP_FAULT_INTERNAL_ERROR, "Cannot ask dmd for the values");
 }
 
 int config_apply_start(DBusConnection *bus, const struct config_file *f, config_apply_fn done,
                        void *userdata, struct config_op **ret)
 {
-        _cleanup_dbus_message_ DBusMessage *msg = NULL;
         struct config_op *op = calloc(1, sizeof(*op));
         const char *key = PARAMETER_KEY;
         const char **names = &key;
@@ -630,19 +632,7 @@ int config_apply_start(DBusConnection *bus, const struct config_file *f, config_
         for (size_t i = 0; r >= 0 && i < f->n; i++)
                 r = config_file_add(&op->values, f->entries[i].name, f->entries[i].type,
                                     f->entries[i].value);
-        msg = dbus_message_new_method_call(DM_BUS_NAME, DM_OBJECT_PATH, DM_INTERFACE,
-                                           "GetParameterValues");
-        if (r < 0 || !msg ||
-            !dbus_message_append_args(msg, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, 1,
-                                      DBUS_TYPE_INVALID)) {
-                op_destroy(op);
-                return -ENOMEM;
-        }
-        r = call(op, msg, on_parameter_key);
-        if (r < 0) {
-                op_destroy(op);
-                return r;
-        }
-        *ret = op;
-        return 0;
+        if (r >= 0)
+                r = get_values(op, names, 1, on_parameter_key);
+        return op_started(op, r, ret);
 }
