@@ -44,6 +44,22 @@ static void handle_queue_event(struct manager *m, DBusMessage *call)
         bus_reply_empty(m->bus, call);
 }
 
+/* Answers a hand-off once its result is stored (r >= 0), or with the fault that kept it
+ * out: 9003 naming the bad argument (-EINVAL), otherwise the errno's fault. */
+static void reply_stored(struct manager *m, DBusMessage *call, int r, const char *reason)
+{
+        if (r == -EINVAL) {
+                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
+                return;
+        }
+        if (r < 0) {
+                fault_reply(m->bus, call, fault_from_errno(r), "Cannot store the result: %s",
+                            strerror(-r));
+                return;
+        }
+        bus_reply_empty(m->bus, call);
+}
+
 static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
 {
         const char *method, *key, *fault_string, *start, *complete, *producer;
@@ -60,16 +76,7 @@ static void handle_queue_transfer_complete(struct manager *m, DBusMessage *call)
         }
         r = transfer_complete_queue(m, method, key, fault_code, fault_string, start, complete,
                                     producer, &reason);
-        if (r == -EINVAL) {
-                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
-                return;
-        }
-        if (r < 0) {
-                fault_reply(m->bus, call, fault_from_errno(r), "Cannot store the result: %s",
-                            strerror(-r));
-                return;
-        }
-        bus_reply_empty(m->bus, call);
+        reply_stored(m, call, r, reason);
 }
 
 static void handle_queue_autonomous_transfer_complete(struct manager *m, DBusMessage *call)
@@ -92,16 +99,7 @@ static void handle_queue_autonomous_transfer_complete(struct manager *m, DBusMes
         }
         t.is_download = is_download;
         r = autonomous_transfer_queue(m, &t, producer, &reason);
-        if (r == -EINVAL) {
-                fault_reply(m->bus, call, CWMP_FAULT_INVALID_ARGUMENTS, "%s", reason);
-                return;
-        }
-        if (r < 0) {
-                fault_reply(m->bus, call, fault_from_errno(r), "Cannot store the result: %s",
-                            strerror(-r));
-                return;
-        }
-        bus_reply_empty(m->bus, call);
+        reply_stored(m, call, r, reason);
 }
 
 static const char *session_state(struct manager *m)
