@@ -405,22 +405,32 @@ static void read_fail(struct config_op *op, int error, const char *message)
         op->canceled = true;
 }
 
+/* Whether a read goes on with this reply: not when it was canceled, nor (failing it) when
+ * dmd answered an error. */
+static bool read_going_on(struct config_op *op, DBusMessage *reply)
+{
+        char message[256];
+        uint32_t code;
+
+        if (op->canceled)
+                return false;
+        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                error_message(reply, message, sizeof(message), &code);
+                read_fail(op, -EIO, message);
+                return false;
+        }
+        return true;
+}
+
 static void on_values(DBusMessage *reply, void *userdata)
 {
         struct config_op *op = userdata;
-        char message[256];
-        uint32_t code;
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         int r;
 
-        if (op->canceled)
+        if (!read_going_on(op, reply))
                 return;
-        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
-                error_message(reply, message, sizeof(message), &code);
-                read_fail(op, -EIO, message);
-                return;
-        }
         r = for_each_row(op, reply, value_row);
         if (r >= 0)
                 r = config_file_format(&op->values, &text, &len);
@@ -437,17 +447,10 @@ static void on_names(DBusMessage *reply, void *userdata)
         struct config_op *op = userdata;
         const char *root = "Device.";
         const char **names = &root;
-        char message[256];
-        uint32_t code;
         int r;
 
-        if (op->canceled)
+        if (!read_going_on(op, reply))
                 return;
-        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
-                error_message(reply, message, sizeof(message), &code);
-                read_fail(op, -EIO, message);
-                return;
-        }
         r = for_each_row(op, reply, writable_row);
         if (r < 0) {
                 read_fail(op, r, "Cannot read the parameter names from dmd");
