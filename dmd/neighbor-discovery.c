@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "log.h"
 #include "neighbor-discovery.h"
@@ -31,8 +32,7 @@ struct neighbor_discovery {
         struct instance_map numbers;
         struct nd_row *rows;
         size_t n;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 static void rows_free(struct nd_row *rows, size_t n)
@@ -111,13 +111,6 @@ static int read_int(const struct neighbor_discovery *n, const char *dir, const c
         return 0;
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int by_name(const void *a, const void *b)
 {
         return strcmp(((const struct nd_row *)a)->ifname, ((const struct nd_row *)b)->ifname);
@@ -128,10 +121,10 @@ static int refresh(struct neighbor_discovery *n)
         _cleanup_free_ char *path = NULL;
         struct nd_row *rows = NULL;
         size_t count = 0;
-        uint64_t now = now_usec();
+        uint64_t now;
         int r = 0;
 
-        if (n->valid && now - n->taken_usec < NEIGHBOR_DISCOVERY_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&n->snapshot, NEIGHBOR_DISCOVERY_SNAPSHOT_USEC, &now))
                 return 0;
         if (asprintf(&path, "%s/sys/net/ipv6/conf", n->proc) < 0)
                 return -ENOMEM;
@@ -171,8 +164,7 @@ static int refresh(struct neighbor_discovery *n)
         rows_free(n->rows, n->n);
         n->rows = rows;
         n->n = count;
-        n->taken_usec = now;
-        n->valid = true;
+        table_snapshot_taken(&n->snapshot, now);
         return 0;
 }
 
@@ -182,12 +174,6 @@ static const struct nd_row *find(const struct neighbor_discovery *n, uint32_t in
                 if (n->rows[i].instance == instance)
                         return &n->rows[i];
         return NULL;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 static int print_unsigned(long long v, char **ret)
@@ -230,9 +216,9 @@ static int get_row(struct neighbor_discovery *n, const struct nd_row *row, const
         int r;
 
         if (streq(field, "Enable") || streq(field, "NUDEnable"))
-                return dup_string("true", value);
+                return table_text("true", value);
         if (streq(field, "Status"))
-                return dup_string("Enabled", value);
+                return table_text("Enabled", value);
         if (streq(field, "Interface")) {
                 char *path = n->interface ? n->interface(row->ifname, n->userdata) : NULL;
                 *value = path ? path : strdup("");
@@ -254,24 +240,9 @@ static int get_row(struct neighbor_discovery *n, const struct nd_row *row, const
         }
         if (streq(field, "RSEnable")) {
                 r = sends_solicitations(n, row->ifname, &b);
-                return r < 0 ? r : dup_string(b ? "true" : "false", value);
+                return r < 0 ? r : table_text(b ? "true" : "false", value);
         }
         return -ENOENT;
-}
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
 }
 
 int neighbor_discovery_get(struct neighbor_discovery *n, const char *name, char **value)
@@ -285,19 +256,12 @@ int neighbor_discovery_get(struct neighbor_discovery *n, const char *name, char 
         if (r < 0)
                 return r;
         if (streq(name, PREFIX "InterfaceSettingNumberOfEntries"))
-                return asprintf(value, "%zu", n->n) < 0 ? -ENOMEM : 0;
-        if (!startswith(name, TABLE) || parse_instance(name + strlen(TABLE), &instance, &field) < 0)
+                return table_count(n->n, value);
+        if (!startswith(name, TABLE) ||
+            table_parse_instance(name + strlen(TABLE), &instance, &field) < 0)
                 return -ENOENT;
         const struct nd_row *row = find(n, instance);
         return row ? get_row(n, row, field, value) : -ENOENT;
-}
-
-static int append(struct strv *out, uint32_t instance)
-{
-        char *p;
-        if (asprintf(&p, TABLE "%" PRIu32 ".", instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, p);
 }
 
 int neighbor_discovery_get_instances(struct neighbor_discovery *n, const char *object,
@@ -312,15 +276,15 @@ int neighbor_discovery_get_instances(struct neighbor_discovery *n, const char *o
         if (startswith(TABLE, object)) {
                 r = refresh(n);
                 for (size_t i = 0; r >= 0 && i < n->n; i++)
-                        r = append(instances, n->rows[i].instance);
+                        r = table_append_row(instances, TABLE, n->rows[i].instance);
                 return r;
         }
         if (!startswith(object, TABLE))
                 return 0;
-        if (parse_instance(object + strlen(TABLE), &instance, &rest) < 0 || rest[0] != '\0')
+        if (table_parse_instance(object + strlen(TABLE), &instance, &rest) < 0 || rest[0] != '\0')
                 return -ENOENT;
         r = refresh(n);
         if (r < 0)
                 return r;
-        return find(n, instance) ? append(instances, instance) : -ENOENT;
+        return find(n, instance) ? table_append_row(instances, TABLE, instance) : -ENOENT;
 }

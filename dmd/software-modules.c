@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "log.h"
 #include "software-modules.h"
@@ -47,13 +48,6 @@ struct software_modules {
         struct timespec mtime;
         uint64_t checked_usec;
 };
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 int software_modules_new(const struct software_modules_paths *paths,
                          software_modules_processors_fn processors, void *userdata,
@@ -208,7 +202,7 @@ static int refresh(struct software_modules *s)
         _cleanup_free_ uint32_t *instances = NULL;
         _cleanup_free_ size_t *order = NULL;
         struct stat st = {};
-        uint64_t now = now_usec();
+        uint64_t now = table_now_usec();
         int r;
 
         if (s->loaded && now - s->checked_usec < SOFTWARE_MODULES_CHECK_USEC)
@@ -277,12 +271,6 @@ static const struct package *find(struct software_modules *s, uint32_t instance)
 }
 
 /* ---- values ---------------------------------------------------------------------------- */
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s ? s : "");
-        return *ret ? 0 : -ENOMEM;
-}
 
 /* At most `max` characters of UTF-8 text (TR-181 counts characters), cut between two. */
 static int dup_cut(const char *s, size_t max, char **ret)
@@ -361,9 +349,9 @@ static int get_exec_env(struct software_modules *s, const char *field, char **va
         int r;
 
         if (streq(field, "Enable"))
-                return dup_string("true", value);
+                return table_text("true", value);
         if (streq(field, "Status"))
-                return dup_string("Up", value);
+                return table_text("Up", value);
         if (streq(field, "Name") || streq(field, "Vendor")) {
                 _cleanup_free_ char *v =
                         os_release(s, streq(field, "Name") ? "PRETTY_NAME" : "VENDOR_NAME");
@@ -378,7 +366,7 @@ static int get_exec_env(struct software_modules *s, const char *field, char **va
                                             : dup_cut(u.release, 32, value);
         }
         if (streq(field, "ParentExecEnv"))
-                return dup_string("", value); /* the system runs on no other */
+                return table_text("", value); /* the system runs on no other */
         if (streq(field, "AllocatedDiskSpace") || streq(field, "AvailableDiskSpace")) {
                 if (statvfs(s->root, &vfs) < 0)
                         return -errno;
@@ -406,7 +394,7 @@ static int get_du(const struct package *p, const char *field, char **value)
                 if (asprintf(&name, "%s%s", p->name, p->maintainer ? p->maintainer : "") < 0)
                         return -ENOMEM;
                 int r = software_modules_uuid_v5(SOFTWARE_MODULES_UUID_NAMESPACE, name, uuid);
-                return r < 0 ? r : dup_string(uuid, value);
+                return r < 0 ? r : table_text(uuid, value);
         }
         if (streq(field, "DUID")) {
                 if (p->shared_name && p->architecture)
@@ -416,9 +404,9 @@ static int get_du(const struct package *p, const char *field, char **value)
         if (streq(field, "Name"))
                 return dup_cut(p->name, 256, value);
         if (streq(field, "Status"))
-                return dup_string(p->status, value);
+                return table_text(p->status, value);
         if (streq(field, "Resolved"))
-                return dup_string(p->resolved ? "true" : "false", value);
+                return table_text(p->resolved ? "true" : "false", value);
         if (streq(field, "Description"))
                 return dup_cut(p->synopsis, 256, value);
         if (streq(field, "Vendor"))
@@ -426,23 +414,8 @@ static int get_du(const struct package *p, const char *field, char **value)
         if (streq(field, "Version"))
                 return dup_cut(p->version, 32, value);
         if (streq(field, "ExecutionEnvRef"))
-                return dup_string(EXEC_ENV_ROW, value);
+                return table_text(EXEC_ENV_ROW, value);
         return -ENOENT;
-}
-
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
 }
 
 int software_modules_get(struct software_modules *s, const char *name, char **value)
@@ -454,27 +427,19 @@ int software_modules_get(struct software_modules *s, const char *name, char **va
         if (!startswith(name, PREFIX))
                 return -ENOENT;
         if (streq(name, PREFIX "ExecEnvNumberOfEntries"))
-                return dup_string("1", value);
+                return table_text("1", value);
         if (startswith(name, EXEC_ENV_ROW "."))
                 return get_exec_env(s, name + strlen(EXEC_ENV_ROW "."), value);
         r = refresh(s);
         if (r < 0)
                 return r;
         if (streq(name, PREFIX "DeploymentUnitNumberOfEntries"))
-                return asprintf(value, "%zu", s->packages.n) < 0 ? -ENOMEM : 0;
+                return table_count(s->packages.n, value);
         if (!startswith(name, DU_TABLE) ||
-            parse_instance(name + strlen(DU_TABLE), &instance, &field) < 0)
+            table_parse_instance(name + strlen(DU_TABLE), &instance, &field) < 0)
                 return -ENOENT;
         const struct package *p = find(s, instance);
         return p ? get_du(p, field, value) : -ENOENT;
-}
-
-static int append(struct strv *out, const char *table, uint32_t instance)
-{
-        char *p;
-        if (asprintf(&p, "%s%" PRIu32 ".", table, instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, p);
 }
 
 int software_modules_get_instances(struct software_modules *s, const char *object,
@@ -487,29 +452,30 @@ int software_modules_get_instances(struct software_modules *s, const char *objec
         if (object[0] != '\0' && !endswith_char(object, '.'))
                 return -EINVAL;
         if (startswith(EXEC_ENV, object))
-                r = append(instances, EXEC_ENV, 1);
+                r = table_append_row(instances, EXEC_ENV, 1);
         if (r >= 0 && startswith(DU_TABLE, object)) {
                 r = refresh(s);
                 for (size_t i = 0; r >= 0 && i < s->packages.n; i++)
-                        r = append(instances, DU_TABLE, s->instances[s->order[i]]);
+                        r = table_append_row(instances, DU_TABLE, s->instances[s->order[i]]);
                 return r;
         }
         if (r < 0 || startswith(EXEC_ENV, object))
                 return r;
         if (startswith(object, EXEC_ENV)) {
-                if (parse_instance(object + strlen(EXEC_ENV), &instance, &rest) < 0 ||
+                if (table_parse_instance(object + strlen(EXEC_ENV), &instance, &rest) < 0 ||
                     instance != 1 || rest[0] != '\0')
                         return -ENOENT;
-                return append(instances, EXEC_ENV, 1);
+                return table_append_row(instances, EXEC_ENV, 1);
         }
         if (startswith(object, DU_TABLE)) {
-                if (parse_instance(object + strlen(DU_TABLE), &instance, &rest) < 0 ||
+                if (table_parse_instance(object + strlen(DU_TABLE), &instance, &rest) < 0 ||
                     rest[0] != '\0')
                         return -ENOENT;
                 r = refresh(s);
                 if (r < 0)
                         return r;
-                return find(s, instance) ? append(instances, DU_TABLE, instance) : -ENOENT;
+                return find(s, instance) ? table_append_row(instances, DU_TABLE, instance)
+                                         : -ENOENT;
         }
         return 0;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "builtin-table.h"
 #include "instance-map.h"
 #include "log.h"
 #include "store.h"
@@ -40,8 +41,7 @@ struct users {
         char *etc, *proc;
         struct instance_map user_numbers, group_numbers;
         struct account_list users, groups;
-        uint64_t taken_usec;
-        bool valid;
+        struct table_snapshot snapshot;
 };
 
 static void account_list_done(struct account_list *l)
@@ -189,13 +189,6 @@ static void apply_shadow(char *data, struct account_list *users)
         }
 }
 
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int number(struct instance_map *im, struct account_list *l)
 {
         for (size_t i = 0; i < l->n; i++) {
@@ -213,10 +206,10 @@ static int refresh(struct users *u)
 {
         _cleanup_free_ char *passwd = NULL, *group = NULL, *shadow = NULL;
         struct account_list users = {}, groups = {};
-        uint64_t now = now_usec();
+        uint64_t now;
         int r;
 
-        if (u->valid && now - u->taken_usec < USERS_SNAPSHOT_USEC)
+        if (table_snapshot_fresh(&u->snapshot, USERS_SNAPSHOT_USEC, &now))
                 return 0;
         r = read_etc(u, "passwd", &passwd);
         if (r >= 0)
@@ -245,8 +238,7 @@ static int refresh(struct users *u)
         account_list_done(&u->groups);
         u->users = users;
         u->groups = groups;
-        u->taken_usec = now;
-        u->valid = true;
+        table_snapshot_taken(&u->snapshot, now);
         return 0;
 }
 
@@ -258,12 +250,6 @@ static const struct account *find(const struct account_list *l, uint32_t instanc
                 if (l->v[i].instance == instance)
                         return &l->v[i];
         return NULL;
-}
-
-static int dup_string(const char *s, char **ret)
-{
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
 }
 
 static bool lists_member(const char *members, const char *name)
@@ -382,47 +368,32 @@ static int supported_capabilities(const struct users *u, char **ret)
         return *ret ? 0 : -ENOMEM;
 }
 
-/* "7.Name" -> 7 and "Name". */
-static int parse_instance(const char *s, uint32_t *ret, const char **rest)
-{
-        char *end;
-        if (*s < '1' || *s > '9')
-                return -ENOENT;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end != '.' || v > UINT32_MAX)
-                return -ENOENT;
-        *ret = (uint32_t)v;
-        *rest = end + 1;
-        return 0;
-}
-
 static int get_user(const struct users *u, const struct account *a, const char *field, char **value)
 {
         if (streq(field, "Username"))
-                return dup_string(a->name, value);
+                return table_text(a->name, value);
         if (streq(field, "UserID"))
                 return asprintf(value, "%" PRIu32, a->id) < 0 ? -ENOMEM : 0;
         if (streq(field, "Enable")) {
                 if (a->lock == LOCK_UNKNOWN)
                         return -ENOENT;
-                return dup_string(a->lock == LOCK_OPEN ? "true" : "false", value);
+                return table_text(a->lock == LOCK_OPEN ? "true" : "false", value);
         }
         if (streq(field, "GroupParticipation"))
                 return participation(u, a, value);
         if (streq(field, "StaticUser"))
-                return dup_string("true", value);
+                return table_text("true", value);
         return -ENOENT;
 }
 
 static int get_group(const struct account *a, const char *field, char **value)
 {
         if (streq(field, "Groupname"))
-                return dup_string(a->name, value);
+                return table_text(a->name, value);
         if (streq(field, "GroupID"))
                 return asprintf(value, "%" PRIu32, a->id) < 0 ? -ENOMEM : 0;
         if (streq(field, "StaticGroup"))
-                return dup_string("true", value);
+                return table_text("true", value);
         return -ENOENT;
 }
 
@@ -440,28 +411,20 @@ int users_get(struct users *u, const char *name, char **value)
         if (r < 0)
                 return r;
         if (streq(name, PREFIX "UserNumberOfEntries"))
-                return asprintf(value, "%zu", u->users.n) < 0 ? -ENOMEM : 0;
+                return table_count(u->users.n, value);
         if (streq(name, PREFIX "GroupNumberOfEntries"))
-                return asprintf(value, "%zu", u->groups.n) < 0 ? -ENOMEM : 0;
+                return table_count(u->groups.n, value);
         if (startswith(name, USER_TABLE) &&
-            parse_instance(name + strlen(USER_TABLE), &instance, &field) >= 0) {
+            table_parse_instance(name + strlen(USER_TABLE), &instance, &field) >= 0) {
                 const struct account *a = find(&u->users, instance);
                 return a ? get_user(u, a, field, value) : -ENOENT;
         }
         if (startswith(name, GROUP_TABLE) &&
-            parse_instance(name + strlen(GROUP_TABLE), &instance, &field) >= 0) {
+            table_parse_instance(name + strlen(GROUP_TABLE), &instance, &field) >= 0) {
                 const struct account *a = find(&u->groups, instance);
                 return a ? get_group(a, field, value) : -ENOENT;
         }
         return -ENOENT;
-}
-
-static int append(struct strv *out, const char *table, uint32_t instance)
-{
-        char *p;
-        if (asprintf(&p, "%s%" PRIu32 ".", table, instance) < 0)
-                return -ENOMEM;
-        return strv_push_take(out, p);
 }
 
 static int table_instances(const char *table, const struct account_list *l, const char *object,
@@ -473,14 +436,14 @@ static int table_instances(const char *table, const struct account_list *l, cons
 
         if (startswith(table, object)) {
                 for (size_t i = 0; r >= 0 && i < l->n; i++)
-                        r = append(out, table, l->v[i].instance);
+                        r = table_append_row(out, table, l->v[i].instance);
                 return r;
         }
         if (!startswith(object, table))
                 return 0;
-        if (parse_instance(object + strlen(table), &instance, &rest) < 0 || rest[0] != '\0')
+        if (table_parse_instance(object + strlen(table), &instance, &rest) < 0 || rest[0] != '\0')
                 return -ENOENT;
-        return find(l, instance) ? append(out, table, instance) : -ENOENT;
+        return find(l, instance) ? table_append_row(out, table, instance) : -ENOENT;
 }
 
 int users_get_instances(struct users *u, const char *object, struct strv *instances)
