@@ -387,9 +387,13 @@ class BulkDataTest(cwmptest.CwmpTestCase):
                                   [(ALPHA + 'Level', '')])
         failed = c.wait(3, delivered=False)[:3]
         lost = [json.loads(body_text(a))['Report'][-1]['CollectionTime'] for a in failed]
+        # A report is kept on disk once its first transfer failed: wait for the third (a
+        # SIGKILL while the collector's answer is on its way would lose that one report).
+        kept = self.sb.path('state', 'cwmpd', 'bulkdata', 'profile-' + prefix.split('.')[-2])
+        self.assertTrue(cwmptest.wait_until(
+            lambda: len([f for f in os.listdir(kept) if f.endswith('.report')]) >= 3,
+            cwmptest.scaled(5)), os.listdir(kept))
         self.sb.cwmpd.kill()
-        self.assertTrue(os.listdir(self.sb.path('state', 'cwmpd', 'bulkdata',
-                                                'profile-' + prefix.split('.')[-2])))
         self.dm.spv({ALPHA + 'Level': '7'})
         self.sb.restart_cwmpd()
         self.wait_bulkdata_online()
