@@ -12,14 +12,10 @@
 #include "net-qos.h"
 #include "net-values.h"
 
-const char *const linux_net_subtrees[] = {"Device.Ethernet.",
-                                          "Device.IP.",
-                                          "Device.Routing.",
-                                          "Device.Hosts.",
-                                          "Device.Bridging.",
-                                          "Device.InterfaceStack.",
-                                          "Device.QoS.",
-                                          NULL};
+const char *const linux_net_subtrees[] = {"Device.Ethernet.", "Device.IP.",
+                                          "Device.Routing.",  "Device.Hosts.",
+                                          "Device.Bridging.", "Device.InterfaceStack.",
+                                          "Device.QoS.",      NULL};
 
 /* ---- life cycle ---- */
 

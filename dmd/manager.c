@@ -153,8 +153,8 @@ int manager_new(struct settings *settings, struct manager **ret)
                 goto fail;
         /* PeriodicStatistics: settings in dmd's store, samples computed by dmd. */
         if (schema_find(m->schema, PERIODIC_STATS_PREFIX)) {
-                r = registry_add_local(&m->registry, PERIODIC_STATS_PREFIX,
-                                       periodic_stats_live_get, NULL);
+                r = registry_add_local(&m->registry, PERIODIC_STATS_PREFIX, periodic_stats_live_get,
+                                       NULL);
                 if (r < 0)
                         goto fail;
         }

@@ -43,20 +43,20 @@ struct manager {
         struct registry registry;
         struct state state;
         struct deviceinfo *deviceinfo;
-        struct linux_net *linux_net;     /* Ethernet, IP, Routing, Hosts ... from netlink */
-        struct value_watch *value_watch; /* notifications for changes nobody wrote */
-        struct time_status *time_status; /* Device.Time. */
-        struct dns_client *dns_client;   /* Device.DNS.Client. */
+        struct linux_net *linux_net;           /* Ethernet, IP, Routing, Hosts ... from netlink */
+        struct value_watch *value_watch;       /* notifications for changes nobody wrote */
+        struct time_status *time_status;       /* Device.Time. */
+        struct dns_client *dns_client;         /* Device.DNS.Client. */
         struct periodic_stats *periodic_stats; /* Device.PeriodicStatistics.: the sampler */
         struct deviceinfo_platform *deviceinfo_platform; /* DeviceInfo's Processor ... */
-        struct usb *usb;                 /* Device.USB. */
+        struct usb *usb;                                 /* Device.USB. */
         struct dhcp_client *dhcp_client; /* Device.DHCPv4.Client., Device.DHCPv6.Client. */
-        struct software_modules *software_modules; /* Device.SoftwareModules. */
-        struct users *users;                       /* Device.Users. */
+        struct software_modules *software_modules;     /* Device.SoftwareModules. */
+        struct users *users;                           /* Device.Users. */
         struct neighbor_discovery *neighbor_discovery; /* Device.NeighborDiscovery. */
-        struct memory_monitor *memory_monitor; /* DeviceInfo.MemoryStatus.MemoryMonitor. */
+        struct memory_monitor *memory_monitor;         /* DeviceInfo.MemoryStatus.MemoryMonitor. */
         struct temperature_monitor *temperature_monitor; /* the sensors' Min/Max, alarms */
-        char *introspection;             /* the interfaces of /io/cwmp/DataModel, as XML */
+        char *introspection; /* the interfaces of /io/cwmp/DataModel, as XML */
 
         /* Transactions run one at a time, in arrival order. */
         struct transaction *tx_current;

@@ -11,8 +11,8 @@ struct net_ethtool {
         uint8_t duplex;     /* DUPLEX_HALF, DUPLEX_FULL, DUPLEX_UNKNOWN */
         uint8_t port;       /* PORT_TP ... */
         bool autoneg;
-        uint8_t mdix;      /* ETH_TP_MDI_*: the crossover in use */
-        uint8_t mdix_ctrl; /* ETH_TP_MDI_*: the setting; ETH_TP_MDI_INVALID if none */
+        uint8_t mdix;         /* ETH_TP_MDI_*: the crossover in use */
+        uint8_t mdix_ctrl;    /* ETH_TP_MDI_*: the setting; ETH_TP_MDI_INVALID if none */
         bool pause_supported; /* Pause or Asym_Pause among the supported link modes */
 
         bool have_eee; /* ETHTOOL_GEEE answered */

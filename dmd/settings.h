@@ -19,7 +19,7 @@ struct settings {
         struct strv schema_dirs; /* from the command line; replaces schema_dir when given */
         char *bus_address;       /* NULL: the system bus */
         struct deviceinfo_settings deviceinfo;
-        struct dhcp_client_settings dhcp; /* [DHCP]: where the clients keep their leases */
+        struct dhcp_client_settings dhcp;        /* [DHCP]: where the clients keep their leases */
         uint32_t notification_sample_period_sec; /* [Notification] SamplePeriodSec=, 0: off */
         char *package_status_file; /* [SoftwareModules] PackageStatusFile=, NULL: found */
 
