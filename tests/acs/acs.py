@@ -1183,7 +1183,8 @@ class ACS:
         line = '%s %s\n' % (time.strftime('%H:%M:%S') + '.%03d' % (time.time() % 1 * 1000),
                              text)
         with self.lock:
-            if self._log_file:
+            # A CPE may still open a session while the test tears the ACS down.
+            if self._log_file and not self._log_file.closed:
                 self._log_file.write(line)
             if self.log_stream:
                 self.log_stream.write(line)

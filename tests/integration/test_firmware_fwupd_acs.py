@@ -7,6 +7,8 @@ TransferComplete."""
 
 import os
 
+import dbus
+
 import cwmptest
 import fwupdtest
 from cwmptest import FWUPD_BRIDGE_SCHEMA_DIR
@@ -64,8 +66,16 @@ class FwupdDownloadTest(FwupdTestCase):
             print('skipped: dmd did not take %s from fwupd-bridge (a table as a provider '
                   'subtree)' % FI)
             self.skipTest('dmd did not take %s from fwupd-bridge' % FI)
-        self.assertEqual(self.dm.values([FI + '1.Version', FI + '1.Status',
-                                         FI + '1.Available']),
+        # The row appears once fwupd has answered the bridge's first GetDevices.
+        names = [FI + '1.Version', FI + '1.Status', FI + '1.Available']
+
+        def row():
+            try:
+                return self.dm.values(names)
+            except dbus.exceptions.DBusException:
+                return None
+        self.assertTrue(cwmptest.wait_until(row, cwmptest.scaled(10)), self.sb.logs())
+        self.assertEqual(self.dm.values(names),
                          {FI + '1.Version': '1.2.2', FI + '1.Status': 'Active',
                           FI + '1.Available': 'true'})
         self.download('fw-2', self.cab('1.2.7'))
