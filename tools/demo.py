@@ -79,7 +79,8 @@ def main():
     sb = cwmptest.Sandbox('demo')
     failures = []
     try:
-        title('Starting a private bus, dmd, two example providers, diagd, a local ACS and cwmpd')
+        title('Starting a private bus, dmd, two example providers, diagd, fwupd-bridge, a local ACS '
+              'and cwmpd')
         sb.start_dmd(schema_dirs=[cwmptest.DMD_SCHEMA_DIR, cwmptest.CWMPD_SCHEMA_DIR,
                                   cwmptest.DIAGD_SCHEMA_DIR, cwmptest.FWUPD_BRIDGE_SCHEMA_DIR,
                                   cwmptest.TEST_SCHEMA_DIR])
