@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "neighbor-discovery.h"
 #include "store.h"
 #include "util.h"
@@ -23,22 +24,6 @@
 struct fake {
         char root[64], proc[128], sys[128], state[128];
 };
-
-static void write_at(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
 
 /* One interface's settings, as the kernel lays them out. */
 static void interface(const struct fake *f, const char *name, int disabled, int accept_ra,
@@ -56,13 +41,13 @@ static void interface(const struct fake *f, const char *name, int disabled, int 
         snprintf(dir, sizeof(dir), "%s/sys/net/ipv6/conf/%s", f->proc, name);
         for (size_t i = 0; i < ELEMENTSOF(conf); i++) {
                 snprintf(text, sizeof(text), "%d\n", conf[i].value);
-                write_at(dir, conf[i].key, text);
+                fake_tree_write_text(dir, conf[i].key, text);
         }
         snprintf(dir, sizeof(dir), "%s/sys/net/ipv6/neigh/%s", f->proc, name);
-        write_at(dir, "retrans_time_ms", "1000\n");
+        fake_tree_write_text(dir, "retrans_time_ms", "1000\n");
         snprintf(dir, sizeof(dir), "%s/class/net/%s", f->sys, name);
         snprintf(text, sizeof(text), "0x%x\n", flags);
-        write_at(dir, "flags", text);
+        fake_tree_write_text(dir, "flags", text);
 }
 
 static int setup_fake(void **state)
@@ -89,7 +74,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "software-modules.h"
 #include "store.h"
 #include "util.h"
@@ -59,22 +60,6 @@ struct fake {
         char root[64], etc[128], proc[128], state[128], status[128];
 };
 
-static void write_at(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
@@ -86,12 +71,13 @@ static int setup_fake(void **state)
         snprintf(f->state, sizeof(f->state), "%s/state", f->root);
         snprintf(f->status, sizeof(f->status), "%s/var/lib/dpkg/status", f->root);
         assert_int_equal(store_mkdir_p(f->state), 0);
-        write_at(f->etc, "os-release",
-                 "NAME=\"Acme Linux\"\nPRETTY_NAME=\"Acme Linux 3 (box)\"\nVERSION_ID=3\n");
-        write_at(f->proc, "meminfo",
-                 "MemTotal:        2048000 kB\nMemFree:          100000 kB\n"
-                 "MemAvailable:     512000 kB\n");
-        write_at(f->root, "var/lib/dpkg/status", status_text);
+        fake_tree_write_text(
+                f->etc, "os-release",
+                "NAME=\"Acme Linux\"\nPRETTY_NAME=\"Acme Linux 3 (box)\"\nVERSION_ID=3\n");
+        fake_tree_write_text(f->proc, "meminfo",
+                             "MemTotal:        2048000 kB\nMemFree:          100000 kB\n"
+                             "MemAvailable:     512000 kB\n");
+        fake_tree_write_text(f->root, "var/lib/dpkg/status", status_text);
         *state = f;
         return 0;
 }
@@ -99,7 +85,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -254,9 +240,10 @@ static void test_values(void **state)
         assert_int_equal(instance_of(s, "beta", NULL), 0);
 
         /* alpha leaves, epsilon comes: the others keep their numbers, none is reused. */
-        write_at(f->root, "var/lib/dpkg/status",
-                 "Package: gamma\nStatus: install ok installed\nArchitecture: all\n"
-                 "Version: 3.2\n\nPackage: epsilon\nStatus: install ok installed\nVersion: 5\n");
+        fake_tree_write_text(
+                f->root, "var/lib/dpkg/status",
+                "Package: gamma\nStatus: install ok installed\nArchitecture: all\n"
+                "Version: 3.2\n\nPackage: epsilon\nStatus: install ok installed\nVersion: 5\n");
         usleep(SOFTWARE_MODULES_CHECK_USEC + 100000);
         assert_value(s, "Device.SoftwareModules.DeploymentUnitNumberOfEntries", "2");
         assert_int_equal(instance_of(s, "gamma", NULL), gamma);

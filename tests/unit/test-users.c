@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fake-tree.h"
 #include "store.h"
 #include "users.h"
 #include "util.h"
@@ -25,22 +26,6 @@ struct fake {
         char root[64], etc[128], proc[128], state[128];
 };
 
-static void write_at(const char *dir, const char *rel, const char *text)
-{
-        char path[PATH_MAX];
-        assert_true((size_t)snprintf(path, sizeof(path), "%s/%s", dir, rel) < sizeof(path));
-        char *slash = strrchr(path, '/');
-        *slash = '\0';
-        assert_int_equal(store_mkdir_p(path), 0);
-        *slash = '/';
-        assert_int_equal(store_write_atomic(path, text, strlen(text)), 0);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup_fake(void **state)
 {
         struct fake *f = calloc(1, sizeof(*f));
@@ -51,24 +36,25 @@ static int setup_fake(void **state)
         snprintf(f->proc, sizeof(f->proc), "%s/proc", f->root);
         snprintf(f->state, sizeof(f->state), "%s/state", f->root);
         assert_int_equal(store_mkdir_p(f->state), 0);
-        write_at(f->etc, "passwd",
-                 "root:x:0:0:root:/root:/bin/sh\n"
-                 "# a comment\n"
-                 "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
-                 "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
-                 "old:$6$salt$hash:1001:100::/home/old:/bin/sh\n"
-                 "broken:x:nope:1::/:/bin/sh\n"
-                 "root:x:5:5:again:/:/bin/sh\n"
-                 "a-name-that-is-far-too-long-for-tr-181-which-allows-sixty-four-chars:x:7:7::"
-                 "/:/bin/sh\n");
-        write_at(f->etc, "group",
-                 "root:x:0:\ndaemon:x:1:\nusers:x:100:alice\nalice:x:1000:\n"
-                 "video:x:44:daemon,alice\n");
-        write_at(f->etc, "shadow",
-                 "root:$y$j9T$abc:19000:0:99999:7:::\n"
-                 "daemon:*:19000:0:99999:7:::\n"
-                 "alice:!$y$j9T$locked:19000:0:99999:7:::\n");
-        write_at(f->proc, "sys/kernel/cap_last_cap", "2\n");
+        fake_tree_write_text(
+                f->etc, "passwd",
+                "root:x:0:0:root:/root:/bin/sh\n"
+                "# a comment\n"
+                "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+                "alice:x:1000:1000:Alice:/home/alice:/bin/sh\n"
+                "old:$6$salt$hash:1001:100::/home/old:/bin/sh\n"
+                "broken:x:nope:1::/:/bin/sh\n"
+                "root:x:5:5:again:/:/bin/sh\n"
+                "a-name-that-is-far-too-long-for-tr-181-which-allows-sixty-four-chars:x:7:7::"
+                "/:/bin/sh\n");
+        fake_tree_write_text(f->etc, "group",
+                             "root:x:0:\ndaemon:x:1:\nusers:x:100:alice\nalice:x:1000:\n"
+                             "video:x:44:daemon,alice\n");
+        fake_tree_write_text(f->etc, "shadow",
+                             "root:$y$j9T$abc:19000:0:99999:7:::\n"
+                             "daemon:*:19000:0:99999:7:::\n"
+                             "alice:!$y$j9T$locked:19000:0:99999:7:::\n");
+        fake_tree_write_text(f->proc, "sys/kernel/cap_last_cap", "2\n");
         *state = f;
         return 0;
 }
@@ -76,7 +62,7 @@ static int setup_fake(void **state)
 static int teardown_fake(void **state)
 {
         struct fake *f = *state;
-        nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        fake_tree_remove(f->root);
         free(f);
         return 0;
 }
@@ -163,8 +149,9 @@ static void test_accounts(void **state)
         users_free(u);
 
         /* A user leaves, one comes; without the shadow file Enable is not known. */
-        write_at(f->etc, "passwd",
-                 "zed:x:1002:1002::/:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n");
+        fake_tree_write_text(
+                f->etc, "passwd",
+                "zed:x:1002:1002::/:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n");
         snprintf(name, sizeof(name), "%s/shadow", f->etc);
         assert_int_equal(unlink(name), 0);
         assert_int_equal(users_new(f->etc, f->proc, f->state, &u), 0);
